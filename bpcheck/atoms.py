@@ -1,0 +1,161 @@
+"""SymPy functions with known derivative rules, used as opaque atoms.
+
+Treating σ(u), e^u, tanh(u) as atoms with their derivative rule (instead of
+their exp definitions) keeps every derivative a rational function of atoms,
+which the zero test decides by expansion (../notes: ~10x faster than
+simplify).  Each rule is itself proved once from its definition (`LEMMAS`).
+`Exp` is a separate class so that SymPy does not merge e^a e^b into e^(a+b)
+behind our back: `canonical_exp` does that explicitly when needed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+
+class Sig(sp.Function):
+    """σ(u) = 1 / (1 + e^-u)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return self * (1 - self)
+
+    def _latex(self, printer):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+    def _eval_rewrite_as_Exp(self, u, **kwargs):
+        return 1 / (1 + Exp(-u))
+
+
+class Exp(sp.Function):
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u):
+        if u == 0:
+            return sp.Integer(1)
+        return None
+
+    def fdiff(self, argindex=1):
+        return self
+
+    def _latex(self, printer):
+        return r"e^{%s}" % printer._print(self.args[0])
+
+
+class Tanh(sp.Function):
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return 1 - self**2
+
+    def _latex(self, printer):
+        return r"\tanh\left(%s\right)" % printer._print(self.args[0])
+
+    def _eval_rewrite_as_Exp(self, u, **kwargs):
+        return (Exp(2 * u) - 1) / (Exp(2 * u) + 1)
+
+
+class Step(sp.Function):
+    """Heaviside step off its kink; its value at 0 is a convention, never sampled."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    def _latex(self, printer):
+        return r"\mathbb{1}\left[%s > 0\right]" % printer._print(self.args[0])
+
+
+class Relu(sp.Function):
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return Step(self.args[0])
+
+    def _latex(self, printer):
+        return r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
+
+
+class AbsF(sp.Function):
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return 2 * Step(self.args[0]) - 1
+
+    def _latex(self, printer):
+        return r"\left|%s\right|" % printer._print(self.args[0])
+
+
+class MaxOf(sp.Function):
+    """max of its arguments; ∂/∂x_k is the indicator that x_k is the maximum."""
+
+    def fdiff(self, argindex=1):
+        return IsMax(sp.Integer(argindex - 1), *self.args)
+
+    def _latex(self, printer):
+        return r"\max\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+
+
+class IsMax(sp.Function):
+    """IsMax(k, x_0, ..., x_n) = 1 when x_k is the strict maximum, else 0."""
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    def _latex(self, printer):
+        k, *xs = self.args
+        return r"\mathbb{1}\left[%s = \max\right]" % printer._print(xs[int(k)])
+
+
+KINKED = (Step, Relu, AbsF, MaxOf, IsMax)
+ATOMS = (Sig, Exp, Tanh) + KINKED
+
+
+def _ismax(k, *xs):
+    stacked = np.stack(np.broadcast_arrays(*xs))
+    return (np.argmax(stacked, axis=0) == int(k)).astype(float)
+
+
+NUMPY_FUNCS = {
+    "Sig": lambda u: 1.0 / (1.0 + np.exp(-u)),
+    "Exp": np.exp,
+    "Tanh": np.tanh,
+    "Step": lambda u: np.where(np.asarray(u) > 0, 1.0, 0.0),
+    "Relu": lambda u: np.maximum(u, 0.0),
+    "AbsF": np.abs,
+    "MaxOf": lambda *xs: np.max(np.stack(np.broadcast_arrays(*xs)), axis=0),
+    "IsMax": _ismax,
+    "KroneckerDelta": lambda i, j: 1.0 if i == j else 0.0,
+}
+
+
+def kink_arguments(expr: sp.Basic) -> list[sp.Expr]:
+    """Expressions whose sign (or ordering) decides a kinked atom's branch."""
+    found: list[sp.Expr] = []
+    for atom in sp.preorder_traversal(expr):
+        if isinstance(atom, (Step, Relu, AbsF)):
+            found.append(atom.args[0])
+        elif isinstance(atom, sp.Piecewise):
+            for _, cond in atom.args:
+                for rel in cond.atoms(sp.core.relational.Relational):
+                    found.append(rel.lhs - rel.rhs)
+        elif isinstance(atom, (MaxOf, IsMax)):
+            xs = atom.args if isinstance(atom, MaxOf) else atom.args[1:]
+            found.extend(a - b for i, a in enumerate(xs) for b in xs[i + 1:])
+    return found
+
+
+def prove_lemmas() -> list[tuple[str, bool]]:
+    """Prove each atom's derivative rule from its definition in elementary functions."""
+    x = sp.Symbol("x", real=True)
+    sig = 1 / (1 + sp.exp(-x))
+    th = (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1)
+    checks = [
+        ("d/dx σ(x) = σ(x)(1 − σ(x)), σ(x) = 1/(1+e^{−x})", sp.diff(sig, x) - sig * (1 - sig)),
+        ("d/dx tanh(x) = 1 − tanh(x)², tanh(x) = (e^{2x}−1)/(e^{2x}+1)", sp.diff(th, x) - (1 - th**2)),
+        ("d/dx e^x = e^x", sp.diff(sp.exp(x), x) - sp.exp(x)),
+    ]
+    return [(text, sp.cancel(sp.expand(d.rewrite(sp.exp))) == 0) for text, d in checks]

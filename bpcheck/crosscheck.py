@@ -1,0 +1,125 @@
+"""Cross-check a network quantity's symbolic derivative against the NumPy reference.
+
+SymPy has known cases of silently wrong derivatives, so the first-principles
+side of every `diff(J, X)` claim on a network is also compared with
+`bpcheck.reference`, which is tested against finite differences and autograd.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .evaluate import EvalError, Evaluator
+from .linalg import entries, unit
+from .atoms import kink_arguments
+from .numeric import evaluate, instantiate_undefined, sample_points
+from .world import World
+
+REF_POINTS = 6
+
+
+@dataclass(frozen=True)
+class ReferenceResult:
+    agree: bool
+    points: int
+    max_abs: float
+    max_rel: float
+    note: str = ""
+
+    def evidence(self) -> tuple[tuple[str, Any], ...]:
+        return (("reference_points", self.points), ("reference_max_abs_err", self.max_abs),
+                ("reference_max_rel_err", self.max_rel))
+
+
+def quantity_target(world: World, tree: ast.Expression, case: dict[str, Any]):
+    """(node, entry) when the quantity is diff(loss, X) for a network node X."""
+    body = tree.body
+    net = world.network
+    if net is None or not (isinstance(body, ast.Call) and body.func.id == "diff"
+                           and len(body.args) == 2):
+        return None
+    f, x = body.args
+    if not (isinstance(f, ast.Name) and f.id == net["loss_symbol"]):
+        return None
+    bindings = {k: v for k, v in case.items() if not k.startswith("__")}
+    try:
+        return Evaluator(world, bindings).reference(x)
+    except EvalError:
+        return None
+
+
+def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
+                    options: Any) -> ReferenceResult | None:
+    target = quantity_target(world, tree, case)
+    if target is None:
+        return None
+    node, entry = target
+    from . import reference as ref  # NumPy only; imported when a network claim needs it
+
+    net = world.network
+    acts = tuple([net["hidden"]] * (net["depth"] - 1) + [net["output"]])
+    loss = "mse_half" if net["loss"] == "mse_sum" else net["loss"]
+    scale = 2.0 if net["loss"] == "mse_sum" else 1.0
+    mlp = ref.MLP(tuple(net["widths"]), acts, loss, net["reduction"])
+    exprs = instantiate_undefined(entries(unit(value)), options.seed)
+    symbols = list(world.free)
+    rng = np.random.default_rng(options.seed + 1)
+    kinks = [k for e in exprs for k in kink_arguments(e)]
+    pts = sample_points(world, symbols, kinks, rng, REF_POINTS)
+    symbolic = evaluate(exprs, symbols, pts)
+    worst_abs = worst_rel = 0.0
+    for p in range(REF_POINTS):
+        values = dict(zip(symbols, pts[p]))
+        grads = _reference_gradient(world, mlp, ref, values, case, node) * scale
+        got = np.asarray(grads, dtype=float)
+        if entry is not None:
+            got = np.array([got[entry]])
+        got = got.reshape(-1)
+        err = np.abs(got - symbolic[p])
+        worst_abs = max(worst_abs, float(err.max(initial=0)))
+        rel = err / np.maximum(np.maximum(np.abs(got), np.abs(symbolic[p])), 1e-12)
+        worst_rel = max(worst_rel, float(rel.max(initial=0)))
+    agree = worst_abs <= 1e-7 + 1e-6 * max(1.0, worst_abs) or worst_rel <= 1e-6
+    return ReferenceResult(agree, REF_POINTS, worst_abs, worst_rel,
+                           "" if agree else f"max abs error {worst_abs:.3g}")
+
+
+def _array(world: World, name: str, values: dict[sp.Symbol, float]) -> np.ndarray:
+    sym = world.nodes[name].sym
+    return np.array([[values.get(sym[i, j], 0.0) for j in range(sym.cols)]
+                     for i in range(sym.rows)], dtype=float)
+
+
+def _reference_gradient(world: World, mlp: Any, ref: Any, values: dict[sp.Symbol, float],
+                        case: dict[str, Any], node: str) -> np.ndarray:
+    net = world.network
+    depth = net["depth"]
+    flip = net["orientation"] == "in_out"
+    W = [None] + [(_array(world, f"W[{k}]", values).T if flip else _array(world, f"W[{k}]", values))
+                  for k in range(1, depth + 1)]
+    b = [None] + [_array(world, f"b[{k}]", values)[:, 0] for k in range(1, depth + 1)]
+    x = _array(world, "x", values)
+    y = _array(world, "y", values)
+    if "__y__" in case:
+        y = np.zeros_like(y)
+        y[case["__y__"], :] = 1.0
+    if not net["batch"]:
+        x, y = x[:, 0], y[:, 0]
+    grads = mlp.backward(ref.Params(W=tuple(W), b=tuple(b)), x, y)
+    family, k = node.split("[")[0], int(node.split("[")[1][:-1]) if "[" in node else 0
+    if node == "x":
+        out = grads.da[0]
+    elif family == "W":
+        out = grads.dW[k].T if flip else grads.dW[k]
+    elif family == "b":
+        out = grads.db[k]
+    elif family == "z":
+        out = grads.delta[k]
+    else:
+        out = grads.da[k]
+    out = np.asarray(out, dtype=float)
+    return out.reshape(out.shape[0], -1) if out.ndim == 1 else out

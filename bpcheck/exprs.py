@@ -1,0 +1,132 @@
+"""Safe parsing of formula text.
+
+Formulas are data.  They are parsed with `ast.parse(mode="eval")`, which builds
+a syntax tree and runs nothing, and every node is checked against a whitelist:
+numbers, known names, arithmetic, calls of known functions, subscripts and
+comparisons.  Attribute access, lambdas, comprehensions, strings and unknown
+names are rejected with the offending construct named.  SymPy is not imported
+here: validation happens while loading, before any claim is decided.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+# Function names a formula may call, with their arity (None: any).
+FUNCTIONS: dict[str, int | None] = {
+    # elementary, applied entrywise to vectors and matrices
+    "exp": 1, "log": 1, "ln": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1,
+    "relu": 1, "abs": 1, "sin": 1, "cos": 1, "step": 1,
+    "max": None, "min": None, "piecewise": None,
+    # calculus
+    "diff": None,
+    # linear algebra
+    "transpose": 1, "T": 1, "hadamard": 2, "diag": 1, "sum": None, "dot": 2,
+    "outer": 2, "ones": None, "zeros": None, "eye": 1, "onehot": None, "inv": 1,
+    "matrix": None, "entry": None, "col": None, "row": None, "sqnorm": 1,
+    "KroneckerDelta": 2, "kdelta": 2, "Sum": None,
+    # network building blocks
+    "softmax": 1, "f": 1, "fprime": 1, "df": 1, "mean": 1,
+    "conv2d": 2, "rot180": 1, "pad": None, "maxpool": 2, "meanpool": 2,
+    "argmax_mask": 1, "upsample": 2, "kron": 2, "G": None,
+}
+
+CONSTANTS = {"pi", "e", "True"}
+
+_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.MatMult, ast.Mod)
+_UNARY = (ast.USub, ast.UAdd)
+_COMPARE = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
+
+# Typographic symbols people paste from notes, mapped to the grammar.
+_REPLACEMENTS = {"⊙": "%", "∘": "%", "−": "-", "×": "*", "·": "*", "√": "sqrt"}
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be parsed or uses something outside the language."""
+
+    def __init__(self, message: str, line_offset: int = 0) -> None:
+        super().__init__(message)
+        self.line_offset = line_offset
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    tree: ast.Expression
+
+    @property
+    def names(self) -> set[str]:
+        return {n.id for n in ast.walk(self.tree) if isinstance(n, ast.Name)}
+
+
+def normalise(text: str) -> str:
+    for old, new in _REPLACEMENTS.items():
+        text = text.replace(old, new)
+    return text
+
+
+def parse(text: str, known_names: set[str]) -> Formula:
+    """Parse `text` into a checked syntax tree; raise FormulaError if unsafe."""
+    source = normalise(text).strip()
+    if "^" in source:
+        raise FormulaError("'^' is not a power here: write ** (a^b would bind wrongly)")
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        raise FormulaError(f"syntax error in formula: {exc.msg}",
+                           (exc.lineno or 1) - 1) from None
+    for node in ast.walk(tree):
+        _check_node(node, known_names)
+    return Formula(text, tree)
+
+
+def _check_node(node: ast.AST, known: set[str]) -> None:
+    where = getattr(node, "lineno", 1) - 1
+    if isinstance(node, (ast.Expression, ast.Load, ast.Tuple, ast.Subscript,
+                         ast.Slice)):
+        return
+    if isinstance(node, ast.BinOp):
+        if not isinstance(node.op, _BINOPS):
+            raise FormulaError(f"operator {type(node.op).__name__} is not allowed", where)
+        return
+    if isinstance(node, ast.UnaryOp):
+        if not isinstance(node.op, _UNARY):
+            raise FormulaError(f"operator {type(node.op).__name__} is not allowed", where)
+        return
+    if isinstance(node, ast.Compare):
+        if not all(isinstance(op, _COMPARE) for op in node.ops):
+            raise FormulaError("only <, <=, >, >=, ==, != comparisons are allowed", where)
+        return
+    if isinstance(node, ast.BoolOp):
+        return
+    if isinstance(node, (ast.BinOp, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
+        return
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            if node.value is not True:
+                raise FormulaError(f"constant {node.value!r} is not a number", where)
+        return
+    if isinstance(node, ast.Call):
+        _check_call(node, known, where)
+        return
+    if isinstance(node, ast.Name):
+        if node.id.startswith("__") or (node.id not in known and node.id not in CONSTANTS
+                                         and node.id not in FUNCTIONS):
+            raise FormulaError(f"unknown name {node.id!r}", where)
+        return
+    if isinstance(node, ast.Attribute):
+        raise FormulaError(f"attribute access '.{node.attr}' is not allowed", where)
+    raise FormulaError(f"{type(node).__name__} is not allowed in a formula", where)
+
+
+def _check_call(node: ast.Call, known: set[str], where: int) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise FormulaError("only named functions may be called", where)
+    name = node.func.id
+    if name not in FUNCTIONS and name not in known:
+        raise FormulaError(f"unknown function {name!r}", where)
+    if node.keywords:
+        raise FormulaError(f"{name}() takes no keyword arguments", where)
+    arity = FUNCTIONS.get(name)
+    if arity is not None and len(node.args) != arity:
+        raise FormulaError(f"{name}() takes {arity} argument(s), got {len(node.args)}", where)

@@ -1,0 +1,138 @@
+"""Values that flow between bpcheck's stages: a `Claim` in, a `Verdict` out.
+
+Nothing here imports SymPy or NumPy: loading a catalog, reading the cache and
+printing results must stay cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    VERIFIED = "VERIFIED"
+    REFUTED = "REFUTED"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    ERROR = "ERROR"
+
+
+class Expect(str, Enum):
+    HOLDS = "holds"
+    ERRATUM = "erratum"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The world a claim lives in: a named kind plus its parameters (plain data)."""
+
+    name: str
+    kind: str  # "scalar" or "network"
+    params: tuple[tuple[str, Any], ...]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One formula as a source writes it, with the quantity it claims to equal.
+
+    `sides[0]` is the quantity taken from first principles; each later side is
+    one member of the source's chain `A = B = C`.  Every `=` is its own link.
+    """
+
+    id: str
+    title: str
+    file: str
+    line: int
+    source: str
+    setting: Setting
+    sides: tuple[str, ...]
+    expect: Expect = Expect.HOLDS
+    where: tuple[tuple[str, str], ...] = ()  # index bindings, e.g. (("l", "1..L-1"),)
+    corrects: str = ""  # id of the erratum this claim corrects
+    note: str = ""
+    scope: str = ""  # what the proof covers, stated by the catalog
+    strategy: str = ""  # "", "indexed" (symbolic sizes), "regions"
+    side_lines: tuple[int, ...] = ()
+
+    @property
+    def links(self) -> list[tuple[int, int]]:
+        return [(k, k + 1) for k in range(len(self.sides) - 1)]
+
+    def digest_payload(self) -> dict[str, Any]:
+        """Everything that decides the verdict: the cache key is built from this."""
+        return {
+            "id": self.id,
+            "setting": [self.setting.kind, [list(p) for p in self.setting.params]],
+            "sides": list(self.sides),
+            "where": [list(w) for w in self.where],
+            "strategy": self.strategy,
+            "expect": self.expect.value,
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of the symbolic argument, kept for the reports."""
+
+    label: str
+    text: str
+    latex: str = ""
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    inputs: tuple[tuple[str, float], ...]
+    lhs: tuple[float, ...]
+    rhs: tuple[float, ...]
+    entry: str = ""  # which entry differs most, e.g. "[2, 1]"
+    abs_err: float = 0.0
+    rel_err: float = 0.0
+    seed: int = 0
+    shape: str = ""
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """The check of one `=` in a chain (or of the single `quantity = formula`)."""
+
+    left: int
+    right: int
+    kind: Kind
+    reason: str = ""
+    steps: tuple[Step, ...] = ()
+    counterexample: Counterexample | None = None
+    numeric: tuple[tuple[str, Any], ...] = ()  # evidence: points, seed, max errors
+    case: str = ""  # the index binding / case under which a failure was seen
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim_id: str
+    kind: Kind
+    ok: bool
+    reason: str
+    links: tuple[LinkResult, ...] = ()
+    first_broken: int | None = None  # index into links
+    ends_agree: bool | None = None
+    seconds: float = 0.0
+    scope: str = ""
+    diagnosis: str = ""
+    corrected: str = ""
+    extra: tuple[tuple[str, Any], ...] = field(default=())
+
+    @property
+    def counterexample(self) -> Counterexample | None:
+        for link in self.links:
+            if link.counterexample is not None:
+                return link.counterexample
+        return None
+
+
+def expected_ok(kind: Kind, expect: Expect) -> bool:
+    """A known erratum meets its expectation only when it is REFUTED."""
+    if expect is Expect.ERRATUM:
+        return kind is Kind.REFUTED
+    return kind is Kind.VERIFIED

@@ -1,0 +1,131 @@
+"""Numeric check: both sides lambdified and compared at seeded random points.
+
+Points are drawn from each symbol's range, in float64, away from kinks (ReLU,
+step, |·|, max ties), where a derivative formula is a convention rather than a
+fact.  Undefined functions (an abstract downstream loss G) are replaced by
+random smooth functions, so that an identity "for every G" is tested on many G.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from .atoms import NUMPY_FUNCS, kink_arguments
+from .linalg import entries, shape_of, unit
+from .model import Counterexample
+from .world import World
+
+KINK_MARGIN = 1e-3
+
+
+@dataclass(frozen=True)
+class NumericResult:
+    agree: bool
+    points: int
+    seed: int
+    max_abs: float
+    max_rel: float
+    counterexample: Counterexample | None = None
+    note: str = ""
+
+    def evidence(self) -> tuple[tuple[str, Any], ...]:
+        return (("points", self.points), ("seed", self.seed),
+                ("max_abs_err", self.max_abs), ("max_rel_err", self.max_rel))
+
+
+def instantiate_undefined(values: list[sp.Expr], seed: int) -> list[sp.Expr]:
+    """Replace every undefined function by a fixed random smooth function."""
+    rng = np.random.default_rng(seed + 7919)
+    made: dict[str, Any] = {}
+
+    def concrete(app: AppliedUndef) -> sp.Expr:
+        name = app.func.__name__
+        if name not in made:
+            made[name] = rng.uniform(0.5, 1.5, size=(3, 16))
+        c = made[name]
+        terms = [sp.Float(c[0, k]) * sp.sin(sp.Float(c[1, k]) * u + sp.Float(c[2, k]))
+                 for k, u in enumerate(app.args[:16])]
+        quad = sp.Float(c[0, 15]) * sp.Add(*app.args) ** 2 / 2
+        return sp.Add(*terms) + quad
+
+    out = []
+    for v in values:
+        if v.atoms(AppliedUndef):
+            v = v.replace(lambda a: isinstance(a, AppliedUndef), concrete).doit()
+        out.append(v)
+    return out
+
+
+def _lambdify(symbols: list[sp.Symbol], exprs: list[sp.Expr]):
+    return sp.lambdify(symbols, exprs, modules=[NUMPY_FUNCS, "numpy"], dummify=True)
+
+
+def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
+                  rng: np.random.Generator, n: int) -> np.ndarray:
+    lows = np.array([world.ranges.get(s, (-2.0, 2.0))[0] for s in symbols])
+    highs = np.array([world.ranges.get(s, (-2.0, 2.0))[1] for s in symbols])
+    pts = rng.uniform(lows, highs, size=(n, len(symbols)))
+    if kinks and symbols:
+        kink_fn = _lambdify(symbols, kinks)
+        for _ in range(50):  # resample the points that sit on (or near) a kink
+            vals = np.abs(np.atleast_2d(np.array(kink_fn(*pts.T), dtype=float)))
+            bad = (vals < KINK_MARGIN).any(axis=0) if vals.size else np.zeros(n, bool)
+            if not bad.any():
+                break
+            pts[bad] = rng.uniform(lows, highs, size=(int(bad.sum()), len(symbols)))
+    return pts
+
+
+def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray) -> np.ndarray:
+    """(points, entries) float64 values; non-finite where undefined."""
+    fn = _lambdify(symbols, exprs)
+    with np.errstate(all="ignore"):
+        cols = fn(*pts.T) if symbols else fn()
+    out = np.empty((pts.shape[0], len(exprs)))
+    for k, col in enumerate(cols):
+        out[:, k] = np.broadcast_to(np.asarray(col, dtype=complex).real, pts.shape[0])
+    return out
+
+
+def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
+            rtol: float = 1e-7, atol: float = 1e-9) -> NumericResult:
+    lhs, rhs = unit(lhs), unit(rhs)
+    left = instantiate_undefined(entries(lhs), seed)
+    right = instantiate_undefined(entries(rhs), seed)
+    exprs = left + right
+    symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=sp.default_sort_key)
+    symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
+    kinks = [k for e in exprs for k in kink_arguments(e)]
+    rng = np.random.default_rng(seed)
+    pts = sample_points(world, symbols, kinks, rng, points)
+    vals = evaluate(exprs, symbols, pts)
+    a, b = vals[:, :len(left)], vals[:, len(left):]
+    finite = np.isfinite(a) & np.isfinite(b)
+    err = np.where(finite, np.abs(a - b), 0.0)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
+    bad = err > atol + rtol * scale
+    n_ok = int(finite.all(axis=1).sum())
+    result = dict(points=points, seed=seed, max_abs=float(err.max(initial=0.0)),
+                  max_rel=float(np.where(err > atol, rel, 0.0).max(initial=0.0)))
+    if not bad.any():
+        note = "" if n_ok == points else f"{points - n_ok} points gave non-finite values"
+        return NumericResult(True, note=note, **result)
+    p, k = np.unravel_index(np.argmax(np.where(bad, rel + err, -1)), bad.shape)
+    cx = Counterexample(
+        inputs=tuple((sp.latex(s), float(v)) for s, v in zip(symbols, pts[p])),
+        lhs=tuple(float(v) for v in a[p]), rhs=tuple(float(v) for v in b[p]),
+        entry=_entry_name(lhs, k), abs_err=float(err[p, k]), rel_err=float(rel[p, k]),
+        seed=seed, shape="×".join(map(str, shape_of(lhs))))
+    return NumericResult(False, counterexample=cx, **result)
+
+
+def _entry_name(value: Any, k: int) -> str:
+    rows, cols = shape_of(value)
+    if not isinstance(value, sp.MatrixBase):
+        return ""
+    return f"[{k // cols + 1}, {k % cols + 1}]" if cols > 1 else f"[{k + 1}]"

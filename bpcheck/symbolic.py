@@ -1,0 +1,204 @@
+"""Decide symbolically whether two values are equal: a staged zero test.
+
+Stage 1 replaces σ(u), e^u, tanh(u), log(u) by fresh symbols (their derivative
+rules were already applied), writes each entry of the difference over one
+denominator (products expanded first: combining fractions first multiplies
+denominators) and expands the numerator.  A zero numerator is a proof: the
+difference vanishes as a rational function of the atoms, so it vanishes for
+every value they take.  Stage 2 rewrites σ and tanh through e^u and splits
+e^(a+b) into e^a e^b before the same test; stage 3 is SymPy's `simplify`,
+the slow last resort.  A non-zero result is *not* a refutation: only a
+numeric counterexample refutes.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import sympy as sp
+
+from .atoms import AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments
+from .linalg import entries, fmt, shape_of, unit
+from .model import Step as ProofStep
+
+OPAQUE = (Sig, Exp, Tanh, sp.log)
+
+
+@dataclass(frozen=True)
+class SymbolicResult:
+    equal: bool | None  # True: proved; None: not proved (never "refuted")
+    steps: tuple[ProofStep, ...]
+    stage: str = ""
+
+
+def same_shape(lhs: Any, rhs: Any) -> str:
+    """'' when the shapes agree, else a sentence naming both."""
+    lhs, rhs = unit(lhs), unit(rhs)
+    if shape_of(lhs) != shape_of(rhs) or (isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase)):
+        return f"the two sides have different shapes: {fmt(lhs)} vs {fmt(rhs)}"
+    return ""
+
+
+def decide(lhs: Any, rhs: Any, allow_simplify: bool = True) -> SymbolicResult:
+    lhs, rhs = unit(lhs), unit(rhs)
+    diffs = [a - b for a, b in zip(entries(lhs), entries(rhs))]
+    steps = [ProofStep("difference", f"{len(diffs)} entr{'y' if len(diffs) == 1 else 'ies'} of "
+                       "left − right to reduce to 0")]
+    regions = _regions(diffs)
+    if regions is None:
+        steps.append(ProofStep("cases", f"more than {MAX_KINKS} kinked atoms: too many sign "
+                               "regions to enumerate"))
+        return SymbolicResult(None, tuple(steps), "")
+    if len(regions) > 1:
+        steps.append(ProofStep("cases", f"{len(regions)} sign regions of the kinked atoms "
+                               "(ReLU, step, |·|, max); kinks themselves are excluded"))
+    for stage, reducer in (("atoms", _stage_atoms), ("exp", _stage_exp)):
+        if all(reducer(d) == 0 for d in _cases(diffs, regions)):
+            steps.append(ProofStep(stage, _STAGE_TEXT[stage]))
+            steps.append(ProofStep("zero", "every numerator expands to 0: the sides are equal"))
+            return SymbolicResult(True, tuple(steps), stage)
+    if allow_simplify:
+        if all(sp.simplify(d.rewrite(sp.exp)) == 0 for d in _cases(diffs, regions)):
+            steps.append(ProofStep("simplify", "SymPy's simplify reduced every entry to 0"))
+            return SymbolicResult(True, tuple(steps), "simplify")
+    steps.append(ProofStep("nonzero", "the difference did not reduce to 0 "
+                           "(not a refutation by itself: see the numeric check)"))
+    return SymbolicResult(None, tuple(steps), "")
+
+
+_STAGE_TEXT = {
+    "atoms": "σ(u), e^u, tanh(u), log(u) taken as symbols; difference over one "
+             "denominator, numerator expanded",
+    "exp": "σ and tanh rewritten through e^u, e^(a+b) split into e^a·e^b; "
+           "numerator expanded",
+}
+
+
+def is_zero_rational(e: sp.Expr) -> bool:
+    e = sp.expand_mul(e)
+    num, _ = sp.fraction(sp.together(e))
+    return sp.expand(num) == 0
+
+
+def _atoms_to_symbols(e: sp.Expr, kinds: tuple) -> sp.Expr:
+    found = sorted(e.atoms(*kinds), key=sp.default_sort_key)
+    # innermost first, so that σ(σ(u)) becomes a symbol of a symbol
+    found.sort(key=lambda a: sp.count_ops(a))
+    subs = {}
+    for k, atom in enumerate(found):
+        subs[atom.xreplace(subs)] = sp.Dummy(f"t{k}")
+    result = e
+    for atom, sym in subs.items():
+        result = result.xreplace({atom: sym})
+    return result
+
+
+def _stage_atoms(e: sp.Expr) -> sp.Expr:
+    e = _atoms_to_symbols(e, OPAQUE)
+    return sp.Integer(0) if is_zero_rational(e) else e
+
+
+def _stage_exp(e: sp.Expr) -> sp.Expr:
+    e = e.replace(lambda a: isinstance(a, Sig), lambda a: 1 / (1 + Exp(-a.args[0])))
+    e = e.replace(lambda a: isinstance(a, Tanh),
+                  lambda a: (Exp(2 * a.args[0]) - 1) / (Exp(2 * a.args[0]) + 1))
+    e = e.replace(lambda a: isinstance(a, sp.log) and isinstance(a.args[0], Exp),
+                  lambda a: a.args[0].args[0])
+    e = e.replace(lambda a: isinstance(a, sp.exp), lambda a: Exp(a.args[0]))
+    e = e.replace(lambda a: isinstance(a, Exp), _split_exp)
+    e = _atoms_to_symbols(e, (Exp, sp.log))
+    return sp.Integer(0) if is_zero_rational(e) else e
+
+
+def _split_exp(a: Exp) -> sp.Expr:
+    """e^(c1 m1 + c2 m2) = E_m1^c1 E_m2^c2, one symbol per monomial."""
+    out = sp.Integer(1)
+    for term in sp.Add.make_args(sp.expand(a.args[0])):
+        coeff, mono = term.as_coeff_Mul()
+        out *= (sp.E ** coeff) if mono == 1 else Exp(mono) ** coeff
+    return out
+
+
+# ---- kinked atoms: decide region by region -----------------------------------
+
+MAX_KINKS = 10
+
+
+class _Infeasible(Exception):
+    pass
+
+
+def _regions(diffs: Iterable[sp.Expr]) -> list[dict[sp.Expr, int]] | None:
+    args: list[sp.Expr] = []
+    for d in diffs:
+        for u in kink_arguments(d):
+            if u not in args and -u not in args:
+                args.append(u)
+    if len(args) > MAX_KINKS:
+        return None
+    return [dict(zip(args, signs)) for signs in itertools.product((1, -1), repeat=len(args))]
+
+
+def _cases(diffs: list[sp.Expr], regions: list[dict[sp.Expr, int]]) -> Iterable[sp.Expr]:
+    """Each difference restricted to each feasible region."""
+    for region in regions:
+        try:
+            restricted = [_in_region(d, region) for d in diffs]
+        except _Infeasible:
+            continue
+        yield from restricted
+
+
+def _sign(u: sp.Expr, region: dict[sp.Expr, int]) -> int:
+    if u in region:
+        return region[u]
+    if -u in region:
+        return -region[-u]
+    if u.is_number:
+        return 1 if u > 0 else -1
+    raise KeyError(u)
+
+
+def _in_region(e: sp.Expr, region: dict[sp.Expr, int]) -> sp.Expr:
+    if not region:
+        return e
+    def relu(a): return a.args[0] if _sign(a.args[0], region) > 0 else sp.Integer(0)
+    def step(a): return sp.Integer(1) if _sign(a.args[0], region) > 0 else sp.Integer(0)
+    def absf(a): return a.args[0] * _sign(a.args[0], region)
+    def maxof(a): return _argmax(a.args, region)[1]
+    def ismax(a): return sp.Integer(1 if _argmax(a.args[1:], region)[0] == int(a.args[0]) else 0)
+    def piecewise(a):
+        for value, cond in a.args:
+            if _truth(cond, region):
+                return value
+        raise _Infeasible
+    for cls, fn in ((sp.Piecewise, piecewise), (Relu, relu), (Step, step), (AbsF, absf), (MaxOf, maxof), (IsMax, ismax)):
+        e = e.replace(lambda a, cls=cls: isinstance(a, cls), fn)
+    return e
+
+
+def _truth(cond: Any, region: dict[sp.Expr, int]) -> bool:
+    if cond in (True, sp.true):
+        return True
+    if cond in (False, sp.false):
+        return False
+    if isinstance(cond, sp.And):
+        return all(_truth(c, region) for c in cond.args)
+    if isinstance(cond, sp.Or):
+        return any(_truth(c, region) for c in cond.args)
+    if isinstance(cond, sp.Not):
+        return not _truth(cond.args[0], region)
+    sign = _sign(cond.lhs - cond.rhs, region)  # never 0: kinks are excluded
+    if isinstance(cond, (sp.Gt, sp.Ge)):
+        return sign > 0
+    if isinstance(cond, (sp.Lt, sp.Le)):
+        return sign < 0
+    return isinstance(cond, sp.Ne)
+
+
+def _argmax(xs: tuple, region: dict[sp.Expr, int]) -> tuple[int, sp.Expr]:
+    for k, xk in enumerate(xs):
+        if all(_sign(xk - xj, region) > 0 for j, xj in enumerate(xs) if j != k):
+            return k, xk
+    raise _Infeasible  # the signs order the arguments in a cycle: no such region

@@ -1,0 +1,243 @@
+"""Decide one claim: every link of its chain, in every case, symbolically and numerically.
+
+The verdict rules (never call a wrong formula right):
+- VERIFIED: every link proved equal symbolically, and the numbers agree.
+- REFUTED: some link has a numeric counterexample, or its sides differ in shape.
+- INCONCLUSIVE: no counterexample, but no proof either (time limit, an
+  unproven identity, or the symbolic result contradicted by the numbers).
+- ERROR: the claim cannot be processed (meaningless in its setting).
+"""
+from __future__ import annotations
+
+import ast
+import signal
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import sympy as sp
+
+from . import indexed as indexed_mod
+from .atoms import Sig, Tanh, prove_lemmas
+from .build import build_world, onehot_subs
+from .crosscheck import reference_check
+from .evaluate import EvalError, Evaluator
+from .exprs import parse
+from .catalog import setting_names
+from .linalg import ShapeError
+from .model import Claim, Kind, LinkResult, Step, Verdict, expected_ok
+from .numeric import compare
+from .symbolic import decide, same_shape
+from .world import World
+
+
+@dataclass(frozen=True)
+class Options:
+    timeout: float = 60.0
+    seed: int = 0
+    points: int = 24
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    reference: bool = True
+
+
+class ClaimTimeout(Exception):
+    pass
+
+
+_WORLDS: dict[Any, World] = {}
+_LEMMAS: list[tuple[str, bool]] = []
+
+
+def world_for(claim: Claim) -> World:
+    if claim.setting not in _WORLDS:
+        _WORLDS[claim.setting] = build_world(claim.setting)
+    return _WORLDS[claim.setting]
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Interrupt SymPy after `seconds` (SIGALRM: main thread of a process only)."""
+    if seconds <= 0 or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise ClaimTimeout()
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
+    start = time.perf_counter()
+    try:
+        with deadline(options.timeout):
+            links, scope = _check_links(claim, options)
+        verdict = _combine(claim, links, scope)
+    except ClaimTimeout:
+        verdict = Verdict(claim.id, Kind.INCONCLUSIVE, False,
+                          f"time limit of {options.timeout:g} s reached before a decision")
+    except (EvalError, ValueError, TypeError, KeyError, AttributeError,
+            NotImplementedError, RecursionError, ZeroDivisionError) as exc:
+        verdict = Verdict(claim.id, Kind.ERROR, False, f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    ok = expected_ok(verdict.kind, claim.expect)
+    return Verdict(**{**verdict.__dict__, "ok": ok, "seconds": round(seconds, 4)})
+
+
+# ---- cases: index bindings x target classes -----------------------------------
+
+def cases(claim: Claim, world: World) -> list[dict[str, Any]]:
+    names = setting_names(claim.setting) | {v for v, _ in claim.where}
+    bound: list[dict[str, Any]] = [{}]
+    for var, rng in claim.where:
+        lo_txt, hi_txt = rng.split("..", 1)
+        grown = []
+        for b in bound:
+            ev = Evaluator(world, b)
+            lo = ev.integer(parse(lo_txt, names).tree)
+            hi = ev.integer(parse(hi_txt, names).tree)
+            grown.extend({**b, var: k} for k in range(lo, hi + 1))
+        bound = grown
+    if not bound:
+        raise EvalError("the index ranges are empty: nothing to check")
+    return [{**b, **c} for b in bound for c in world.cases]
+
+
+def _label(case: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in case.items() if not k.startswith("__"))
+
+
+# ---- checking links ---------------------------------------------------------------
+
+def _check_links(claim: Claim, options: Options) -> tuple[list[LinkResult], str]:
+    if claim.strategy == "indexed":
+        return indexed_mod.check(claim, options)
+    world = world_for(claim)
+    names = setting_names(claim.setting) | {v for v, _ in claim.where}
+    trees = [parse(side, names).tree for side in claim.sides]
+    all_cases = cases(claim, world)
+    results = []
+    for left, right in claim.links:
+        results.append(_check_link(claim, world, trees, left, right, all_cases, options))
+    return results, _scope(claim, world, all_cases)
+
+
+def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: int, right: int,
+                all_cases: list[dict[str, Any]], options: Options) -> LinkResult:
+    proof_steps: tuple[Step, ...] = ()
+    evidence: list[tuple[str, Any]] = []
+    stages = set()
+    for case in all_cases:
+        try:
+            lhs, rhs = (_side(world, trees[k], case) for k in (left, right))
+        except ShapeError as exc:
+            return LinkResult(left, right, Kind.REFUTED, f"not well-formed: {exc}",
+                              case=_label(case))
+        mismatch = same_shape(lhs, rhs)
+        if mismatch:
+            return LinkResult(left, right, Kind.REFUTED, mismatch, case=_label(case))
+        num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol)
+        sym = decide(lhs, rhs, allow_simplify=num.agree)  # simplify only to prove, never to refute
+        evidence = list(num.evidence())
+        if left == 0 and options.reference:
+            ref = reference_check(world, trees[0], lhs, case, options)
+            if ref is not None:
+                evidence.extend(ref.evidence())
+                if not ref.agree:
+                    return LinkResult(left, right, Kind.INCONCLUSIVE,
+                                      "the symbolic derivative disagrees with the NumPy "
+                                      f"reference ({ref.note}): not trusted",
+                                      sym.steps, None, tuple(evidence), _label(case))
+        if not num.agree:
+            return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically",
+                              sym.steps, num.counterexample, tuple(evidence), _label(case))
+        if sym.equal is not True:
+            return LinkResult(left, right, Kind.INCONCLUSIVE,
+                              "the numbers agree but the symbolic check could not prove it",
+                              sym.steps, None, tuple(evidence), _label(case))
+        proof_steps = proof_steps or sym.steps
+        stages.add(sym.stage)
+    steps = proof_steps + _lemma_steps(world, trees)
+    if len(all_cases) > 1:
+        steps += (Step("cases", f"proved in each of {len(all_cases)} cases"),)
+    return LinkResult(left, right, Kind.VERIFIED, "proved equal; numbers agree",
+                      steps, None, tuple(evidence))
+
+
+def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
+    bindings = {k: v for k, v in case.items() if not k.startswith("__")}
+    value = Evaluator(world, bindings).eval(tree)
+    subs = onehot_subs(world, case)
+    if subs:
+        value = value.xreplace(subs)
+    if isinstance(value, tuple):
+        raise EvalError("a side evaluated to a tuple, not a value")
+    if isinstance(value, sp.MatrixBase):
+        value = sp.ImmutableMatrix(value)
+    return value
+
+
+def _lemma_steps(world: World, trees: list[ast.Expression]) -> tuple[Step, ...]:
+    if not _LEMMAS:
+        _LEMMAS.extend(prove_lemmas())
+    uses = {"Sig": False, "Tanh": False}
+    for node in world.nodes.values():
+        if node.defn is not None and hasattr(node.defn, "atoms"):
+            uses["Sig"] |= bool(node.defn.atoms(Sig))
+            uses["Tanh"] |= bool(node.defn.atoms(Tanh))
+    steps = []
+    for text, ok in _LEMMAS:
+        if ("σ" in text and uses["Sig"]) or ("tanh" in text and uses["Tanh"]):
+            steps.append(Step("lemma", f"{text}: {'proved' if ok else 'NOT proved'}"))
+    return tuple(steps)
+
+
+def _scope(claim: Claim, world: World, all_cases: list[dict[str, Any]]) -> str:
+    if claim.scope:
+        return claim.scope
+    s = claim.setting
+    if s.kind == "network":
+        net = world.network
+        parts = [f"widths {'-'.join(map(str, net['widths']))}",
+                 f"{net['hidden']} hidden / {net['output']} output", f"loss {net['loss']}"]
+        if net["batch"]:
+            parts.append(f"batch of {net['batch']} ({net['reduction']})")
+        return "; ".join(parts) + "; bounded: these sizes only"
+    if len(all_cases) > 1:
+        return f"the {len(all_cases)} index cases listed"
+    return "all real values of the symbols (away from kinks)"
+
+
+def _combine(claim: Claim, links: list[LinkResult], scope: str) -> Verdict:
+    kinds = [l.kind for l in links]
+    first = next((i for i, l in enumerate(links) if l.kind is Kind.REFUTED), None)
+    if first is not None:
+        kind, reason = Kind.REFUTED, links[first].reason
+        if len(links) > 1:
+            reason = f"link {first + 1} of {len(links)} fails: {reason}"
+    elif all(k is Kind.VERIFIED for k in kinds):
+        kind, reason = Kind.VERIFIED, "every link proved; numbers agree"
+    else:
+        idx = next(i for i, k in enumerate(kinds) if k is not Kind.VERIFIED)
+        kind, reason = Kind.INCONCLUSIVE, links[idx].reason
+    ends = None
+    if first is not None and len(claim.sides) > 2:
+        ends = _ends_agree(claim)
+    return Verdict(claim.id, kind, False, reason, tuple(links), first, ends, scope=scope)
+
+
+def _ends_agree(claim: Claim) -> bool | None:
+    """Does the chain's last member still equal its first (the errors cancelled)?"""
+    ends = Claim(**{**claim.__dict__, "sides": (claim.sides[0], claim.sides[-1])})
+    try:
+        links, _ = _check_links(ends, Options(reference=False))
+    except (ShapeError, EvalError):
+        return False
+    return links[0].kind is Kind.VERIFIED if links[0].kind is not Kind.INCONCLUSIVE else None
