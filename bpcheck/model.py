@@ -136,3 +136,15 @@ def expected_ok(kind: Kind, expect: Expect) -> bool:
     if expect is Expect.ERRATUM:
         return kind is Kind.REFUTED
     return kind is Kind.VERIFIED
+
+
+@dataclass(frozen=True)
+class Options:
+    """How claims are decided; part of the cache key."""
+
+    timeout: float = 60.0
+    seed: int = 0
+    points: int = 24
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    reference: bool = True

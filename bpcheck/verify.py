@@ -13,7 +13,6 @@ import ast
 import signal
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import sympy as sp
@@ -26,20 +25,10 @@ from .evaluate import EvalError, Evaluator
 from .exprs import parse
 from .catalog import setting_names
 from .linalg import ShapeError
-from .model import Claim, Kind, LinkResult, Step, Verdict, expected_ok
+from .model import Claim, Kind, LinkResult, Options, Step, Verdict, expected_ok
 from .numeric import compare
 from .symbolic import decide, same_shape
 from .world import World
-
-
-@dataclass(frozen=True)
-class Options:
-    timeout: float = 60.0
-    seed: int = 0
-    points: int = 24
-    rtol: float = 1e-7
-    atol: float = 1e-9
-    reference: bool = True
 
 
 class ClaimTimeout(Exception):

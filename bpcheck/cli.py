@@ -1,0 +1,174 @@
+"""`bpcheck` command line.
+
+Exit codes: 0 every claim meets its expectation, 1 some claim does not,
+2 usage or input errors (a bad file is reported as file:line, never as a
+traceback, and the other files' claims are still checked).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .catalog import Catalog, LoadError
+from .config import ConfigError
+from .model import Kind
+
+DEFAULT_PATH = "derivations"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bpcheck", description="Prove or refute backprop formulas.")
+    p.add_argument("--version", action="version", version=f"bpcheck {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("verify", help="check claims (default: derivations/)")
+    _catalog_args(v)
+    v.add_argument("--timeout", type=float, default=None, help="per-claim time limit (s)")
+    v.add_argument("--seed", type=int, default=None, help="random seed for sample points")
+    v.add_argument("--points", type=int, default=None, help="sample points per check")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument("--report", action="append", choices=("md", "html"), default=[],
+                   help="write a proof report (repeatable)")
+    v.add_argument("--out", default="reports", help="folder for --report files")
+    v.add_argument("--junit-xml", default=None, metavar="FILE")
+    v.add_argument("-j", "--jobs", type=int, default=None, help="parallel worker processes")
+    v.add_argument("--shard", default=None, metavar="K/N", help="check the K-th of N slices")
+    v.add_argument("--no-cache", action="store_true", help="decide every claim afresh")
+    v.add_argument("--changed", action="store_true",
+                   help="only claims in files changed since git HEAD (or --since REV)")
+    v.add_argument("--since", default=None, metavar="REV")
+    ls = sub.add_parser("list", help="show the catalog without checking it")
+    _catalog_args(ls)
+    sub.add_parser("gradcheck", help="check a NumPy model's backward() (see README)",
+                   add_help=False)
+    sub.add_parser("scan", help="list display formulas in notes (see README)", add_help=False)
+    return p
+
+
+def _catalog_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", help="derivation files or folders")
+    p.add_argument("-k", dest="keyword", default=None, help="only claims whose id/title match")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "gradcheck":
+        from .gradcheck import gradcheck_main
+        return gradcheck_main(argv[1:])
+    if argv and argv[0] == "scan":
+        from .notes_cli import scan_main
+        return scan_main(argv[1:])
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2 already
+        return int(exc.code or 0)
+    try:
+        if args.command == "list":
+            return _list(args)
+        return _verify(args)
+    except (UsageError, ConfigError) as exc:
+        print(f"bpcheck: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def load(args: argparse.Namespace) -> Catalog:
+    from .sources import load_sources
+    paths = args.paths or [DEFAULT_PATH]
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    return load_sources(paths, args.keyword)
+
+
+def _list(args: argparse.Namespace) -> int:
+    catalog = load(args)
+    for err in catalog.errors:
+        print(str(err), file=sys.stderr)
+    for c in catalog.claims:
+        doc = Path(c.file).name
+        print(f"{c.id:48} {c.expect.value:8} {doc}: {c.source}  —  {c.title}")
+    print(f"{len(catalog.claims)} claims in {len(catalog.documents)} files")
+    return 2 if catalog.errors else 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from .config import resolve_options
+    from .runner import run_claims
+    from .serialize import result_dict, summary
+    from .terminal import TerminalReporter
+
+    catalog = load(args)
+    settings = resolve_options(args)
+    claims = select(list(catalog.claims), args, settings)
+    cache = None if args.no_cache or not settings.cache else _cache(settings)
+    quiet = args.format == "json"
+    reporter = TerminalReporter(sys.stderr if quiet else sys.stdout, len(claims),
+                                rich=False if quiet else None)
+    for err in catalog.errors:
+        print(str(err), file=sys.stderr)
+    with reporter:
+        pairs = run_claims(claims, settings.options, None if quiet else reporter,
+                           settings.jobs, cache.lookup if cache else None,
+                           cache.store if cache else None)
+    summ = summary(pairs, len(catalog.errors))
+    _outputs(args, catalog, pairs, summ)
+    if quiet:
+        doc = {"bpcheck": __version__, "schema": 1,
+               "results": [result_dict(c, v) for c, v in pairs], "summary": summ,
+               "errors": [{"file": e.file, "line": e.line, "message": e.message}
+                          for e in catalog.errors]}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        reporter.finish(pairs, summ)
+    return exit_code(pairs, catalog.errors)
+
+
+def _cache(settings):
+    from .cache import ResultCache
+    return ResultCache(settings.cache_dir, settings.options)
+
+
+def select(claims: list, args: argparse.Namespace, settings) -> list:
+    if args.changed:
+        from .changes import changed_files
+        files = changed_files(args.since)
+        claims = [c for c in claims if Path(c.file).resolve() in files]
+    if args.shard:
+        try:
+            k, n = (int(t) for t in args.shard.split("/"))
+            assert 1 <= k <= n
+        except (ValueError, AssertionError):
+            raise UsageError(f"--shard takes K/N with 1 <= K <= N, not {args.shard!r}") from None
+        claims = [c for i, c in enumerate(claims) if i % n == k - 1]
+    return claims
+
+
+def _outputs(args, catalog, pairs, summ) -> None:
+    if args.junit_xml:
+        from .junit import write_junit
+        write_junit(args.junit_xml, pairs, catalog.errors)
+    from .annotations import github_annotations
+    github_annotations(pairs, catalog.errors)
+    if args.report:
+        from .report import write_reports
+        for path in write_reports(pairs, summ, args.report, Path(args.out)):
+            print(f"wrote {path}", file=sys.stderr)
+
+
+def exit_code(pairs: list, errors: Sequence[LoadError]) -> int:
+    if errors or any(v.kind is Kind.ERROR for _, v in pairs):
+        return 2
+    return 0 if all(v.ok for _, v in pairs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
