@@ -344,7 +344,8 @@ def _reference_params(net: MLP, targets: dict[str, tuple[str, int, bool]], array
     seen: dict[tuple[str, int], str] = {}
     for name, (kind, l, tr) in targets.items():
         if (kind, l) in seen:
-            raise GradcheckError(f"architecture mapping sends both '{seen[kind, l]}' and '{name}' to {kind}[{l}]")
+            raise GradcheckError(f"architecture mapping sends both '{seen[kind, l]}' and '{name}' "
+                                 f"to {kind}[{l}]")
         seen[kind, l] = name
         if kind == "W":
             W[l] = arrays[name].T if tr else arrays[name]
@@ -374,8 +375,11 @@ def _parse_target(name: str, spec: str, arrays: dict[str, Array], net: MLP) -> t
     shape = arrays[name].shape
     want = (net.widths[l], net.widths[l - 1])
     if kind == "W" and (shape[::-1] if tr else shape) != want:
-        raise GradcheckError(f"'{name}' has shape {shape} but {spec} is {want[0]}x{want[1]}"
-                             + (" (map it as W[l].T?)" if shape == want[::-1] else ""))
-    if kind == "b" and (tr or arrays[name].size != net.widths[l] or max(shape, default=1) != arrays[name].size):
+        other = f"W[{l}]" if tr else f"W[{l}].T"
+        hint = f"; map it as {other}?" if shape[::-1] == (want[::-1] if tr else want) else ""
+        raise GradcheckError(f"'{name}' has shape {shape}, but {spec} needs {want[::-1] if tr else want} "
+                             f"(W[{l}] is {want[0]}x{want[1]}){hint}")
+    size = arrays[name].size
+    if kind == "b" and (tr or size != net.widths[l] or max(shape, default=1) != size):  # a vector
         raise GradcheckError(f"'{name}' has shape {shape} but {spec} is a vector of {net.widths[l]}")
     return kind, l, tr

@@ -75,7 +75,9 @@ def _ratio_hint(u: Array, t: Array) -> str | None:
     return None
 
 
-def missing_derivative_variants(net: MLP, params: Params, x: Array, y: Array) -> dict[int, tuple[str, list, list]]:
+def missing_derivative_variants(
+    net: MLP, params: Params, x: Array, y: Array
+) -> dict[int, tuple[str, list, list]]:
     """For each layer k, the gradients backprop gives when f_k'(z[k]) is left out at layer k
     (delta[k] = dL/da[k]): {k: (cause text, dW by layer, db by layer)}."""
     t = net.forward(params, x)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import tomllib
 import traceback
@@ -76,10 +77,14 @@ def main(argv: list[str]) -> int:
         if args.format == "json":
             print(json.dumps({"error": str(e)}))
         return 2
-    if args.format == "json":
-        print(json.dumps(report_to_dict(report), indent=2))
-    else:
-        _print_text(f"{args.target} (adapter {args.adapter})\n" + report_to_text(report))
+    try:
+        if args.format == "json":
+            print(json.dumps(report_to_dict(report), indent=2))
+        else:
+            _print_text(f"{args.target} (adapter {args.adapter})\n" + report_to_text(report))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head`: the reader left; the exit status still tells the result
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0 if report.passed else 1
 
 

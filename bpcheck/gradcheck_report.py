@@ -161,7 +161,10 @@ def report_to_markdown(r: GradcheckReport) -> str:
     rows = ["| parameter | shape | result | max abs err | max rel err | suspected cause |",
             "|---|---|---|---|---|---|"]
     for p in r.params:
-        rows.append(f"| `{p.name}` | {'×'.join(map(str, p.shape)) or 'scalar'} | {'pass' if p.passed else '**FAIL**'} "
-                    f"| {p.max_abs_err:.2e} | {p.max_rel_err:.2e} | {p.suspected_cause or ''} |")
+        shape = "×".join(map(str, p.shape)) or "scalar"
+        verdict = "pass" if p.passed else "**FAIL**"
+        rows.append(f"| `{p.name}` | {shape} | {verdict} | {p.max_abs_err:.2e} | {p.max_rel_err:.2e} "
+                    f"| {p.suspected_cause or ''} |")
     notes = [f"- {n}" for n in r.notes]
-    return "\n".join([f"**{_summary(r)}** (rtol {r.rtol:g}, atol {r.atol:g})", ""] + rows + ([""] + notes if notes else []))
+    head = [f"**{_summary(r)}** (rtol {r.rtol:g}, atol {r.atol:g})", ""]
+    return "\n".join(head + rows + ([""] + notes if notes else []))

@@ -83,21 +83,15 @@ class Loss:
 
 
 LOSSES: dict[str, Loss] = {
-    "mse_half": Loss(
-        "mse_half", lambda a, y: float(0.5 * np.sum((y - a) ** 2)), lambda a, y: a - y
-    ),
-    "mse_mean": Loss(
-        "mse_mean",
-        lambda a, y: float(np.sum((y - a) ** 2) / a.shape[0]),
-        lambda a, y: 2.0 * (a - y) / a.shape[0],
-    ),
-    "cross_entropy": Loss(
-        "cross_entropy", lambda a, y: float(-np.sum(y * np.log(a))), lambda a, y: -y / a
-    ),
+    "mse_half": Loss("mse_half", lambda a, y: float(0.5 * np.sum((y - a) ** 2)), lambda a, y: a - y),
+    "mse_mean": Loss("mse_mean", lambda a, y: float(np.sum((y - a) ** 2) / a.shape[0]),
+                     lambda a, y: 2.0 * (a - y) / a.shape[0]),
+    "cross_entropy": Loss("cross_entropy", lambda a, y: float(-np.sum(y * np.log(a))),
+                          lambda a, y: -y / a),
     "binary_cross_entropy": Loss(
         "binary_cross_entropy",
         lambda a, y: float(-np.sum(y * np.log(a) + (1.0 - y) * np.log1p(-a))),
-        lambda a, y: (a - y) / (a * (1.0 - a)),
+        lambda a, y: (a - y) / (a * (1.0 - a)),  # = -y/a + (1-y)/(1-a), over one denominator
     ),
 }
 
@@ -279,18 +273,8 @@ def _rel(a: float, b: float, floor: float = 1e-12) -> float:
     return abs(a - b) / max(abs(a), abs(b), floor)
 
 
-def _unit_direction(rng: np.random.Generator, shape: tuple[int, ...]) -> Array:
-    v = rng.standard_normal(shape)
-    return v / np.linalg.norm(v)
-
-
-def directional_check(
-    f: Callable[[Array], float],
-    grad: Array | Callable[[Array], Array],
-    x: Array,
-    rng: np.random.Generator,
-    n_directions: int = 20,
-) -> DirectionalResult:
+def directional_check(f: Callable[[Array], float], grad: Array | Callable[[Array], Array], x: Array,
+                      rng: np.random.Generator, n_directions: int = 20) -> DirectionalResult:
     """Check grad (an array, or a function of x) along random unit directions, as
     HIPS autograd's test_util does: two f evaluations per direction instead of two per entry."""
     x = np.asarray(x, dtype=np.float64)
@@ -299,7 +283,8 @@ def directional_check(
     worst = (-1.0, 0.0, 0.0, 0.0)  # (rel, abs, numeric, analytic)
     max_abs = 0.0
     for _ in range(n_directions):
-        v = _unit_direction(rng, x.shape)
+        v = rng.standard_normal(x.shape)
+        v /= np.linalg.norm(v)
         numeric = (float(f(x + h * v)) - float(f(x - h * v))) / (2.0 * h)
         analytic = float(np.sum(g * v))
         max_abs = max(max_abs, abs(numeric - analytic))
@@ -335,13 +320,8 @@ class FDConvergence:
         return self.verdict in ("at rounding level", "converging")
 
 
-def fd_convergence(
-    f: Callable[[Array], float],
-    grad: Array,
-    x: Array,
-    v: Array,
-    h: float | None = None,
-) -> FDConvergence:
+def fd_convergence(f: Callable[[Array], float], grad: Array, x: Array, v: Array,
+                   h: float | None = None) -> FDConvergence:
     """Directional finite differences along v at three halving steps (default h = 1e-3 scaled,
     large enough that truncation error, when present, dominates rounding)."""
     x = np.asarray(x, dtype=np.float64)
@@ -349,9 +329,7 @@ def fd_convergence(
     h0 = 1e-3 * max(1.0, float(np.max(np.abs(x), initial=0.0))) if h is None else h
     analytic = float(np.sum(np.asarray(grad, dtype=np.float64) * v))
     steps = (h0, h0 / 2, h0 / 4)
-    errors = tuple(
-        abs((float(f(x + s * v)) - float(f(x - s * v))) / (2 * s) - analytic) for s in steps
-    )
+    errors = tuple(abs((float(f(x + s * v)) - float(f(x - s * v))) / (2 * s) - analytic) for s in steps)
     f_scale = max(1.0, abs(float(f(x))))
     noise = 100 * float(np.finfo(np.float64).eps) * f_scale / steps[-1]
     return FDConvergence(steps, errors, noise)  # type: ignore[arg-type]

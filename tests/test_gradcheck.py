@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -196,25 +197,37 @@ def failing(**overrides):
     return Net(seed=0)
 
 
-def _raise(self, X, Y):
+def _index_error(self, X, Y):
     return {"W1": np.zeros(3)[5]}
 
 
+def _flat_b1(self, X, Y):  # the classic: db summed without keepdims
+    return {**course_net.CourseNet.backward(self, X, Y), "b1": np.zeros(3)}
+
+
+def _no_W3(self, X, Y):
+    return {k: v for k, v in course_net.CourseNet.backward(self, X, Y).items() if k != "W3"}
+
+
+_calls = itertools.count()
+
+
+def _drifting_loss(self, X, Y):  # like dropout: a different value on every call
+    return course_net.CourseNet.loss(self, X, Y) + 1e-3 * next(_calls)
+
+
 ERRORS = {
-    "backward raises": (dict(backward=_raise), r"backward raised IndexError: .*test_gradcheck.py:\d+"),
+    "backward raises": (dict(backward=_index_error), r"backward raised IndexError: .*test_gradcheck.py:\d+"),
     "loss raises": (dict(loss=lambda self, X, Y: 1 / 0), r"loss raised ZeroDivisionError"),
-    "loss not scalar": (dict(loss=lambda self, X, Y: self.forward(X)), r"loss returned an array of shape \(1, 4\)"),
-    "bias gradient not keepdims": (
-        dict(backward=lambda self, X, Y: {**course_net.CourseNet.backward(self, X, Y), "b1": np.zeros(3)}),
-        r"shape \(3,\) for 'b1', but the parameter has shape \(3, 1\)"),
-    "missing gradient": (
-        dict(backward=lambda self, X, Y: {k: v for k, v in course_net.CourseNet.backward(self, X, Y).items() if k != "W3"}),
-        r"no gradient for 'W3'"),
-    "list too short": (dict(backward=lambda self, X, Y: [np.zeros((3, 2))]), r"returned 1 gradients for 6 parameters"),
+    "loss not scalar": (dict(loss=lambda self, X, Y: self.forward(X)),
+                        r"loss returned an array of shape \(1, 4\)"),
+    "bias gradient not keepdims": (dict(backward=_flat_b1),
+                                   r"shape \(3,\) for 'b1', but the parameter has shape \(3, 1\)"),
+    "missing gradient": (dict(backward=_no_W3), r"no gradient for 'W3'"),
+    "list too short": (dict(backward=lambda self, X, Y: [np.zeros((3, 2))]),
+                       r"returned 1 gradients for 6 parameters"),
     "returns None": (dict(backward=lambda self, X, Y: None), r"returned NoneType; expected a dict"),
-    "nondeterministic loss": (
-        dict(loss=lambda self, X, Y: course_net.CourseNet.loss(self, X, Y) + np.random.default_rng().random()),
-        r"different value on a second call"),
+    "nondeterministic loss": (dict(loss=_drifting_loss), r"different value on a second call"),
 }
 
 
@@ -235,7 +248,8 @@ def test_unusable_parameters_get_a_clear_error():
     with pytest.raises(GradcheckError, match="'W1' has dtype float32"):
         check(net, x, y)
     arch = Architecture((2, 3, 3, 1), ("sigmoid",) * 3, "mse_half", x, y, {"W1": "W[1].T"})
-    with pytest.raises(GradcheckError, match=r"'W1' has shape \(3, 2\) but W\[1\].T is 3x2"):
+    with pytest.raises(GradcheckError, match=r"'W1' has shape \(3, 2\), but W\[1\].T needs \(2, 3\) "
+                                             r"\(W\[1\] is 3x2\); map it as W\[1\]\?"):
         gradcheck(course_net.CourseNet(seed=0), NAMES, lambda m: m.loss(x, y), lambda m: m.backward(x, y),
                   architecture=arch)
 
@@ -269,18 +283,20 @@ def write(tmp_path, name, text):
 
 BAD_ADAPTERS = {
     "not toml": ("[model\n", "not valid TOML"),
-    "unknown key": ('[params]\nnames = ["W1"]\n[loss]\nmethd = "loss"\n', r"unknown key\(s\) \['methd'\] in \[loss\]"),
+    "unknown key": ('[params]\nnames = ["W1"]\n[loss]\nmethd = "loss"\n',
+                    r"unknown key\(s\) \['methd'\] in \[loss\]"),
     "no names": ("[model]\n", r"\[params\] names"),
     "names not a list": ('[params]\nnames = "W1"\n', r"\[params\] names should be a list"),
-    "bad returns": ('[params]\nnames = ["W1"]\n[data]\nx = [1.0, 2.0]\ny = [0.5]\n[gradients]\nreturns = "set"\n',
-                    "returns must be dict, list or attributes"),
+    "bad returns": ('[params]\nnames = ["W1"]\n[data]\nx = [1.0, 2.0]\ny = [0.5]\n'
+                    '[gradients]\nreturns = "set"\n', "returns must be dict, list or attributes"),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_ADAPTERS))
 def test_cli_bad_adapter_exits_2(capsys, tmp_path, case):
     text, message = BAD_ADAPTERS[case]
-    code, _, err = cli(capsys, f"{EXAMPLES / 'course_net.py'}:CourseNet", "--adapter", write(tmp_path, "a.toml", text))
+    adapter = write(tmp_path, "a.toml", text)
+    code, _, err = cli(capsys, f"{EXAMPLES / 'course_net.py'}:CourseNet", "--adapter", adapter)
     assert code == 2 and re.search(message, err), err
 
 
@@ -360,8 +376,8 @@ def test_cli_in_a_subprocess_prints_no_traceback(tmp_path):
             "sys.exit(gradcheck_main(sys.argv[1:]))")
     expected = {"course_net.py:CourseNet": 0, "course_net_buggy.py:CourseNet": 1, "course_net.py:Missing": 2}
     for target, status in expected.items():
-        proc = subprocess.run([sys.executable, "-c", code, f"examples/{target}", "--adapter", "examples/course_net.toml"],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        argv = [sys.executable, "-c", code, f"examples/{target}", "--adapter", "examples/course_net.toml"]
+        proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
         assert proc.returncode == status, proc.stderr
         assert "Traceback" not in proc.stdout + proc.stderr
 

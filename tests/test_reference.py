@@ -33,7 +33,8 @@ MODES = ["single", "sum", "mean"]  # one sample, batch summed, batch averaged
 
 
 def rel_err(a, b) -> float:
-    """Largest entry difference relative to the larger array scale (floor 1e-6: degenerate all-zero gradients)."""
+    """Largest entry difference relative to the larger array's scale (floor 1e-6, for the
+    degenerate all-zero gradients of a softmax over one unit)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0), 1e-6)
     return float(np.max(np.abs(a - b), initial=0.0) / scale)
@@ -277,7 +278,8 @@ def test_conv2d_backward(xs, ks):
 def test_pool_backward(kind, xs, k):
     rng = np.random.default_rng(sum(xs) + k)
     x = rng.standard_normal(xs)
-    fwd, bwd = (rc.maxpool2d, rc.maxpool2d_backward) if kind == "max" else (rc.meanpool2d, rc.meanpool2d_backward)
+    fwd, bwd = {"max": (rc.maxpool2d, rc.maxpool2d_backward),
+                "mean": (rc.meanpool2d, rc.meanpool2d_backward)}[kind]
     G = rng.standard_normal((xs[0] // k, xs[1] // k))
     dx = bwd(x, k, G)
     assert rel_err(dx, central_difference(lambda v: np.sum(G * fwd(v, k)), x)) < 1e-8
@@ -309,10 +311,12 @@ def test_reference_imports_neither_sympy_nor_other_bpcheck_modules():
         "assert not extra, extra"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
     assert proc.returncode == 0, proc.stderr
     for name in ("reference.py", "reference_conv.py"):  # the files themselves, whatever __init__ does
         tree = ast.parse((ROOT / "bpcheck" / name).read_text())
-        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        nodes = list(ast.walk(tree))
+        imported = {a.name.split(".")[0] for n in nodes if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module.split(".")[0] for n in nodes if isinstance(n, ast.ImportFrom) and n.module}
         assert imported <= {"__future__", "dataclasses", "typing", "numpy"}, imported
