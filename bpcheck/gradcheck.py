@@ -74,6 +74,8 @@ def gradcheck(
     forward pass if it needs one: it is called once, before any perturbation. max_entries
     limits the finite differences to that many random entries per parameter (chosen with seed).
     """
+    if isinstance(params, str):
+        raise GradcheckError(f"params must be a list of names, not the string {params!r}")
     slots = [(name, _get_path(model, name)) for name in params]
     return run(slots, lambda: loss(model), lambda: backward(model), architecture=architecture,
                rtol=rtol, atol=atol, seed=seed, max_entries=max_entries,

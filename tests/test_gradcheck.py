@@ -244,6 +244,8 @@ def test_unusable_parameters_get_a_clear_error():
     net = course_net.CourseNet(seed=0)
     with pytest.raises(GradcheckError, match="parameter 'W9' not found"):
         gradcheck(net, ["W9"], lambda m: m.loss(x, y), lambda m: m.backward(x, y))
+    with pytest.raises(GradcheckError, match="a list of names"):
+        gradcheck(net, "W1", lambda m: m.loss(x, y), lambda m: m.backward(x, y))
     net.W1 = net.W1.astype(np.float32)
     with pytest.raises(GradcheckError, match="'W1' has dtype float32"):
         check(net, x, y)
