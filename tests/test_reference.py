@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-autograd = pytest.importorskip("autograd")
-import autograd.numpy as anp  # noqa: E402
+import autograd  # a test dependency (pyproject [test]): missing it must fail, not skip
+import autograd.numpy as anp
 
-from bpcheck import reference_conv as rc  # noqa: E402
-from bpcheck.reference import (  # noqa: E402
+from bpcheck import reference_conv as rc
+from bpcheck.reference import (
     ACTIVATIONS,
     LOSSES,
     MLP,
