@@ -18,7 +18,7 @@ from .model import Claim, Expect, Setting
 
 SETTING_KINDS = ("scalar", "network")
 CLAIM_KEYS = {"id", "title", "source", "setting", "quantity", "formula", "chain",
-              "expect", "corrects", "where", "note", "scope", "strategy"}
+              "expect", "corrects", "where", "when", "note", "scope", "strategy"}
 NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "layout",
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
                 "batch", "sample", "note"}
@@ -227,10 +227,23 @@ def _load_claim(name: str, text: str, line: int, raw: Any, settings: dict[str, S
         if ".." not in rng:
             fail(f"range for {var!r} must look like 'low..high'", "where")
             return None
+        for end in rng.split("..", 1):
+            try:
+                parse(end, known)
+            except FormulaError as exc:
+                fail(f"range for {var!r}: {exc}", "where")
+                return None
+    when = raw.get("when", "")
+    if when:
+        try:
+            parse(when, known)
+        except FormulaError as exc:
+            fail(f"when: {exc}", "when")
+            return None
     return Claim(
         id=raw["id"], title=raw.get("title", raw["id"]), file=name, line=line,
         source=raw["source"], setting=setting, sides=tuple(sides),
-        expect=Expect(expect), where=tuple(where.items()),
+        expect=Expect(expect), where=tuple(where.items()), when=when,
         corrects=raw.get("corrects", ""), note=raw.get("note", ""),
         scope=raw.get("scope", ""), strategy=raw.get("strategy", ""),
         side_lines=tuple(_key_line(text, line, k) for k in side_keys),

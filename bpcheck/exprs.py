@@ -75,6 +75,9 @@ def parse(text: str, known_names: set[str]) -> Formula:
     except SyntaxError as exc:
         raise FormulaError(f"syntax error in formula: {exc.msg}",
                            (exc.lineno or 1) - 1) from None
+    for node in ast.walk(tree):  # the most telling problem first: dunder names
+        if isinstance(node, ast.Name) and node.id.startswith("__"):
+            raise FormulaError(f"name {node.id!r} is not allowed", getattr(node, "lineno", 1) - 1)
     for node in ast.walk(tree):
         _check_node(node, known_names)
     return Formula(text, tree)
@@ -120,8 +123,10 @@ def _check_node(node: ast.AST, known: set[str]) -> None:
 
 
 def _check_call(node: ast.Call, known: set[str], where: int) -> None:
+    if isinstance(node.func, ast.Attribute):
+        raise FormulaError(f"attribute access '.{node.func.attr}' is not allowed", where)
     if not isinstance(node.func, ast.Name):
-        raise FormulaError("only named functions may be called", where)
+        raise FormulaError(f"calling a {type(node.func).__name__} is not allowed", where)
     name = node.func.id
     if name not in FUNCTIONS and name not in known:
         raise FormulaError(f"unknown function {name!r}", where)

@@ -51,6 +51,7 @@ class Claim:
     sides: tuple[str, ...]
     expect: Expect = Expect.HOLDS
     where: tuple[tuple[str, str], ...] = ()  # index bindings, e.g. (("l", "1..L-1"),)
+    when: str = ""  # a condition on the bindings, e.g. "i != j"
     corrects: str = ""  # id of the erratum this claim corrects
     note: str = ""
     scope: str = ""  # what the proof covers, stated by the catalog
@@ -68,6 +69,7 @@ class Claim:
             "setting": [self.setting.kind, [list(p) for p in self.setting.params]],
             "sides": list(self.sides),
             "where": [list(w) for w in self.where],
+            "when": self.when,
             "strategy": self.strategy,
             "expect": self.expect.value,
         }

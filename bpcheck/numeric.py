@@ -81,14 +81,60 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
 
 
 def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray) -> np.ndarray:
-    """(points, entries) float64 values; non-finite where undefined."""
-    fn = _lambdify(symbols, exprs)
-    with np.errstate(all="ignore"):
-        cols = fn(*pts.T) if symbols else fn()
+    """(points, entries) float64 values; non-finite where undefined.
+
+    A memoised walk of the expression DAG, vectorised over the points: each
+    shared sub-expression (every σ(u) of a network) is computed once, which is
+    much faster than generating code with lambdify for large derivatives.
+    """
+    memo: dict[sp.Basic, Any] = {s: pts[:, k] for k, s in enumerate(symbols)}
     out = np.empty((pts.shape[0], len(exprs)))
-    for k, col in enumerate(cols):
-        out[:, k] = np.broadcast_to(np.asarray(col, dtype=complex).real, pts.shape[0])
+    with np.errstate(all="ignore"):
+        for k, e in enumerate(exprs):
+            try:
+                value = _walk(e, memo)
+            except _NeedsLambdify:
+                value = _lambdify(symbols, [e])(*pts.T)[0] if symbols else _lambdify([], [e])()[0]
+            out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)), pts.shape[0])
     return out
+
+
+class _NeedsLambdify(Exception):
+    pass
+
+
+_UNARY = {"Sig": NUMPY_FUNCS["Sig"], "Exp": np.exp, "Tanh": np.tanh, "exp": np.exp,
+          "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
+          "Step": NUMPY_FUNCS["Step"], "Relu": NUMPY_FUNCS["Relu"], "AbsF": np.abs,
+          "Abs": np.abs}
+
+
+def _walk(e: sp.Basic, memo: dict[sp.Basic, Any]) -> Any:
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    if e.is_Number or e.is_NumberSymbol:
+        value = complex(e) if e.is_complex and not e.is_real else float(e)
+    elif e.is_Add:
+        value = sum(_walk(a, memo) for a in e.args)
+    elif e.is_Mul:
+        value = 1.0
+        for a in e.args:
+            value = value * _walk(a, memo)
+    elif e.is_Pow:
+        base, ex = _walk(e.args[0], memo), _walk(e.args[1], memo)
+        if isinstance(ex, float) and ex.is_integer():
+            value = base ** int(ex) if ex >= 0 else 1.0 / base ** int(-ex)
+        else:
+            value = np.power(np.asarray(base, dtype=complex if ex != int(ex) else float), ex)
+    elif type(e).__name__ in _UNARY and len(e.args) == 1:
+        value = _UNARY[type(e).__name__](_walk(e.args[0], memo))
+    elif type(e).__name__ in ("MaxOf", "IsMax", "KroneckerDelta"):
+        value = NUMPY_FUNCS[type(e).__name__](*[_walk(a, memo) for a in e.args])
+    else:
+        raise _NeedsLambdify(type(e).__name__)
+    memo[e] = value
+    return value
 
 
 def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,

@@ -94,6 +94,9 @@ def cases(claim: Claim, world: World) -> list[dict[str, Any]]:
             hi = ev.integer(parse(hi_txt, names).tree)
             grown.extend({**b, var: k} for k in range(lo, hi + 1))
         bound = grown
+    if claim.when:
+        test = parse(claim.when, names).tree
+        bound = [b for b in bound if bool(Evaluator(world, b).eval(test))]
     if not bound:
         raise EvalError("the index ranges are empty: nothing to check")
     return [{**b, **c} for b in bound for c in world.cases]
