@@ -35,6 +35,8 @@ class Exp(sp.Function):
     def eval(cls, u):
         if u == 0:
             return sp.Integer(1)
+        if isinstance(u, sp.log):
+            return u.args[0]
         return None
 
     def fdiff(self, argindex=1):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 from typing import Any
 
 import sympy as sp
@@ -33,7 +34,7 @@ def build_network(setting: Setting) -> World:
     widths = list(setting.get("widths"))
     hidden = _choice(setting, "activation", tuple(ACTIVATIONS), "sigmoid")
     output = _choice(setting, "output", tuple(ACTIVATIONS), hidden)
-    loss = _choice(setting, "loss", LOSSES, "mse_half")
+    loss = _choice(setting, "loss", LOSSES + ("generic",), "mse_half")
     numbering = _choice(setting, "numbering", NUMBERINGS, "standard")
     orientation = _choice(setting, "orientation", ORIENTATIONS, "out_in")
     reduction = _choice(setting, "reduction", ("sum", "mean"), "sum")
@@ -66,16 +67,25 @@ def build_network(setting: Setting) -> World:
             world.family[("x", k + 1)] = world.family[("a", k)]
     world.family[("x", None)] = "x"
     world.family[("yhat", None)] = f"a[{depth}]"
+    for name in setting.get("symbols", ()) or ():  # extra scalars, e.g. a step size
+        world.add_leaf(name, sp.Symbol(name, real=True), 0.0, 0.5)
     J = sp.Symbol(loss_sym)
-    world.add_def("J", J, loss_value(loss, world.nodes[prev].sym, y, reduction), (prev, "y"))
+    if loss == "generic":  # any differentiable loss of the output: identities for every loss
+        value = _undefined("Loss")(world.nodes[prev].sym, y)
+    else:
+        value = loss_value(loss, world.nodes[prev].sym, y, reduction)
+    world.add_def("J", J, value, (prev, "y"))
     world.family[(loss_sym, None)] = "J"
     world.network = {
         "widths": widths, "depth": depth, "shift": shift, "hidden": hidden, "output": output,
         "loss": loss, "reduction": reduction, "batch": batch, "orientation": orientation,
         "loss_symbol": loss_sym, "width": lambda l: widths[l - shift],
     }
-    if target == "onehot":
-        world.cases = [{"kt": k + 1, "__y__": k} for k in range(widths[-1])]
+    if target == "onehot" and not batch:
+        world.cases = [{"kt": k + 1, "__y__": (k,)} for k in range(widths[-1])]
+    elif target == "onehot":  # every column one-hot: every combination of classes
+        world.cases = [{"__y__": combo} for combo in
+                       itertools.product(range(widths[-1]), repeat=batch)]
     activation_functions(world, hidden)
     return world
 
@@ -107,7 +117,9 @@ def onehot_subs(world: World, case: dict[str, Any]) -> dict[sp.Symbol, sp.Intege
     if "__y__" not in case:
         return {}
     y = world.nodes["y"].sym
-    return {s: sp.Integer(1 if i == case["__y__"] else 0) for i, s in enumerate(y)}
+    classes = case["__y__"]
+    return {y[i, j]: sp.Integer(1 if i == classes[j] else 0)
+            for i in range(y.rows) for j in range(y.cols)}
 
 
 def build_scalar(setting: Setting) -> World:
@@ -130,6 +142,9 @@ def build_scalar(setting: Setting) -> World:
     for name in setting.get("functions", ()) or ():
         world.functions[name] = _undefined(name)
         world.functions[name + "prime"] = _undefined_prime(name)
+    for name in setting.get("elementwise", ()) or ():  # an arbitrary activation, entrywise
+        world.functions[name] = _entrywise(_undefined(name))
+        world.functions[name + "prime"] = _undefined_prime(name)
     _add_defines(world, setting)
     return world
 
@@ -145,6 +160,14 @@ def _undefined(name: str):
     def apply(*args: Any) -> sp.Expr:
         flat = [e for a in args for e in (list(a) if isinstance(a, sp.MatrixBase) else [a])]
         return fn(*flat)
+    return apply
+
+
+def _entrywise(fn):
+    def apply(u: Any) -> Any:
+        if isinstance(u, sp.MatrixBase):
+            return sp.ImmutableMatrix(u.rows, u.cols, lambda i, j: fn(u[i, j]))
+        return fn(u)
     return apply
 
 

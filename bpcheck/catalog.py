@@ -21,9 +21,9 @@ CLAIM_KEYS = {"id", "title", "source", "setting", "quantity", "formula", "chain"
               "expect", "corrects", "where", "when", "note", "scope", "strategy"}
 NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "layout",
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
-                "batch", "sample", "note"}
+                "batch", "sample", "note", "symbols"}
 SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
-               "functions", "define", "indexed", "sample", "cases", "note", "target"}
+               "functions", "elementwise", "define", "indexed", "sample", "note"}
 
 
 @dataclass(frozen=True)
@@ -256,12 +256,14 @@ def setting_names(setting: Setting) -> set[str]:
         names = {"x", "y", "W", "b", "B", "z", "a", "delta", "yhat", "n", "kt"}
         names.add(setting.get("loss_symbol", "J"))
         names.add(setting.get("depth_symbol", "L"))
+        names.update(setting.get("symbols", ()) or ())
         return names
     names: set[str] = set()
-    for key in ("symbols", "positive", "integers", "functions", "indexed"):
+    for key in ("symbols", "positive", "integers", "functions", "elementwise", "indexed"):
         names.update(setting.get(key, ()) or ())
     for key in ("vectors", "matrices", "define"):
         names.update(k for k, _ in (setting.get(key, ()) or ()))
-    names.update(f + "prime" for f in setting.get("functions", ()) or ())
+    for key in ("functions", "elementwise"):
+        names.update(f + "prime" for f in setting.get(key, ()) or ())
     names.discard("")
     return names

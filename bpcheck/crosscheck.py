@@ -55,7 +55,7 @@ def quantity_target(world: World, tree: ast.Expression, case: dict[str, Any]):
 def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
                     options: Any) -> ReferenceResult | None:
     target = quantity_target(world, tree, case)
-    if target is None:
+    if target is None or world.network["loss"] == "generic":
         return None
     node, entry = target
     from . import reference as ref  # NumPy only; imported when a network claim needs it
@@ -106,7 +106,8 @@ def _reference_gradient(world: World, mlp: Any, ref: Any, values: dict[sp.Symbol
     y = _array(world, "y", values)
     if "__y__" in case:
         y = np.zeros_like(y)
-        y[case["__y__"], :] = 1.0
+        for col, cls in enumerate(case["__y__"]):
+            y[cls, col] = 1.0
     if not net["batch"]:
         x, y = x[:, 0], y[:, 0]
     grads = mlp.backward(ref.Params(W=tuple(W), b=tuple(b)), x, y)

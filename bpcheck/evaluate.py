@@ -189,12 +189,37 @@ class Evaluator:
             return self._sum(node, symbolic=(name == "Sum"))
         if name == "piecewise":
             return self._piecewise(node)
+        if name == "subs":
+            return self._subs(node)
         args = [self.eval(a) for a in node.args]
         if name in self.world.functions:
             return self.world.functions[name](*args)
         if name in ELEMENTWISE:
             return la.elementwise(ELEMENTWISE[name], args[0])
         return la.call(name, args, self.world)
+
+    def _subs(self, node: ast.Call) -> Value:
+        """subs(F, X, V): F with the free variable(s) X replaced by V, all at once."""
+        if len(node.args) != 3:
+            raise EvalError("subs takes three arguments: subs(F, X, V)")
+        f_node, x_node, v_node = node.args
+        targets = x_node.elts if isinstance(x_node, ast.Tuple) else [x_node]
+        values = v_node.elts if isinstance(v_node, ast.Tuple) else [v_node]
+        if len(targets) != len(values):
+            raise EvalError("subs needs as many values as variables")
+        mapping: dict = {}
+        for t, v in zip(targets, values):
+            name, entry = self.reference(t)
+            if self.world.nodes[name].defn is not None:
+                raise EvalError(f"subs replaces free variables only, not {name!r}")
+            sym = self.world.nodes[name].sym
+            sym = sym[entry] if entry is not None else sym
+            val = la.unit(self.eval(v))
+            if la.shape_of(sym) != la.shape_of(val) and la.is_mat(sym):
+                raise ShapeError(f"subs: {la.fmt(sym)} variable, {la.fmt(val)} value")
+            mapping.update(zip(la.entries(sym), la.entries(val)))
+        f = self.eval(f_node)
+        return f.xreplace(mapping) if mapping else f
 
     def _piecewise(self, node: ast.Call) -> Value:
         pieces = []
@@ -236,8 +261,8 @@ class Evaluator:
         d = la.derivative(f, var, self.world.layout)
         if self.world.nodes[target].defn is not None:
             outer = self.world.expand(target, self.stop)
-            d = la.xreplace(d, dict(zip(la.entries(self.world.nodes[target].sym),
-                                        la.entries(outer))))
+            mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
+            d = la.substitute(d, mapping)
         return d
 
     def _diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:
@@ -253,10 +278,12 @@ class Evaluator:
 
 
 def activation_functions(world: World, hidden: str) -> None:
-    """`f` and `fprime` of a network setting: its (hidden) activation and derivative."""
-    world.functions.setdefault("f", ACTIVATIONS[hidden])
+    """`f`/`g` and `fprime`/`gprime`: the setting's (hidden) activation and its derivative."""
+    for name in ("f", "g"):
+        world.functions.setdefault(name, ACTIVATIONS[hidden])
+        if hidden in DERIVATIVES:
+            world.functions.setdefault(name + "prime", DERIVATIVES[hidden])
     if hidden in DERIVATIVES:
-        world.functions.setdefault("fprime", DERIVATIVES[hidden])
         world.functions.setdefault("df", DERIVATIVES[hidden])
 
 

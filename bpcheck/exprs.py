@@ -28,7 +28,7 @@ FUNCTIONS: dict[str, int | None] = {
     # network building blocks
     "softmax": 1, "f": 1, "fprime": 1, "df": 1, "mean": 1,
     "conv2d": 2, "rot180": 1, "pad": None, "maxpool": 2, "meanpool": 2,
-    "argmax_mask": 1, "upsample": 2, "kron": 2, "G": None,
+    "argmax_mask": 1, "upsample": 2, "kron": 2, "subs": 3, "g": 1, "gprime": 1,
 }
 
 CONSTANTS = {"pi", "e", "True"}

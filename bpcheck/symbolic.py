@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .atoms import AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments
 from .linalg import entries, fmt, shape_of, unit
@@ -40,11 +41,40 @@ def same_shape(lhs: Any, rhs: Any) -> str:
     return ""
 
 
+def canonical_derivatives(e: sp.Expr) -> sp.Expr:
+    """Write every partial derivative of an undefined function G as one atom
+    D[k]G(args): SymPy spells the same derivative as Derivative(G(x), x) or as
+    Subs(Derivative(G(t), t), t, x) with private dummies, which would defeat
+    the comparison."""
+    def atom(f: AppliedUndef, wrt: list[sp.Basic], mapping: dict) -> sp.Expr | None:
+        if not all(v in f.args for v in wrt):
+            return None
+        slots = "_".join(str(f.args.index(v) + 1) for v in wrt)
+        return sp.Function(f"D{slots}{f.func.__name__}")(*[a.xreplace(mapping) for a in f.args])
+
+    def convert(d: sp.Basic) -> sp.Basic:
+        if isinstance(d, sp.Subs) and isinstance(d.expr, sp.Derivative):
+            inner, mapping = d.expr, dict(zip(d.variables, d.point))
+        elif isinstance(d, sp.Derivative):
+            inner, mapping = d, {}
+        else:
+            return d
+        if not isinstance(inner.expr, AppliedUndef):
+            return d
+        wrt = [v for v, count in inner.variable_count for _ in range(count)]
+        return atom(inner.expr, wrt, mapping) or d
+
+    if not e.has(sp.Derivative):
+        return e
+    e = e.replace(lambda a: isinstance(a, sp.Subs), convert)
+    return e.replace(lambda a: isinstance(a, sp.Derivative), convert)
+
+
 def decide(lhs: Any, rhs: Any, allow_simplify: bool = True) -> SymbolicResult:
     """Try to prove lhs = rhs; `allow_simplify=False` runs the cheap stage only
     (used once a numeric counterexample already settles the verdict)."""
     lhs, rhs = unit(lhs), unit(rhs)
-    diffs = [a - b for a, b in zip(entries(lhs), entries(rhs))]
+    diffs = [canonical_derivatives(a - b) for a, b in zip(entries(lhs), entries(rhs))]
     steps = [ProofStep("difference", f"{len(diffs)} entr{'y' if len(diffs) == 1 else 'ies'} of "
                        "left − right to reduce to 0")]
     regions = _regions(diffs)
