@@ -166,6 +166,8 @@ def _setting_problem(body: Any) -> str:
         w = body.get("widths")
         if not (isinstance(w, list) and len(w) >= 2 and all(isinstance(n, int) and n > 0 for n in w)):
             return "widths must be a list of at least two positive integers"
+        if body.get("loss_symbol", "J") == body.get("depth_symbol", "L"):
+            return "loss_symbol and depth_symbol must differ (set depth_symbol, e.g. \"D\")"
     return ""
 
 

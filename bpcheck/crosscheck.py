@@ -62,9 +62,12 @@ def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[s
 
     net = world.network
     acts = tuple([net["hidden"]] * (net["depth"] - 1) + [net["output"]])
+    # bpcheck's mse_sum is 2 × the reference's mse_half; its mse_mean is the mean over
+    # every entry, which is the reference's mse_mean with reduction "mean"
     loss = "mse_half" if net["loss"] == "mse_sum" else net["loss"]
     scale = 2.0 if net["loss"] == "mse_sum" else 1.0
-    mlp = ref.MLP(tuple(net["widths"]), acts, loss, net["reduction"])
+    reduction = "mean" if net["loss"] == "mse_mean" else net["reduction"]
+    mlp = ref.MLP(tuple(net["widths"]), acts, loss, reduction)
     exprs = instantiate_undefined(entries(unit(value)), options.seed)
     symbols = list(world.free)
     rng = np.random.default_rng(options.seed + 1)

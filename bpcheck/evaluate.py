@@ -106,6 +106,10 @@ class Evaluator:
         raise EvalError(f"cannot differentiate with respect to {ast.unparse(node)!r}")
 
     def _is_vector_name(self, name: str) -> bool:
+        """A subscript on a name with layers (W, z, x^(l), ...) is a layer number;
+        on a plain vector (y, yhat, a declared vector) it picks an entry."""
+        if (name, 1) in self.world.family or (name, 0) in self.world.family:
+            return False
         return name in self.world.nodes or (name, None) in self.world.family
 
     def _entry_index(self, slice_node: ast.AST, value: Value) -> tuple[int, ...]:
