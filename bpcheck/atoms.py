@@ -137,6 +137,8 @@ NUMPY_FUNCS = {
 def kink_arguments(expr: sp.Basic) -> list[sp.Expr]:
     """Expressions whose sign (or ordering) decides a kinked atom's branch."""
     found: list[sp.Expr] = []
+    if not expr.has(*KINKED, sp.Piecewise):
+        return found
     for atom in sorted(expr.atoms(*KINKED, sp.Piecewise), key=sp.default_sort_key):
         if isinstance(atom, (Step, Relu, AbsF)):
             found.append(atom.args[0])

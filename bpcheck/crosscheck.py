@@ -52,8 +52,52 @@ def quantity_target(world: World, tree: ast.Expression, case: dict[str, Any]):
         return None
 
 
+def conv_target(world: World, tree: ast.Expression) -> tuple[str, str, str, str] | None:
+    """(G, X, K, variable) when the quantity is diff(sum(G ⊙ conv2d(X, K)), X or K)."""
+    body = tree.body
+    try:
+        assert isinstance(body, ast.Call) and body.func.id == "diff"
+        total, var = body.args
+        assert isinstance(total, ast.Call) and total.func.id == "sum" and len(total.args) == 1
+        prod = total.args[0]
+        assert isinstance(prod, ast.BinOp) and isinstance(prod.op, ast.Mod)
+        g, conv = prod.left, prod.right
+        assert isinstance(conv, ast.Call) and conv.func.id == "conv2d"
+        names = [n.id for n in (g, *conv.args, var)]
+    except (AssertionError, AttributeError, ValueError):
+        return None
+    if not all(n in world.nodes for n in names) or names[3] not in names[1:3]:
+        return None
+    return names[0], names[1], names[2], names[3]
+
+
+def _conv_check(world: World, target: tuple[str, str, str, str], value: Any,
+                options: Any) -> ReferenceResult:
+    from . import reference_conv as rc  # NumPy only
+    g, x, k, var = target
+    exprs = entries(unit(value))
+    symbols = list(world.free)
+    pts = sample_points(world, symbols, [], np.random.default_rng(options.seed + 1), REF_POINTS)
+    symbolic = evaluate(exprs, symbols, pts)
+    worst_abs = worst_rel = 0.0
+    for p in range(REF_POINTS):
+        values = dict(zip(symbols, pts[p]))
+        dx, dk = rc.conv2d_backward(*(_array(world, n, values) for n in (x, k, g)))
+        got = (dx if var == x else dk).reshape(-1)
+        err = np.abs(got - symbolic[p])
+        worst_abs = max(worst_abs, float(err.max(initial=0)))
+        rel = err / np.maximum(np.maximum(np.abs(got), np.abs(symbolic[p])), 1e-12)
+        worst_rel = max(worst_rel, float(rel.max(initial=0)))
+    agree = worst_abs <= 1e-9 or worst_rel <= 1e-9
+    return ReferenceResult(agree, REF_POINTS, worst_abs, worst_rel,
+                           "" if agree else f"max abs error {worst_abs:.3g}")
+
+
 def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
                     options: Any) -> ReferenceResult | None:
+    if world.network is None:
+        conv = conv_target(world, tree)
+        return _conv_check(world, conv, value, options) if conv else None
     target = quantity_target(world, tree, case)
     if target is None or world.network["loss"] == "generic":
         return None

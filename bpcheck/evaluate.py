@@ -125,6 +125,10 @@ class Evaluator:
 
     def _Subscript(self, node: ast.Subscript) -> Value:
         base = node.value
+        if isinstance(base, ast.Name) and isinstance(self.world.constants.get(base.id),
+                                                     sp.IndexedBase):
+            parts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            return self.world.constants[base.id][tuple(la.scalar(self.eval(p)) for p in parts)]
         if isinstance(base, ast.Name) and base.id in self.world.functions_indexed:
             return self.world.functions_indexed[base.id](self, node)
         if isinstance(base, ast.Name) and base.id == "delta" and self.world.network:

@@ -69,21 +69,22 @@ def _prove(diff: sp.Expr, ranges: list, steps: list[Step]) -> bool:
     done = diff.doit()
     steps.append(Step("doit", "sums and Kronecker deltas evaluated", sp.latex(done)))
     facts = sp.And(*[sp.Q.ge(v, lo) & sp.Q.le(v, hi) for v, lo, hi in ranges]) if ranges else True
-    refined = sp.refine(done, facts) if ranges else done
+    refined = sp.refine(done, facts).doit() if ranges else done
     expanded = sp.expand(refined)
     if expanded == 0 or is_zero_rational(expanded):
         steps.append(Step("refine", "guards removed under the index ranges "
                           f"({', '.join(f'{lo} ≤ {v} ≤ {hi}' for v, lo, hi in ranges)}); "
                           "expanded to 0"))
         return True
-    for v, lo, hi in ranges:  # write the size as index + non-negative slack
-        if hi.is_Symbol:
-            slack = sp.Symbol(f"m_{v}", integer=True, nonnegative=True)
-            attempt = sp.expand(done.subs(hi, v + slack).doit())
-            if attempt == 0:
-                steps.append(Step("slack", f"size {hi} written as {v} + {slack}, {slack} ≥ 0; "
-                                  "expanded to 0"))
-                return True
+    slack = {}  # write each size as one of its indices + a non-negative slack
+    for v, lo, hi in ranges:
+        if hi.is_Symbol and hi not in slack:
+            slack[hi] = v + sp.Symbol(f"s_{v}", integer=True, nonnegative=True)
+    if slack and sp.expand(done.subs(slack).doit()) == 0:
+        text = ", ".join(f"{size} = {value}" for size, value in slack.items())
+        steps.append(Step("slack", f"sizes written as index + non-negative slack ({text}); "
+                          "expanded to 0"))
+        return True
     steps.append(Step("nonzero", "did not reduce to 0 for symbolic sizes", sp.latex(expanded)))
     return False
 

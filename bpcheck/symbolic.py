@@ -19,7 +19,7 @@ from typing import Any, Iterable
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .atoms import AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments
+from .atoms import KINKED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments
 from .linalg import entries, fmt, shape_of, unit
 from .model import Step as ProofStep
 
@@ -87,17 +87,30 @@ def decide(lhs: Any, rhs: Any, allow_simplify: bool = True) -> SymbolicResult:
                                "(ReLU, step, |·|, max); kinks themselves are excluded"))
     stages = (("atoms", _stage_atoms), ("exp", _stage_exp))
     for stage, reducer in stages if allow_simplify else stages[:1]:
-        if all(reducer(d) == 0 for d in _cases(diffs, regions)):
+        try:
+            proved = all(reducer(d) == 0 for d in _cases(diffs, regions))
+        except _Undecided:
+            break
+        if proved:
             steps.append(ProofStep(stage, _STAGE_TEXT[stage]))
             steps.append(ProofStep("zero", "every numerator expands to 0: the sides are equal"))
             return SymbolicResult(True, tuple(steps), stage)
-    if allow_simplify:
+    if allow_simplify and not _has_undecided(diffs, regions):
         if all(sp.simplify(d.rewrite(sp.exp)) == 0 for d in _cases(diffs, regions)):
             steps.append(ProofStep("simplify", "SymPy's simplify reduced every entry to 0"))
             return SymbolicResult(True, tuple(steps), "simplify")
     steps.append(ProofStep("nonzero", "the difference did not reduce to 0 "
                            "(not a refutation by itself: see the numeric check)"))
     return SymbolicResult(None, tuple(steps), "")
+
+
+def _has_undecided(diffs: list[sp.Expr], regions: list[Region]) -> bool:
+    try:
+        for _ in _cases(diffs, regions):
+            pass
+    except _Undecided:
+        return True
+    return False
 
 
 _STAGE_TEXT = {
@@ -109,9 +122,28 @@ _STAGE_TEXT = {
 
 
 def is_zero_rational(e: sp.Expr) -> bool:
+    """Is `e` identically 0 as a rational function of its symbols?
+
+    symengine (SymPy's C++ core) expands first: a zero there is a proof and
+    ~100x cheaper; otherwise SymPy combines fractions (products expanded first)
+    and expands the numerator."""
+    if _symengine_zero(e):
+        return True
     e = sp.expand_mul(e)
     num, _ = sp.fraction(sp.together(e))
     return sp.expand(num) == 0
+
+
+def _symengine_zero(e: sp.Expr) -> bool:
+    try:
+        import symengine as se
+        converted = se.sympify(e)
+    except Exception:  # not installed, or an object symengine cannot hold
+        return False
+    if se.expand(converted) == 0:
+        return True
+    num, _ = converted.as_numer_denom()
+    return se.expand(num) == 0
 
 
 def _atoms_to_symbols(e: sp.Expr, kinds: tuple) -> sp.Expr:
@@ -149,24 +181,50 @@ def _split_exp(a: Exp) -> sp.Expr:
 # ---- kinked atoms: decide region by region -----------------------------------
 
 MAX_KINKS = 10
+MAX_REGIONS = 4096
 
 
 class _Infeasible(Exception):
     pass
 
 
-def _regions(diffs: Iterable[sp.Expr]) -> list[dict[sp.Expr, int]] | None:
+class _Undecided(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Region:
+    """Signs of the kink arguments, and which entry is the maximum of each max."""
+
+    signs: tuple[tuple[sp.Expr, int], ...] = ()
+    argmax: tuple[tuple[tuple[sp.Expr, ...], int], ...] = ()
+
+
+def _regions(diffs: Iterable[sp.Expr]) -> list[Region] | None:
     args: list[sp.Expr] = []
+    groups: list[tuple[sp.Expr, ...]] = []
     for d in diffs:
-        for u in kink_arguments(d):
+        for atom in d.atoms(MaxOf, IsMax):
+            xs = tuple(atom.args if isinstance(atom, MaxOf) else atom.args[1:])
+            if xs not in groups:
+                groups.append(xs)
+        if not d.has(*KINKED, sp.Piecewise):
+            continue
+        for u in kink_arguments(d.replace(lambda a: isinstance(a, (MaxOf, IsMax)),
+                                          lambda a: sp.Integer(0))):
             if u not in args and -u not in args:
                 args.append(u)
-    if len(args) > MAX_KINKS:
+    count = 2 ** len(args)
+    for g in groups:
+        count *= len(g)
+    if len(args) > MAX_KINKS or count > MAX_REGIONS:
         return None
-    return [dict(zip(args, signs)) for signs in itertools.product((1, -1), repeat=len(args))]
+    return [Region(tuple(zip(args, signs)), tuple(zip(groups, choice)))
+            for signs in itertools.product((1, -1), repeat=len(args))
+            for choice in itertools.product(*[range(len(g)) for g in groups])]
 
 
-def _cases(diffs: list[sp.Expr], regions: list[dict[sp.Expr, int]]) -> Iterable[sp.Expr]:
+def _cases(diffs: list[sp.Expr], regions: list[Region]) -> Iterable[sp.Expr]:
     """Each difference restricted to each feasible region."""
     for region in regions:
         try:
@@ -176,35 +234,44 @@ def _cases(diffs: list[sp.Expr], regions: list[dict[sp.Expr, int]]) -> Iterable[
         yield from restricted
 
 
-def _sign(u: sp.Expr, region: dict[sp.Expr, int]) -> int:
-    if u in region:
-        return region[u]
-    if -u in region:
-        return -region[-u]
+def _sign(u: sp.Expr, region: Region) -> int:
+    signs = dict(region.signs)
+    if u in signs:
+        return signs[u]
+    if -u in signs:
+        return -signs[-u]
     if u.is_number:
         return 1 if u > 0 else -1
-    raise KeyError(u)
+    for xs, k in region.argmax:  # x_max − x_j > 0 inside a max group
+        for j, xj in enumerate(xs):
+            if j != k and u == xs[k] - xj:
+                return 1
+            if j != k and u == xj - xs[k]:
+                return -1
+    raise _Undecided(u)
 
 
-def _in_region(e: sp.Expr, region: dict[sp.Expr, int]) -> sp.Expr:
-    if not region:
+def _in_region(e: sp.Expr, region: Region) -> sp.Expr:
+    if not region.signs and not region.argmax:
         return e
+    chosen = dict(region.argmax)
     def relu(a): return a.args[0] if _sign(a.args[0], region) > 0 else sp.Integer(0)
     def step(a): return sp.Integer(1) if _sign(a.args[0], region) > 0 else sp.Integer(0)
     def absf(a): return a.args[0] * _sign(a.args[0], region)
-    def maxof(a): return _argmax(a.args, region)[1]
-    def ismax(a): return sp.Integer(1 if _argmax(a.args[1:], region)[0] == int(a.args[0]) else 0)
+    def maxof(a): return a.args[chosen[tuple(a.args)]]
+    def ismax(a): return sp.Integer(1 if chosen[tuple(a.args[1:])] == int(a.args[0]) else 0)
     def piecewise(a):
         for value, cond in a.args:
             if _truth(cond, region):
                 return value
         raise _Infeasible
-    for cls, fn in ((sp.Piecewise, piecewise), (Relu, relu), (Step, step), (AbsF, absf), (MaxOf, maxof), (IsMax, ismax)):
+    for cls, fn in ((sp.Piecewise, piecewise), (Relu, relu), (Step, step), (AbsF, absf),
+                    (MaxOf, maxof), (IsMax, ismax)):
         e = e.replace(lambda a, cls=cls: isinstance(a, cls), fn)
     return e
 
 
-def _truth(cond: Any, region: dict[sp.Expr, int]) -> bool:
+def _truth(cond: Any, region: Region) -> bool:
     if cond in (True, sp.true):
         return True
     if cond in (False, sp.false):
@@ -221,10 +288,3 @@ def _truth(cond: Any, region: dict[sp.Expr, int]) -> bool:
     if isinstance(cond, (sp.Lt, sp.Le)):
         return sign < 0
     return isinstance(cond, sp.Ne)
-
-
-def _argmax(xs: tuple, region: dict[sp.Expr, int]) -> tuple[int, sp.Expr]:
-    for k, xk in enumerate(xs):
-        if all(_sign(xk - xj, region) > 0 for j, xj in enumerate(xs) if j != k):
-            return k, xk
-    raise _Infeasible  # the signs order the arguments in a cycle: no such region

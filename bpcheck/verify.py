@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import sympy as sp
 
 from . import indexed as indexed_mod
+from .kinks import kink_note
 from .atoms import Sig, Tanh, prove_lemmas
 from .build import build_world, onehot_subs
 from .crosscheck import reference_check
@@ -65,6 +66,7 @@ def deadline(seconds: float) -> Iterator[None]:
 
 def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
     start = time.perf_counter()
+    _SIDES.clear()  # keyed by object ids: valid within one claim only
     try:
         with deadline(options.timeout):
             links, scope = _check_links(claim, options)
@@ -118,7 +120,11 @@ def _check_links(claim: Claim, options: Options) -> tuple[list[LinkResult], str]
     results = []
     for left, right in claim.links:
         results.append(_check_link(claim, world, trees, left, right, all_cases, options))
-    return results, _scope(claim, world, all_cases)
+    scope = _scope(claim, world, all_cases)
+    if claim.setting.kind == "scalar" and all(r.kind is Kind.VERIFIED for r in results):
+        note = kink_note(_side(world, trees[0], all_cases[0]), _side(world, trees[-1], all_cases[0]))
+        scope = f"{scope}; {note}" if note else scope
+    return results, scope
 
 
 def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: int, right: int,
@@ -163,9 +169,17 @@ def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: i
                       steps, None, tuple(evidence))
 
 
+_SIDES: dict[tuple[int, int, tuple], Any] = {}
+
+
 def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
+    """A side's value in a case; the target classes only substitute into the value
+    evaluated once per index binding (the derivative is not taken again)."""
     bindings = {k: v for k, v in case.items() if not k.startswith("__")}
-    value = Evaluator(world, bindings).eval(tree)
+    key = (id(world), id(tree), tuple(sorted(bindings.items())))
+    if key not in _SIDES:
+        _SIDES[key] = Evaluator(world, bindings).eval(tree)
+    value = _SIDES[key]
     subs = onehot_subs(world, case)
     if subs:
         value = value.xreplace(subs)
