@@ -72,6 +72,7 @@ def build_network(setting: Setting) -> World:
     J = sp.Symbol(loss_sym)
     if loss == "generic":  # any differentiable loss of the output: identities for every loss
         value = _undefined("Loss")(world.nodes[prev].sym, y)
+        world.undefined = True
     else:
         value = loss_value(loss, world.nodes[prev].sym, y, reduction)
     world.add_def("J", J, value, (prev, "y"))
@@ -139,6 +140,7 @@ def build_scalar(setting: Setting) -> World:
     for name in setting.get("indexed", ()) or ():
         world.constants[name] = sp.IndexedBase(name, real=True)
         world.indexed = True
+    world.undefined = bool(setting.get("functions") or setting.get("elementwise"))
     for name in setting.get("functions", ()) or ():
         world.functions[name] = _undefined(name)
         world.functions[name + "prime"] = _undefined_prime(name)

@@ -270,7 +270,7 @@ class Evaluator:
         if self.world.nodes[target].defn is not None:
             outer = self.world.expand(target, self.stop)
             mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
-            d = la.substitute(d, mapping)
+            d = la.substitute(d, mapping, self.world.undefined)
         return d
 
     def _diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:

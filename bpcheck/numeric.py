@@ -7,6 +7,7 @@ random smooth functions, so that an identity "for every G" is tested on many G.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from sympy.core.function import AppliedUndef
 from .atoms import NUMPY_FUNCS, kink_arguments
 from .linalg import entries, shape_of, unit
 from .model import Counterexample
+from .symbolic import canonical_derivatives
 from .world import World
 
 KINK_MARGIN = 1e-3
@@ -37,27 +39,55 @@ class NumericResult:
                 ("max_abs_err", self.max_abs), ("max_rel_err", self.max_rel))
 
 
+class RandomFunctions:
+    """A fixed random smooth stand-in for each undefined function G, with its
+    partial derivatives in closed form: G(u) = Σ_k a_k sin(b_k u_k + c_k) + q (Σ_k u_k)²/2."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.coeffs: dict[str, np.ndarray] = {}
+
+    def _c(self, name: str) -> np.ndarray:
+        if name not in self.coeffs:
+            digest = sum(map(ord, name))  # independent of the order functions are met in
+            rng = np.random.default_rng([self.seed, 7919, digest])
+            self.coeffs[name] = rng.uniform(0.5, 1.5, size=(4, 16))
+        return self.coeffs[name]
+
+    def value(self, name: str, args: list[Any], slots: tuple[int, ...] = ()) -> Any:
+        a, b, c, q = self._c(name)
+        total = sum(args)
+        if not slots:
+            return sum(a[k % 16] * np.sin(b[k % 16] * u + c[k % 16])
+                       for k, u in enumerate(args)) + q[0] * total**2 / 2
+        k = slots[0] % 16
+        phase = b[k] * args[slots[0]] + c[k]
+        if len(slots) == 1:
+            return a[k] * b[k] * np.cos(phase) + q[0] * total
+        if len(slots) == 2:
+            same = slots[0] == slots[1]
+            return (-a[k] * b[k] ** 2 * np.sin(phase) if same else 0.0) + q[0]
+        raise _NeedsLambdify("third derivative")
+
+    def symbolic(self, app: AppliedUndef) -> sp.Expr:
+        a, b, c, q = self._c(app.func.__name__)
+        terms = [sp.Float(a[k % 16]) * sp.sin(sp.Float(b[k % 16]) * u + sp.Float(c[k % 16]))
+                 for k, u in enumerate(app.args)]
+        return sp.Add(*terms) + sp.Float(q[0]) * sp.Add(*app.args) ** 2 / 2
+
+
 def instantiate_undefined(values: list[sp.Expr], seed: int) -> list[sp.Expr]:
-    """Replace every undefined function by a fixed random smooth function."""
-    rng = np.random.default_rng(seed + 7919)
-    made: dict[str, Any] = {}
-
-    def concrete(app: AppliedUndef) -> sp.Expr:
-        name = app.func.__name__
-        if name not in made:
-            made[name] = rng.uniform(0.5, 1.5, size=(3, 16))
-        c = made[name]
-        terms = [sp.Float(c[0, k]) * sp.sin(sp.Float(c[1, k]) * u + sp.Float(c[2, k]))
-                 for k, u in enumerate(app.args[:16])]
-        quad = sp.Float(c[0, 15]) * sp.Add(*app.args) ** 2 / 2
-        return sp.Add(*terms) + quad
-
+    """Replace every undefined function by its random stand-in (symbolically)."""
+    funcs = RandomFunctions(seed)
     out = []
     for v in values:
         if v.atoms(AppliedUndef):
-            v = v.replace(lambda a: isinstance(a, AppliedUndef), concrete).doit()
+            v = v.replace(lambda a: isinstance(a, AppliedUndef), funcs.symbolic).doit()
         out.append(v)
     return out
+
+
+_PARTIAL = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
 
 
 def _lambdify(symbols: list[sp.Symbol], exprs: list[sp.Expr]):
@@ -80,7 +110,8 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
     return pts
 
 
-def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray) -> np.ndarray:
+def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray,
+             funcs: RandomFunctions | None = None) -> np.ndarray:
     """(points, entries) float64 values; non-finite where undefined.
 
     A memoised walk of the expression DAG, vectorised over the points: each
@@ -88,12 +119,14 @@ def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray) ->
     much faster than generating code with lambdify for large derivatives.
     """
     memo: dict[sp.Basic, Any] = {s: pts[:, k] for k, s in enumerate(symbols)}
+    funcs = funcs or RandomFunctions(0)
     out = np.empty((pts.shape[0], len(exprs)))
     with np.errstate(all="ignore"):
         for k, e in enumerate(exprs):
             try:
-                value = _walk(e, memo)
+                value = _walk(e, memo, funcs)
             except _NeedsLambdify:
+                (e,) = instantiate_undefined([e], funcs.seed)
                 value = _lambdify(symbols, [e])(*pts.T)[0] if symbols else _lambdify([], [e])()[0]
             out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)), pts.shape[0])
     return out
@@ -109,28 +142,35 @@ _UNARY = {"Sig": NUMPY_FUNCS["Sig"], "Exp": np.exp, "Tanh": np.tanh, "exp": np.e
           "Abs": np.abs}
 
 
-def _walk(e: sp.Basic, memo: dict[sp.Basic, Any]) -> Any:
+def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any:
     hit = memo.get(e)
     if hit is not None:
         return hit
+    if isinstance(e, AppliedUndef):
+        args = [_walk(a, memo, funcs) for a in e.args]
+        m = _PARTIAL.match(e.func.__name__)
+        slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()
+        value = funcs.value(m.group(2) if m else e.func.__name__, args, slots)
+        memo[e] = value
+        return value
     if e.is_Number or e.is_NumberSymbol:
         value = complex(e) if e.is_complex and not e.is_real else float(e)
     elif e.is_Add:
-        value = sum(_walk(a, memo) for a in e.args)
+        value = sum(_walk(a, memo, funcs) for a in e.args)
     elif e.is_Mul:
         value = 1.0
         for a in e.args:
-            value = value * _walk(a, memo)
+            value = value * _walk(a, memo, funcs)
     elif e.is_Pow:
-        base, ex = _walk(e.args[0], memo), _walk(e.args[1], memo)
+        base, ex = _walk(e.args[0], memo, funcs), _walk(e.args[1], memo, funcs)
         if isinstance(ex, float) and ex.is_integer():
             value = base ** int(ex) if ex >= 0 else 1.0 / base ** int(-ex)
         else:
             value = np.power(np.asarray(base, dtype=complex if ex != int(ex) else float), ex)
     elif type(e).__name__ in _UNARY and len(e.args) == 1:
-        value = _UNARY[type(e).__name__](_walk(e.args[0], memo))
+        value = _UNARY[type(e).__name__](_walk(e.args[0], memo, funcs))
     elif type(e).__name__ in ("MaxOf", "IsMax", "KroneckerDelta"):
-        value = NUMPY_FUNCS[type(e).__name__](*[_walk(a, memo) for a in e.args])
+        value = NUMPY_FUNCS[type(e).__name__](*[_walk(a, memo, funcs) for a in e.args])
     else:
         raise _NeedsLambdify(type(e).__name__)
     memo[e] = value
@@ -140,15 +180,15 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any]) -> Any:
 def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
             rtol: float = 1e-7, atol: float = 1e-9) -> NumericResult:
     lhs, rhs = unit(lhs), unit(rhs)
-    left = instantiate_undefined(entries(lhs), seed)
-    right = instantiate_undefined(entries(rhs), seed)
+    left = [canonical_derivatives(e) for e in entries(lhs)]
+    right = [canonical_derivatives(e) for e in entries(rhs)]
     exprs = left + right
     symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=sp.default_sort_key)
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
     kinks = [k for e in exprs for k in kink_arguments(e)]
     rng = np.random.default_rng(seed)
     pts = sample_points(world, symbols, kinks, rng, points)
-    vals = evaluate(exprs, symbols, pts)
+    vals = evaluate(exprs, symbols, pts, RandomFunctions(seed))
     a, b = vals[:, :len(left)], vals[:, len(left):]
     finite = np.isfinite(a) & np.isfinite(b)
     err = np.where(finite, np.abs(a - b), 0.0)

@@ -50,7 +50,7 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
         if not all(v in f.args for v in wrt):
             return None
         slots = "_".join(str(f.args.index(v) + 1) for v in wrt)
-        return sp.Function(f"D{slots}{f.func.__name__}")(*[a.xreplace(mapping) for a in f.args])
+        return sp.Function(f"∂{slots}·{f.func.__name__}")(*[a.xreplace(mapping) for a in f.args])
 
     def convert(d: sp.Basic) -> sp.Basic:
         if isinstance(d, sp.Subs) and isinstance(d.expr, sp.Derivative):
@@ -70,14 +70,15 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     return e.replace(lambda a: isinstance(a, sp.Derivative), convert)
 
 
-def decide(lhs: Any, rhs: Any, allow_simplify: bool = True) -> SymbolicResult:
+def decide(lhs: Any, rhs: Any, allow_simplify: bool = True, kinked: bool = True) -> SymbolicResult:
     """Try to prove lhs = rhs; `allow_simplify=False` runs the cheap stage only
-    (used once a numeric counterexample already settles the verdict)."""
+    (used once a numeric counterexample already settles the verdict); `kinked=False`
+    skips the search for ReLU/max/piecewise atoms when the claim has none."""
     lhs, rhs = unit(lhs), unit(rhs)
     diffs = [canonical_derivatives(a - b) for a, b in zip(entries(lhs), entries(rhs))]
     steps = [ProofStep("difference", f"{len(diffs)} entr{'y' if len(diffs) == 1 else 'ies'} of "
                        "left − right to reduce to 0")]
-    regions = _regions(diffs)
+    regions = _regions(diffs) if kinked else [Region()]
     if regions is None:
         steps.append(ProofStep("cases", f"more than {MAX_KINKS} kinked atoms: too many sign "
                                "regions to enumerate"))
@@ -134,7 +135,7 @@ def is_zero_rational(e: sp.Expr) -> bool:
     return sp.expand(num) == 0
 
 
-def _symengine_zero(e: sp.Expr) -> bool:
+def _symengine_zero(e: Any) -> bool:
     try:
         import symengine as se
         converted = se.sympify(e)
@@ -153,6 +154,8 @@ def _atoms_to_symbols(e: sp.Expr, kinds: tuple) -> sp.Expr:
 
 
 def _stage_atoms(e: sp.Expr) -> sp.Expr:
+    if _symengine_zero(e):  # symengine keeps σ(u), e^u, log(u) as opaque functions
+        return sp.Integer(0)
     e = _atoms_to_symbols(e, OPAQUE)
     return sp.Integer(0) if is_zero_rational(e) else e
 

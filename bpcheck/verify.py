@@ -10,6 +10,7 @@ The verdict rules (never call a wrong formula right):
 from __future__ import annotations
 
 import ast
+import re
 import signal
 import time
 from contextlib import contextmanager
@@ -142,7 +143,8 @@ def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: i
         if mismatch:
             return LinkResult(left, right, Kind.REFUTED, mismatch, case=_label(case))
         num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol)
-        sym = decide(lhs, rhs, allow_simplify=num.agree)  # simplify only to prove, never to refute
+        # simplify only to prove, never to refute
+        sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=_kinked(claim))
         evidence = list(num.evidence())
         if left == 0 and options.reference:
             ref = reference_check(world, trees[0], lhs, case, options)
@@ -170,6 +172,18 @@ def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: i
 
 
 _SIDES: dict[tuple[int, int, tuple], Any] = {}
+
+
+KINKED_WORDS = ("relu", "step", "abs", "max", "min", "piecewise", "maxpool", "argmax_mask")
+
+
+def _kinked(claim: Claim) -> bool:
+    """Can the claim contain ReLU/step/|·|/max/piecewise atoms? (a cheap static test)"""
+    s = claim.setting
+    if s.get("activation") == "relu" or s.get("output") == "relu":
+        return True
+    texts = list(claim.sides) + [t for _, t in (s.get("define", ()) or ())]
+    return any(re.search(rf"\b{w}\s*\(", t) for t in texts for w in KINKED_WORDS)
 
 
 def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:

@@ -40,6 +40,7 @@ class World:
     network: dict[str, Any] | None = None
     layout: str = "numerator"
     indexed: bool = False
+    undefined: bool = False  # undefined functions: derivatives may stay unevaluated
     define_trees: dict[str, Any] = field(default_factory=dict)
     functions_indexed: dict[str, Callable[..., Value]] = field(default_factory=dict)
     _memo: dict[tuple[str, str | None], Value] = field(default_factory=dict)
