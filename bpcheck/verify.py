@@ -67,7 +67,6 @@ def deadline(seconds: float) -> Iterator[None]:
 
 def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
     start = time.perf_counter()
-    _SIDES.clear()  # keyed by object ids: valid within one claim only
     try:
         with deadline(options.timeout):
             links, scope = _check_links(claim, options)
@@ -171,7 +170,8 @@ def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: i
                       steps, None, tuple(evidence))
 
 
-_SIDES: dict[tuple[int, int, tuple], Any] = {}
+_SIDES: dict[tuple[Any, str, tuple], Any] = {}
+MAX_SIDES = 4096
 
 
 KINKED_WORDS = ("relu", "step", "abs", "max", "min", "piecewise", "maxpool", "argmax_mask")
@@ -187,11 +187,14 @@ def _kinked(claim: Claim) -> bool:
 
 
 def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
-    """A side's value in a case; the target classes only substitute into the value
-    evaluated once per index binding (the derivative is not taken again)."""
+    """A side's value in a case.  Values are kept per (setting, formula, index binding):
+    claims of one setting share quantities (each δ^(l) is derived once), and the
+    target classes only substitute into a value already evaluated."""
     bindings = {k: v for k, v in case.items() if not k.startswith("__")}
-    key = (id(world), id(tree), tuple(sorted(bindings.items())))
+    key = (world.setting, ast.dump(tree), tuple(sorted(bindings.items())))
     if key not in _SIDES:
+        if len(_SIDES) >= MAX_SIDES:
+            _SIDES.clear()
         _SIDES[key] = Evaluator(world, bindings).eval(tree)
     value = _SIDES[key]
     subs = onehot_subs(world, case)

@@ -1,0 +1,173 @@
+"""The small edits that course formulas get wrong, as syntax-tree rewrites.
+
+Each edit takes formula text and yields variants, each with a kind and a
+sentence saying what changed.  The mutation test applies them to true claims
+(every non-equivalent variant must be refuted); the diagnosis applies them to
+a refuted formula, looking for the one edit that makes it true.  Nothing here
+evaluates text: it parses, rewrites the tree and unparses it.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from .exprs import normalise
+
+LAYERED = {"W", "b", "B", "z", "a", "x", "delta"}
+DERIVATIVE_FUNCS = {"fprime", "gprime", "df"}
+TRANSPOSE_FUNCS = {"transpose", "T"}
+
+
+@dataclass(frozen=True)
+class Edit:
+    kind: str  # sign, transpose-missing, transpose-extra, fprime-missing, fprime-extra,
+    #            layer, index-swap, factor-2, factor-half, batch-mean, operands
+    text: str  # the edited formula
+    what: str  # a sentence: what the edit changed
+
+
+def _tree(text: str) -> ast.Expression:
+    return ast.parse(normalise(text).strip(), mode="eval")
+
+
+def _show(node: ast.AST) -> str:
+    return ast.unparse(node).replace(" % ", " ⊙ ")
+
+
+def _variants(tree: ast.Expression, match: Callable[[ast.AST], bool],
+              rewrite: Callable[[ast.AST], ast.AST]) -> Iterator[tuple[ast.Expression, ast.AST]]:
+    """One variant per matching node: a copy of the tree with that node rewritten."""
+    targets = [n for n in ast.walk(tree) if match(n)]
+    for k in range(len(targets)):
+        new = copy.deepcopy(tree)
+        node = [n for n in ast.walk(new) if match(n)][k]
+        replacement = rewrite(node)
+        _replace(new, node, replacement)
+        yield ast.fix_missing_locations(new), node
+
+
+def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
+    if isinstance(tree, ast.Expression) and tree.body is old:
+        tree.body = new
+        return
+    for parent in ast.walk(tree):
+        for field, value in ast.iter_fields(parent):
+            if value is old:
+                setattr(parent, field, new)
+                return
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
+                        return
+
+
+def _call(name: str, *args: ast.AST) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _is_call(node: ast.AST, names: set[str]) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names
+
+
+def _layer_subscript(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id in LAYERED and not isinstance(node.slice, ast.Tuple))
+
+
+def edits(text: str, batch: int = 0) -> Iterator[Edit]:
+    """Every single edit of `text` (duplicates removed)."""
+    tree = _tree(text)
+    seen = {_show(tree.body)}
+    for edit in _all(tree, batch):
+        if edit.text not in seen:
+            seen.add(edit.text)
+            yield edit
+
+
+def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
+    body = tree.body
+    yield Edit("sign", _show(ast.UnaryOp(ast.USub(), copy.deepcopy(body))), "the sign flipped")
+    in_index = {id(m) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+                for m in ast.walk(n.slice)}
+    for new, node in _variants(tree, lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub)
+                               and id(n) not in in_index,
+                               lambda n: ast.BinOp(n.right, ast.Sub(), n.left)):
+        yield Edit("sign", _show(new.body), f"{_show(node)} written the other way round")
+    for new, node in _variants(tree, lambda n: _is_call(n, TRANSPOSE_FUNCS) and len(n.args) == 1,
+                               lambda n: n.args[0]):
+        yield Edit("transpose-missing", _show(new.body), f"the transpose of {_show(node.args[0])} dropped")
+    matrix_operand = lambda n: (isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.MatMult)))
+    for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(_transposed(n.left), n.op, n.right)):
+        yield Edit("transpose-extra", _show(new.body), f"{_show(node.left)} transposed")
+    for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.left, n.op, _transposed(n.right))):
+        yield Edit("transpose-extra", _show(new.body), f"{_show(node.right)} transposed")
+    yield from _derivative_edits(tree)
+    for new, node in _variants(tree, _layer_subscript, lambda n: _shift(n, +1)):
+        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer up")
+    for new, node in _variants(tree, _layer_subscript, lambda n: _shift(n, -1)):
+        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer down")
+    pair = lambda n: isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Tuple) and len(n.slice.elts) == 2
+    for new, node in _variants(tree, pair, lambda n: ast.Subscript(n.value, ast.Tuple(n.slice.elts[::-1], ast.Load()), ast.Load())):
+        yield Edit("index-swap", _show(new.body), f"indices of {_show(node)} swapped")
+    yield from _index_renames(tree)
+    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), copy.deepcopy(body))), "a factor 2 added")
+    yield Edit("factor-half", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(2))), "a factor ½ added")
+    if batch:
+        yield Edit("batch-mean", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(batch))), f"divided by the batch size {batch}")
+        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), copy.deepcopy(body))), f"multiplied by the batch size {batch}")
+    for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.right, n.op, n.left)):
+        yield Edit("operands", _show(new.body), f"the factors of {_show(node)} swapped")
+
+
+def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
+    factor = lambda n: (isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Mod))
+                        and (_is_call(n.left, DERIVATIVE_FUNCS) or _is_call(n.right, DERIVATIVE_FUNCS)))
+    for new, node in _variants(tree, factor, lambda n: n.right if _is_call(n.left, DERIVATIVE_FUNCS) else n.left):
+        gone = node.left if _is_call(node.left, DERIVATIVE_FUNCS) else node.right
+        yield Edit("fprime-missing", _show(new.body), f"the factor {_show(gone)} dropped")
+    layers = sorted({_show(n.slice) for n in ast.walk(tree)
+                     if _layer_subscript(n) and n.value.id in ("z", "delta", "a")})
+    for layer in layers:
+        z = ast.Subscript(ast.Name("z", ast.Load()), ast.parse(layer, mode="eval").body, ast.Load())
+        new = ast.BinOp(_call("fprime", z), ast.Mod(), copy.deepcopy(tree.body))
+        yield Edit("fprime-extra", _show(new), f"an extra factor fprime(z[{layer}])")
+
+
+def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
+    """δ_i a_j → δ_j a_i: two entry indices exchanged everywhere."""
+    names = sorted({m.id for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+                    and not _layer_subscript(n) for m in ast.walk(n.slice) if isinstance(m, ast.Name)})
+    for k, first in enumerate(names):
+        for second in names[k + 1:]:
+            new = copy.deepcopy(tree)
+            for n in ast.walk(new):
+                if isinstance(n, ast.Name) and n.id in (first, second):
+                    n.id = second if n.id == first else first
+            yield Edit("index-swap", _show(new.body), f"indices {first} and {second} exchanged")
+
+
+def _transposed(node: ast.AST) -> ast.AST:
+    if _is_call(node, TRANSPOSE_FUNCS) and len(node.args) == 1:
+        return node.args[0]
+    return _call("transpose", copy.deepcopy(node))
+
+
+def _shift(node: ast.Subscript, step: int) -> ast.Subscript:
+    """W[l+1] → W[l+2] or W[l]: the offset is folded so indices stay readable."""
+    base, offset = node.slice, 0
+    if (isinstance(base, ast.BinOp) and isinstance(base.op, (ast.Add, ast.Sub))
+            and isinstance(base.right, ast.Constant) and isinstance(base.right.value, int)):
+        offset = base.right.value if isinstance(base.op, ast.Add) else -base.right.value
+        base = base.left
+    offset += step
+    if isinstance(base, ast.Constant) and isinstance(base.value, int):
+        index: ast.AST = ast.Constant(base.value + offset)
+    elif offset == 0:
+        index = copy.deepcopy(base)
+    else:
+        op = ast.Add() if offset > 0 else ast.Sub()
+        index = ast.BinOp(copy.deepcopy(base), op, ast.Constant(abs(offset)))
+    return ast.Subscript(node.value, index, ast.Load())
