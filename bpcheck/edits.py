@@ -13,7 +13,7 @@ import copy
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from .exprs import normalise
+from .exprs import bound_indices, normalise
 
 LAYERED = {"W", "b", "B", "z", "a", "x", "delta"}
 DERIVATIVE_FUNCS = {"fprime", "gprime", "df"}
@@ -138,8 +138,11 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
 
 def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
     """δ_i a_j → δ_j a_i: two entry indices exchanged everywhere."""
+    layer_names = {m.id for n in ast.walk(tree) if _layer_subscript(n)
+                   for m in ast.walk(n.slice) if isinstance(m, ast.Name)}
     names = sorted({m.id for n in ast.walk(tree) if isinstance(n, ast.Subscript)
-                    and not _layer_subscript(n) for m in ast.walk(n.slice) if isinstance(m, ast.Name)})
+                    and not _layer_subscript(n) for m in ast.walk(n.slice) if isinstance(m, ast.Name)}
+                   - layer_names - bound_indices(tree))
     for k, first in enumerate(names):
         for second in names[k + 1:]:
             new = copy.deepcopy(tree)

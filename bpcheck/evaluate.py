@@ -97,7 +97,9 @@ class Evaluator:
                 layer = self.integer(node.slice)
                 key = (base.id, layer)
                 if key not in self.world.family:
-                    raise EvalError(f"{base.id}[{layer}] does not exist in this network")
+                    layers = sorted(k for f, k in self.world.family if f == base.id and k is not None)
+                    span = f" (layers {layers[0]}..{layers[-1]})" if layers else ""
+                    raise ShapeError(f"{base.id}[{layer}] does not exist in this network{span}")
                 return self.world.family[key], None
             target, entry = self.reference(base)
             if entry is not None:
@@ -134,7 +136,10 @@ class Evaluator:
         if isinstance(base, ast.Name) and base.id == "delta" and self.world.network:
             return self._delta(self.integer(node.slice))
         if isinstance(base, ast.Name) and base.id == "n" and self.world.network:
-            return sp.Integer(self.world.network["width"](self.integer(node.slice)))
+            layer = self.integer(node.slice)
+            if ("a", layer) not in self.world.family:
+                raise ShapeError(f"layer {layer} does not exist in this network, so n[{layer}] has no value")
+            return sp.Integer(self.world.network["width"](layer))
         if isinstance(base, ast.Name) and not self._is_vector_name(base.id):
             target, _ = self.reference(node)
             return self.world.expand(target, self.stop)

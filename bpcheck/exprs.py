@@ -75,7 +75,7 @@ def parse(text: str, known_names: set[str]) -> Formula:
     except SyntaxError as exc:
         raise FormulaError(f"syntax error in formula: {exc.msg}",
                            (exc.lineno or 1) - 1) from None
-    known_names = known_names | _bound_indices(tree)
+    known_names = known_names | bound_indices(tree)
     for node in ast.walk(tree):  # the most telling problem first: dunder names
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise FormulaError(f"name {node.id!r} is not allowed", getattr(node, "lineno", 1) - 1)
@@ -84,7 +84,7 @@ def parse(text: str, known_names: set[str]) -> Formula:
     return Formula(text, tree)
 
 
-def _bound_indices(tree: ast.AST) -> set[str]:
+def bound_indices(tree: ast.AST) -> set[str]:
     """Index names bound by sum(expr, (k, low, high)) are known inside the formula."""
     bound = set()
     for node in ast.walk(tree):

@@ -85,8 +85,14 @@ def test_timeout_is_inconclusive_never_verified(write_catalog):
     assert v.kind is Kind.INCONCLUSIVE and not v.ok
 
 
+def test_missing_layer_is_refuted_with_reason(write_catalog):
+    v = decide(write_catalog, "net", "diff(J, z[l])",
+               "fprime(z[l]) ⊙ (transpose(W[l+1]) * delta[l+1])", where='{ l = "1..L" }')
+    assert v.kind is Kind.REFUTED and "W[3]" in v.reason and v.links[0].case == "l = 2"
+
+
 def test_meaningless_claim_is_error(write_catalog):
-    v = decide(write_catalog, "net", "diff(J, z[7])", "delta[7]")
+    v = decide(write_catalog, "net", "subs(J, z[1], z[1])", "J")
     assert v.kind is Kind.ERROR
 
 
