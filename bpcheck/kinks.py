@@ -41,7 +41,7 @@ def _at_point(q: sp.Expr, f: sp.Expr, x: sp.Symbol, p: sp.Expr, u: sp.Expr) -> s
     except (_Infeasible, _Undecided, KeyError):
         return ""
     value = f.subs(x, p)
-    if not all(v.is_number for v in (left, right, value)):
+    if not all(v.is_Number for v in (left, right, value)):
         return ""
     low, high = sorted((left, right))
     if left == right and value == left:

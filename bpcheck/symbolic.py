@@ -255,23 +255,53 @@ def _sign(u: sp.Expr, region: Region) -> int:
 
 
 def _in_region(e: sp.Expr, region: Region) -> sp.Expr:
+    """e with every kinked atom resolved by the region, outermost first (an atom's
+    sign is looked up on its argument as written, before inner atoms resolve)."""
     if not region.signs and not region.argmax:
         return e
     chosen = dict(region.argmax)
-    def relu(a): return a.args[0] if _sign(a.args[0], region) > 0 else sp.Integer(0)
-    def step(a): return sp.Integer(1) if _sign(a.args[0], region) > 0 else sp.Integer(0)
-    def absf(a): return a.args[0] * _sign(a.args[0], region)
-    def maxof(a): return a.args[chosen[tuple(a.args)]]
-    def ismax(a): return sp.Integer(1 if chosen[tuple(a.args[1:])] == int(a.args[0]) else 0)
-    def piecewise(a):
-        for value, cond in a.args:
-            if _truth(cond, region):
-                return value
-        raise _Infeasible
-    for cls, fn in ((sp.Piecewise, piecewise), (Relu, relu), (Step, step), (AbsF, absf),
-                    (MaxOf, maxof), (IsMax, ismax)):
-        e = e.replace(lambda a, cls=cls: isinstance(a, cls), fn)
-    return e
+    memo: dict[sp.Basic, sp.Basic] = {}
+
+    def go(x: sp.Basic) -> sp.Basic:
+        if x in memo:
+            return memo[x]
+        if isinstance(x, (Relu, Step, AbsF)):
+            sign = _sign(x.args[0], region)
+            inner = go(x.args[0])
+            result = {Relu: inner if sign > 0 else sp.Integer(0),
+                      Step: sp.Integer(1 if sign > 0 else 0), AbsF: inner * sign}[type(x)]
+        elif isinstance(x, MaxOf):
+            result = go(x.args[_consistent_argmax(x.args, chosen, region)])
+        elif isinstance(x, IsMax):
+            k = _consistent_argmax(x.args[1:], chosen, region)
+            result = sp.Integer(1 if k == int(x.args[0]) else 0)
+        elif isinstance(x, sp.Piecewise):
+            result = go(next((v for v, c in x.args if _truth(c, region)), None)
+                        if any(_truth(c, region) for _, c in x.args) else _no_branch())
+        elif x.args:
+            new = [go(a) for a in x.args]
+            result = x.func(*new) if any(n is not o for n, o in zip(new, x.args)) else x
+        else:
+            result = x
+        memo[x] = result
+        return result
+
+    return go(e)
+
+
+def _no_branch() -> sp.Basic:
+    raise _Infeasible
+
+
+def _consistent_argmax(xs: tuple, chosen: dict, region: Region) -> int:
+    """The region's argmax of xs, unless a sign the region fixes contradicts it."""
+    k = chosen[tuple(xs)]
+    signs = dict(region.signs)
+    for j, xj in enumerate(xs):
+        u = xs[k] - xj
+        if j != k and ((u in signs and signs[u] < 0) or (-u in signs and signs[-u] > 0)):
+            raise _Infeasible
+    return k
 
 
 def _truth(cond: Any, region: Region) -> bool:

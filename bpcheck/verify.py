@@ -22,7 +22,7 @@ from . import indexed as indexed_mod
 from .kinks import kink_note
 from .atoms import Sig, Tanh, prove_lemmas
 from .build import build_world, onehot_subs
-from .crosscheck import reference_check
+from .threeway import cross_check
 from .evaluate import EvalError, Evaluator
 from .exprs import parse
 from .catalog import setting_names
@@ -144,14 +144,12 @@ def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: i
         # simplify only to prove, never to refute
         sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=_kinked(claim))
         evidence = list(num.evidence())
-        if left == 0 and options.reference:
-            ref = reference_check(world, trees[0], lhs, case, options)
-            if ref is not None:
-                evidence.extend(ref.evidence())
-                if not ref.agree:
-                    return LinkResult(left, right, Kind.INCONCLUSIVE,
-                                      "the symbolic derivative disagrees with the NumPy "
-                                      f"reference ({ref.note}): not trusted",
+        if left == 0:
+            cross = cross_check(world, trees[0], lhs, case, options)
+            if cross is not None:
+                evidence.extend(cross.evidence())
+                if not cross.trusted:
+                    return LinkResult(left, right, Kind.INCONCLUSIVE, _DISTRUST[cross.label],
                                       sym.steps, None, tuple(evidence), _label(case))
         if not num.agree:
             return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically",
@@ -183,6 +181,14 @@ def _kinked(claim: Claim) -> bool:
         return True
     texts = list(claim.sides) + [t for _, t in (s.get("define", ()) or ())]
     return any(re.search(rf"\b{w}\s*\(", t) for t in texts for w in KINKED_WORDS)
+
+
+_DISTRUST = {
+    "symbolic engine": "three-way cross-check: the symbolic derivative is out of line (finite "
+                       "differences and the reference agree with each other): not trusted",
+    "reference": "three-way cross-check: the NumPy reference is out of line (the symbolic "
+                 "derivative and finite differences agree): not trusted",
+}
 
 
 def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:

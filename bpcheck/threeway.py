@@ -1,0 +1,173 @@
+"""The three-way cross-check of a first-principles derivative.
+
+The quantity `diff(F, X)` is computed by SymPy.  SymPy is known to return
+wrong derivatives in rare cases, so the same derivative is also taken by
+central finite differences of F (and, for a network loss, by the NumPy
+reference).  When they disagree, the one out of line is named:
+- the symbolic engine, when finite differences (and the reference) agree with
+  each other but not with SymPy: never trusted, never VERIFIED;
+- the reference, when SymPy and finite differences agree against it;
+- finite-difference noise, when the other two agree and the difference's error
+  shrinks like h² as the step shrinks (truncation, not a real mismatch).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .atoms import kink_arguments
+from .crosscheck import ReferenceResult, reference_check
+from .evaluate import EvalError, Evaluator
+from .linalg import entries, is_mat, unit
+from .numeric import RandomFunctions, evaluate, sample_points
+from .symbolic import canonical_derivatives
+from .world import World
+
+FD_POINTS = 4
+FD_RTOL = 1e-5
+FD_ATOL = 1e-7
+_CBRT_EPS = float(np.finfo(np.float64).eps) ** (1 / 3)
+
+
+@dataclass(frozen=True)
+class ThreeWay:
+    trusted: bool
+    label: str  # "agree", "symbolic engine", "reference", "finite-difference noise"
+    fd_points: int = 0
+    fd_max_abs: float = 0.0
+    fd_max_rel: float = 0.0
+    convergence: str = ""
+    reference: ReferenceResult | None = None
+
+    def evidence(self) -> tuple[tuple[str, Any], ...]:
+        out: list[tuple[str, Any]] = []
+        if self.fd_points:
+            out += [("fd_points", self.fd_points), ("fd_max_abs_err", self.fd_max_abs),
+                    ("fd_max_rel_err", self.fd_max_rel)]
+            if self.convergence:
+                out.append(("fd_convergence", self.convergence))
+        if self.reference is not None:
+            out += list(self.reference.evidence())
+        return tuple(out) + (("crosscheck", self.label),)
+
+
+def cross_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
+                options: Any) -> ThreeWay | None:
+    ref = reference_check(world, tree, value, case, options) if options.reference else None
+    fd = _finite_differences(world, tree, value, case, options)
+    if fd is None and ref is None:
+        return None
+    return judge(fd, ref)
+
+
+def judge(fd: tuple[bool, float, float, str] | None, ref: ReferenceResult | None) -> ThreeWay:
+    """Name the check that is out of line (see the module docstring)."""
+    sym_fd, fd_abs, fd_rel, conv = fd if fd is not None else (True, 0.0, 0.0, "")
+    points = FD_POINTS if fd is not None else 0
+    sym_ref = ref is None or ref.agree
+    if sym_fd and sym_ref:
+        label = "agree" if conv != "converging" else "finite-difference noise"
+        return ThreeWay(True, label, points, fd_abs, fd_rel, conv, ref)
+    if not sym_fd and sym_ref and ref is not None:
+        return ThreeWay(True, "finite-difference noise", points, fd_abs, fd_rel, conv, ref)
+    if sym_fd and not sym_ref and fd is not None:
+        return ThreeWay(False, "reference", points, fd_abs, fd_rel, conv, ref)
+    return ThreeWay(False, "symbolic engine", points, fd_abs, fd_rel, conv, ref)
+
+
+def _finite_differences(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
+                        options: Any) -> tuple[bool, float, float, str] | None:
+    body = tree.body
+    if not (isinstance(body, ast.Call) and isinstance(body.func, ast.Name)
+            and body.func.id == "diff" and len(body.args) == 2) or world.indexed:
+        return None
+    bindings = {k: v for k, v in case.items() if not k.startswith("__")}
+    try:
+        node, entry = Evaluator(world, bindings).reference(body.args[1])
+        inner = Evaluator(world, bindings, stop=node).eval(body.args[0])
+    except (EvalError, ValueError):
+        return None
+    from .build import onehot_subs
+    subs = onehot_subs(world, case)
+    var_syms = entries(world.nodes[node].sym)
+    variables = [var_syms[_flat_index(world.nodes[node].sym, entry)]] if entry else var_syms
+    f_entries = [canonical_derivatives(e.xreplace(subs)) for e in entries(unit(inner))]
+    expansion = {s: canonical_derivatives(e.xreplace(subs)) for s, e in
+                 zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
+    symbolic = [canonical_derivatives(e) for e in entries(unit(value))]
+    return _compare(world, f_entries, variables, expansion, symbolic, unit(inner), value, options)
+
+
+def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
+    return entry[0] * sym.cols + entry[1]
+
+
+def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
+             expansion: dict, symbolic: list[sp.Expr], inner: Any, value: Any,
+             options: Any) -> tuple[bool, float, float, str]:
+    funcs = RandomFunctions(options.seed)
+    free = sorted({s for e in f_entries + symbolic + list(expansion.values())
+                   for s in e.free_symbols if s not in expansion}, key=sp.default_sort_key)
+    kinks = [k for e in f_entries + symbolic for k in kink_arguments(e)]
+    pts = sample_points(world, free, kinks, np.random.default_rng(options.seed + 2), FD_POINTS)
+    base = dict(zip(free, pts.T))
+    for s, e in expansion.items():  # an intermediate takes the value its definition gives
+        base[s] = evaluate([e], free, pts, funcs)[:, 0]
+    names = list(base)
+    grid = np.stack([np.broadcast_to(base[n], (FD_POINTS,)) for n in names], axis=1)
+    fd = _jacobian(f_entries, variables, names, grid, funcs)
+    fd = _layout(fd, inner, value)
+    sym = evaluate(symbolic, names, grid, funcs)
+    err = np.abs(fd - sym)
+    scale = np.maximum(np.abs(fd), np.abs(sym))
+    agree = bool(np.all(err <= FD_ATOL + FD_RTOL * scale))
+    rel = float(np.max(err / np.maximum(scale, 1e-12), initial=0.0))
+    conv = "" if agree else _convergence(f_entries, variables, names, grid, funcs, sym, fd)
+    if conv == "converging":
+        agree = True
+    return agree, float(err.max(initial=0.0)), rel, conv
+
+
+def _jacobian(f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list[sp.Symbol],
+              grid: np.ndarray, funcs: RandomFunctions, scale: float = 1.0) -> np.ndarray:
+    """D[p, i, j] = ∂F_i/∂v_j at point p by central differences."""
+    out = np.empty((grid.shape[0], len(f_entries), len(variables)))
+    for j, v in enumerate(variables):
+        col = names.index(v)
+        h = scale * _CBRT_EPS * np.maximum(1.0, np.abs(grid[:, col]))
+        up, down = grid.copy(), grid.copy()
+        up[:, col] += h
+        down[:, col] -= h
+        f_up = evaluate(f_entries, names, up, funcs)
+        f_down = evaluate(f_entries, names, down, funcs)
+        out[:, :, j] = (f_up - f_down) / (2 * h[:, None])
+    return out
+
+
+def _layout(d: np.ndarray, inner: Any, value: Any) -> np.ndarray:
+    """Order the (F entry, variable) derivatives like the symbolic value's entries."""
+    p, n_f, n_v = d.shape
+    if n_v == 1:
+        return d[:, :, 0]
+    if n_f == 1:
+        return d[:, 0, :]
+    value = unit(value)
+    if is_mat(value) and value.shape == (n_v, n_f):  # denominator layout: rows follow X
+        return np.transpose(d, (0, 2, 1)).reshape(p, -1)
+    return d.reshape(p, -1)
+
+
+def _convergence(f_entries, variables, names, grid, funcs, sym, fd) -> str:
+    """Does the mismatch shrink ~4x per halving of a larger step (truncation error)?"""
+    errors = []
+    for scale in (100.0, 50.0, 25.0):
+        approx = _jacobian(f_entries, variables, names, grid, funcs, scale)
+        errors.append(float(np.max(np.abs(approx.reshape(sym.shape[0], -1)[:, :sym.shape[1]]
+                                          - sym), initial=0.0)))
+    if errors[0] > 0 and errors[2] < errors[0] / 8:
+        return "converging"
+    return "plateau"
