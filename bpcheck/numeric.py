@@ -99,11 +99,12 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
     lows = np.array([world.ranges.get(s, (-2.0, 2.0))[0] for s in symbols])
     highs = np.array([world.ranges.get(s, (-2.0, 2.0))[1] for s in symbols])
     pts = rng.uniform(lows, highs, size=(n, len(symbols)))
+    known = set(symbols)
+    kinks = [k for k in kinks if k.free_symbols <= known]
     if kinks and symbols:
-        kink_fn = _lambdify(symbols, kinks)
         for _ in range(50):  # resample the points that sit on (or near) a kink
-            vals = np.abs(np.atleast_2d(np.array(kink_fn(*pts.T), dtype=float)))
-            bad = (vals < KINK_MARGIN).any(axis=0) if vals.size else np.zeros(n, bool)
+            vals = np.abs(evaluate(kinks, symbols, pts))
+            bad = (vals < KINK_MARGIN).any(axis=1)
             if not bad.any():
                 break
             pts[bad] = rng.uniform(lows, highs, size=(int(bad.sum()), len(symbols)))
@@ -177,37 +178,85 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
     return value
 
 
+SIMPLE_VALUES = (0.0, 1.0, -1.0, 0.5)
+
+
+@dataclass
+class _Problem:
+    """Both sides' entries as expressions of the sampled symbols."""
+
+    left: list[sp.Expr]
+    right: list[sp.Expr]
+    symbols: list[sp.Symbol]
+    kinks: list[sp.Expr]
+    funcs: RandomFunctions
+    rtol: float
+    atol: float
+
+    def errors(self, pts: np.ndarray) -> tuple[np.ndarray, ...]:
+        vals = evaluate(self.left + self.right, self.symbols, pts, self.funcs)
+        a, b = vals[:, :len(self.left)], vals[:, len(self.left):]
+        finite = np.isfinite(a) & np.isfinite(b)
+        err = np.where(finite, np.abs(a - b), 0.0)
+        scale = np.maximum(np.abs(a), np.abs(b))
+        rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
+        return a, b, err, rel, err > self.atol + self.rtol * scale
+
+    def off_kinks(self, pts: np.ndarray) -> np.ndarray:
+        if not self.kinks or not self.symbols:
+            return np.ones(pts.shape[0], bool)
+        vals = np.abs(evaluate(self.kinks, self.symbols, pts, self.funcs))
+        return (vals >= KINK_MARGIN).all(axis=1)
+
+
 def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
             rtol: float = 1e-7, atol: float = 1e-9) -> NumericResult:
+    """Both sides at seeded random points off the kinks; a mismatch gives a
+    counterexample whose coordinates are then simplified (0, 1, −1, ½ where the
+    mismatch survives), as property-based testing shrinks its examples."""
     lhs, rhs = unit(lhs), unit(rhs)
     left = [canonical_derivatives(e) for e in entries(lhs)]
     right = [canonical_derivatives(e) for e in entries(rhs)]
-    exprs = left + right
-    symbols = sorted(set().union(*[e.free_symbols for e in exprs]), key=sp.default_sort_key)
+    symbols = sorted(set().union(*[e.free_symbols for e in left + right]), key=sp.default_sort_key)
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
-    kinks = [k for e in exprs for k in kink_arguments(e)]
-    rng = np.random.default_rng(seed)
-    pts = sample_points(world, symbols, kinks, rng, points)
-    vals = evaluate(exprs, symbols, pts, RandomFunctions(seed))
-    a, b = vals[:, :len(left)], vals[:, len(left):]
-    finite = np.isfinite(a) & np.isfinite(b)
-    err = np.where(finite, np.abs(a - b), 0.0)
-    scale = np.maximum(np.abs(a), np.abs(b))
-    rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
-    bad = err > atol + rtol * scale
-    n_ok = int(finite.all(axis=1).sum())
-    result = dict(points=points, seed=seed, max_abs=float(err.max(initial=0.0)),
+    kinks = [k for e in left + right for k in kink_arguments(e)]
+    prob = _Problem(left, right, symbols, kinks, RandomFunctions(seed), rtol, atol)
+    pts = sample_points(world, symbols, kinks, np.random.default_rng(seed), points)
+    pts = pts[prob.off_kinks(pts)]  # a point at a kink never decides anything
+    if pts.shape[0] == 0:
+        return NumericResult(False, 0, seed, 0.0, 0.0, None,
+                             "no sample point away from the kinks: nothing was compared")
+    a, b, err, rel, bad = prob.errors(pts)
+    finite_rows = int((np.isfinite(a) & np.isfinite(b)).all(axis=1).sum())
+    result = dict(points=int(pts.shape[0]), seed=seed, max_abs=float(err.max(initial=0.0)),
                   max_rel=float(np.where(err > atol, rel, 0.0).max(initial=0.0)))
     if not bad.any():
-        note = "" if n_ok == points else f"{points - n_ok} points gave non-finite values"
+        note = "" if finite_rows == pts.shape[0] else \
+            f"{pts.shape[0] - finite_rows} points gave non-finite values"
         return NumericResult(True, note=note, **result)
-    p, k = np.unravel_index(np.argmax(np.where(bad, rel + err, -1)), bad.shape)
+    p = int(np.argmax(np.where(bad, rel + err, -1).max(axis=1)))
+    point = _simplify_point(prob, pts[p])
+    a, b, err, rel, bad = prob.errors(point[None, :])
+    k = int(np.argmax(np.where(bad[0], rel[0] + err[0], -1)))
     cx = Counterexample(
-        inputs=tuple((sp.latex(s), float(v)) for s, v in zip(symbols, pts[p])),
-        lhs=tuple(float(v) for v in a[p]), rhs=tuple(float(v) for v in b[p]),
-        entry=_entry_name(lhs, k), abs_err=float(err[p, k]), rel_err=float(rel[p, k]),
+        inputs=tuple((sp.latex(s), float(v)) for s, v in zip(symbols, point)),
+        lhs=tuple(float(v) for v in a[0]), rhs=tuple(float(v) for v in b[0]),
+        entry=_entry_name(lhs, k), abs_err=float(err[0, k]), rel_err=float(rel[0, k]),
         seed=seed, shape="×".join(map(str, shape_of(lhs))))
     return NumericResult(False, counterexample=cx, **result)
+
+
+def _simplify_point(prob: _Problem, point: np.ndarray) -> np.ndarray:
+    """Replace coordinates by 0, 1, −1 or ½ while the sides still differ there."""
+    point = point.copy()
+    for i in range(point.size):
+        trials = np.repeat(point[None, :], len(SIMPLE_VALUES), axis=0)
+        trials[:, i] = SIMPLE_VALUES
+        *_, bad = prob.errors(trials)
+        ok = bad.any(axis=1) & prob.off_kinks(trials)
+        if ok.any():
+            point = trials[int(np.argmax(ok))]
+    return point
 
 
 def _entry_name(value: Any, k: int) -> str:

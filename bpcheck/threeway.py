@@ -112,7 +112,7 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
     funcs = RandomFunctions(options.seed)
     free = sorted({s for e in f_entries + symbolic + list(expansion.values())
                    for s in e.free_symbols if s not in expansion}, key=sp.default_sort_key)
-    kinks = [k for e in f_entries + symbolic for k in kink_arguments(e)]
+    kinks = [k.xreplace(expansion) for e in f_entries + symbolic for k in kink_arguments(e)]
     pts = sample_points(world, free, kinks, np.random.default_rng(options.seed + 2), FD_POINTS)
     base = dict(zip(free, pts.T))
     for s, e in expansion.items():  # an intermediate takes the value its definition gives

@@ -141,6 +141,9 @@ def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: i
         if mismatch:
             return LinkResult(left, right, Kind.REFUTED, mismatch, case=_label(case))
         num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol)
+        if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
+            return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
+                              tuple(num.evidence()), _label(case))
         # simplify only to prove, never to refute
         sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=_kinked(claim))
         evidence = list(num.evidence())
