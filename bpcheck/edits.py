@@ -89,13 +89,15 @@ def edits(text: str, batch: int = 0) -> Iterator[Edit]:
 
 def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
     body = tree.body
-    yield Edit("sign", _show(ast.UnaryOp(ast.USub(), copy.deepcopy(body))), "the sign flipped")
     in_index = {id(m) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
                 for m in ast.walk(n.slice)}
     for new, node in _variants(tree, lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub)
                                and id(n) not in in_index,
                                lambda n: ast.BinOp(n.right, ast.Sub(), n.left)):
         yield Edit("sign", _show(new.body), f"{_show(node)} written the other way round")
+    negated = (copy.deepcopy(body.operand) if isinstance(body, ast.UnaryOp)
+               and isinstance(body.op, ast.USub) else ast.UnaryOp(ast.USub(), copy.deepcopy(body)))
+    yield Edit("sign", _show(negated), "the sign flipped")
     for new, node in _variants(tree, lambda n: _is_call(n, TRANSPOSE_FUNCS) and len(n.args) == 1,
                                lambda n: n.args[0]):
         yield Edit("transpose-missing", _show(new.body), f"the transpose of {_show(node.args[0])} dropped")
@@ -113,6 +115,7 @@ def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
     for new, node in _variants(tree, pair, lambda n: ast.Subscript(n.value, ast.Tuple(n.slice.elts[::-1], ast.Load()), ast.Load())):
         yield Edit("index-swap", _show(new.body), f"indices of {_show(node)} swapped")
     yield from _index_renames(tree)
+    yield from _index_changes(tree)
     yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), copy.deepcopy(body))), "a factor 2 added")
     yield Edit("factor-half", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(2))), "a factor ½ added")
     if batch:
@@ -150,6 +153,17 @@ def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
                 if isinstance(n, ast.Name) and n.id in (first, second):
                     n.id = second if n.id == first else first
             yield Edit("index-swap", _show(new.body), f"indices {first} and {second} exchanged")
+
+
+def _index_changes(tree: ast.Expression) -> Iterator[Edit]:
+    """δ_i where δ_j belongs: one entry index replaced by another of the formula's."""
+    entry = lambda n: (isinstance(n, ast.Subscript) and not _layer_subscript(n)
+                       and isinstance(n.slice, ast.Name))
+    names = sorted({n.slice.id for n in ast.walk(tree) if entry(n)})
+    for other in names:
+        for new, node in _variants(tree, lambda n: entry(n) and n.slice.id != other,
+                                   lambda n: ast.Subscript(n.value, ast.Name(other, ast.Load()), ast.Load())):
+            yield Edit("index-swap", _show(new.body), f"{_show(node)} indexed by {other}")
 
 
 def _transposed(node: ast.AST) -> ast.AST:

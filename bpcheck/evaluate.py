@@ -14,7 +14,7 @@ import sympy as sp
 
 from . import linalg as la
 from .atoms import AbsF, MaxOf, Relu, Sig, Step, Tanh, Exp
-from .linalg import ShapeError, shape_of
+from .linalg import IndexRangeError, ShapeError, shape_of
 from .world import ACTIVATIONS, DERIVATIVES, World
 
 Value = Any
@@ -99,7 +99,7 @@ class Evaluator:
                 if key not in self.world.family:
                     layers = sorted(k for f, k in self.world.family if f == base.id and k is not None)
                     span = f" (layers {layers[0]}..{layers[-1]})" if layers else ""
-                    raise ShapeError(f"{base.id}[{layer}] does not exist in this network{span}")
+                    raise IndexRangeError(f"{base.id}[{layer}] does not exist in this network{span}")
                 return self.world.family[key], None
             target, entry = self.reference(base)
             if entry is not None:
@@ -122,7 +122,7 @@ class Evaluator:
             idx = (idx[0], 0) if cols == 1 else (0, idx[0])
         r, c = idx
         if not (0 <= r < rows and 0 <= c < cols):
-            raise ShapeError(f"index {tuple(i + 1 for i in idx)} is outside a {rows}×{cols} value")
+            raise IndexRangeError(f"index {tuple(i + 1 for i in idx)} is outside a {rows}×{cols} value")
         return idx
 
     def _Subscript(self, node: ast.Subscript) -> Value:
@@ -138,7 +138,7 @@ class Evaluator:
         if isinstance(base, ast.Name) and base.id == "n" and self.world.network:
             layer = self.integer(node.slice)
             if ("a", layer) not in self.world.family:
-                raise ShapeError(f"layer {layer} does not exist in this network, so n[{layer}] has no value")
+                raise IndexRangeError(f"layer {layer} does not exist in this network, so n[{layer}] has no value")
             return sp.Integer(self.world.network["width"](layer))
         if isinstance(base, ast.Name) and not self._is_vector_name(base.id):
             target, _ = self.reference(node)

@@ -19,6 +19,10 @@ class ShapeError(ValueError):
     pass
 
 
+class IndexRangeError(ShapeError):
+    """An index or layer outside the setting (wrong for these sizes, not a shape clash)."""
+
+
 def is_mat(v: Value) -> bool:
     return isinstance(v, sp.MatrixBase)
 

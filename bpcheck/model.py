@@ -150,3 +150,5 @@ class Options:
     rtol: float = 1e-7
     atol: float = 1e-9
     reference: bool = True
+    diagnose: bool = True  # search the edits that repair a refuted formula
+    shrink: bool = True  # find the smallest widths that still refute a network claim

@@ -14,6 +14,7 @@ import re
 import signal
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Iterator
 
 import sympy as sp
@@ -26,7 +27,7 @@ from .threeway import cross_check
 from .evaluate import EvalError, Evaluator
 from .exprs import parse
 from .catalog import setting_names
-from .linalg import ShapeError
+from .linalg import IndexRangeError, ShapeError
 from .model import Claim, Kind, LinkResult, Options, Step, Verdict, expected_ok
 from .numeric import compare
 from .symbolic import decide, same_shape
@@ -76,9 +77,63 @@ def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
                           f"time limit of {options.timeout:g} s reached before a decision")
     except Exception as exc:  # a claim that cannot be processed is a verdict, not a crash
         verdict = Verdict(claim.id, Kind.ERROR, False, f"{type(exc).__name__}: {exc}")
+    if verdict.kind is Kind.REFUTED:
+        verdict = _explain(claim, verdict, options)
     seconds = time.perf_counter() - start
     ok = expected_ok(verdict.kind, claim.expect)
     return Verdict(**{**verdict.__dict__, "ok": ok, "seconds": round(seconds, 4)})
+
+
+def _explain(claim: Claim, verdict: Verdict, options: Options) -> Verdict:
+    """Diagnosis and minimal sizes of a refutation (each within the time limit)."""
+    from .diagnose import apply, diagnose
+    from .shrink import minimal_widths
+    try:
+        with deadline(options.timeout):
+            if options.diagnose:
+                verdict = apply(verdict, diagnose(claim, verdict, options))
+            if options.shrink:
+                widths = minimal_widths(claim, verdict, options)
+                if widths is not None:
+                    verdict = replace(verdict, extra=verdict.extra + (("minimal_widths", widths),))
+    except ClaimTimeout:
+        pass  # the refutation stands; only its explanation is cut short
+    return verdict
+
+
+def numerically_equal(claim: Claim, options: Options) -> bool:
+    """Do the first two sides agree at sample points in every case (no proof)?"""
+    return _numeric_outcome(claim, options, (0, 1)) is True
+
+
+def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
+    """Is this link refuted by shapes or numbers (index errors do not count)?"""
+    return _numeric_outcome(claim, options, link) is False
+
+
+def _numeric_outcome(claim: Claim, options: Options, link: tuple[int, int]) -> bool | None:
+    try:
+        world = world_for(claim)
+        names = setting_names(claim.setting) | {v for v, _ in claim.where}
+        trees = [parse(claim.sides[k], names).tree for k in link]
+        for case in cases(claim, world):
+            try:
+                lhs, rhs = (_side(world, t, case) for t in trees)
+            except IndexRangeError:
+                return None
+            except ShapeError:
+                return False
+            if same_shape(lhs, rhs):
+                return False
+            num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
+                          options.atol)
+            if num.points == 0:
+                return None
+            if not num.agree:
+                return False
+        return True
+    except (EvalError, ValueError, KeyError, TypeError):
+        return None
 
 
 # ---- cases: index bindings x target classes -----------------------------------
