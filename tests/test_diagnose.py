@@ -1,0 +1,148 @@
+"""Issue 9: diagnosis of refuted formulas, minimal counterexamples, the three-way cross-check."""
+from dataclasses import replace
+
+import pytest
+
+import bpcheck.linalg as la
+import bpcheck.verify as verify_mod
+from bpcheck.catalog import load_catalog
+from bpcheck.crosscheck import ReferenceResult
+from bpcheck.model import Kind, Options
+from bpcheck.shrink import with_widths
+from bpcheck.threeway import judge
+from bpcheck.verify import verify_claim
+
+from conftest import NET, claim_toml
+
+BATCH = """
+[setting.batch]
+kind = "network"
+widths = [3, 2]
+activation = "sigmoid"
+output = "softmax"
+loss = "cross_entropy"
+target = "onehot"
+batch = 3
+reduction = "mean"
+"""
+
+
+def check(write_catalog, setting, quantity, formula, options=Options(), **extra):
+    path = write_catalog(claim_toml("c", setting, quantity, formula, **extra), header=NET + BATCH)
+    (claim,) = load_catalog([path]).claims
+    return claim, verify_claim(claim, options)
+
+
+REC = "fprime(z[l]) ⊙ (transpose(W[l+1]) * delta[l+1])"
+PLANTED = [  # (setting, quantity, planted formula, where, expected edit kinds)
+    ("net", "diff(J, z[L])", "-(a[L] - y) ⊙ fprime(z[L])", None, {"sign"}),
+    ("net", "diff(J, z[l])", "fprime(z[l]) ⊙ (W[l+1] * delta[l+1])", "l = \"1..L-1\"",
+     {"transpose-extra"}),
+    ("net", "diff(J, z[l])", "transpose(W[l+1]) * delta[l+1]", "l = \"1..L-1\"", {"fprime-extra"}),
+    ("net", "diff(J, z[l])", "fprime(z[l]) ⊙ (transpose(W[l+1]) * delta[l])", "l = \"1..L-1\"",
+     {"layer"}),
+    ("net", "diff(J, z[l][i])", "sum(W[l+1][i, j] * delta[l+1][j], (j, 1, n[l+1])) * fprime(z[l][i])",
+     "l = \"1..L-1\", i = \"1..n[l]\"", {"index-swap"}),
+    ("net", "diff(J, W[l])", "2 * delta[l] * transpose(a[l-1])", "l = \"1..L\"", {"factor-half"}),
+    ("net", "diff(J, z[L])", "-(y - a[L]) ⊙ fprime(z[L]) / 2", None, {"factor-2"}),
+    ("batch", "diff(J, z[L])", "a[L] - y", None, {"batch-mean"}),
+    ("net", "diff(J, W[l])", "transpose(a[l-1]) * delta[l]", "l = \"1..L\"", {"operands"}),
+]
+
+
+@pytest.mark.parametrize("setting, quantity, formula, where, kinds", PLANTED,
+                         ids=[p[4].copy().pop() for p in PLANTED])
+def test_planted_error_is_diagnosed_and_repair_verified(write_catalog, setting, quantity,
+                                                        formula, where, kinds):
+    extra = {"where": "{ " + where + " }"} if where else {}
+    claim, v = check(write_catalog, setting, quantity, formula, **extra)
+    assert v.kind is Kind.REFUTED
+    edits = dict(v.extra).get("diagnosis_edits")
+    assert edits and set(edits) & kinds, v.diagnosis
+    repaired = replace(claim, sides=(claim.sides[0], v.corrected))
+    assert verify_claim(repaired, Options(diagnose=False)).kind is Kind.VERIFIED
+
+
+def test_two_independent_errors_get_both_edits_or_an_honest_no(write_catalog):
+    claim, v = check(write_catalog, "net", "diff(J, z[l])",
+                     "-(fprime(z[l]) ⊙ (W[l+1] * delta[l+1]))", where='{ l = "1..L-1" }')
+    assert v.kind is Kind.REFUTED
+    edits = dict(v.extra).get("diagnosis_edits")
+    if edits:
+        assert len(edits) == 2
+        repaired = replace(claim, sides=(claim.sides[0], v.corrected))
+        assert verify_claim(repaired, Options(diagnose=False)).kind is Kind.VERIFIED
+    else:
+        assert v.corrected == "" and "no simple repair" in v.diagnosis
+
+
+def test_unrepairable_formula_gets_no_guess(write_catalog):
+    _, v = check(write_catalog, "scalar", "diff(x**3, x)", "exp(x) + 7")
+    assert v.kind is Kind.REFUTED
+    assert v.corrected == "" and "no simple repair" in v.diagnosis
+
+
+def test_counterexample_shrinks_to_smallest_widths_and_simple_values(write_catalog):
+    claim, v = check(write_catalog, "net", "diff(J, z[L])", "(y - a[L]) ⊙ fprime(z[L])")
+    assert v.kind is Kind.REFUTED
+    assert dict(v.extra)["minimal_widths"] == (1, 1, 1)
+    cx = v.counterexample
+    simple = sum(1 for _, x in cx.inputs if x in (0.0, 1.0, -1.0, 0.5))
+    assert simple >= len(cx.inputs) - 2
+    assert cx.lhs[0] == pytest.approx(-cx.rhs[0]) and cx.rel_err == pytest.approx(2.0)
+
+
+def test_missing_transpose_shrinks_but_keeps_a_non_square_layer(write_catalog):
+    claim, v = check(write_catalog, "net", "diff(J, z[l])", "fprime(z[l]) ⊙ (W[l+1] * delta[l+1])",
+                     where='{ l = "1..L-1" }')
+    widths = dict(v.extra)["minimal_widths"]
+    assert sum(widths) < 4 + 3 + 2
+    smaller = replace(claim, setting=with_widths(claim.setting, list(widths)))
+    assert verify_claim(smaller, Options(diagnose=False, shrink=False)).kind is Kind.REFUTED
+
+
+def test_sampling_at_a_relu_kink_never_decides(write_catalog):
+    header = NET + '\n[setting.at_kink]\nkind = "scalar"\nsymbols = ["x"]\nsample = { x = [-1e-5, 1e-5] }\n'
+    path = write_catalog(claim_toml("c", "at_kink", "diff(relu(x), x)", "0 * x"), header=header)
+    (claim,) = load_catalog([path]).claims
+    v = verify_claim(claim)
+    assert v.kind is Kind.INCONCLUSIVE  # only kink points were available: nothing decided
+
+
+def test_relu_claim_differing_only_at_zero_is_verified_with_its_convention(write_catalog):
+    _, v = check(write_catalog, "scalar", "diff(relu(x), x)", "piecewise((1, x >= 0), (0, True))")
+    assert v.kind is Kind.VERIFIED and "subgradient" in v.scope
+
+
+@pytest.fixture
+def broken_sympy(monkeypatch):
+    """Inject a wrong symbolic derivative (every derivative 0.1% too large)."""
+    real = la.derivative
+    monkeypatch.setattr(la, "derivative", lambda f, var, layout: real(f, var, layout) * 1.001)
+    monkeypatch.setattr(verify_mod, "_SIDES", {})
+    yield
+    verify_mod._SIDES.clear()
+
+
+def test_broken_symbolic_engine_is_caught_on_a_network(write_catalog, broken_sympy):
+    _, v = check(write_catalog, "net", "diff(J, W[l])", "delta[l] * transpose(a[l-1])",
+                 where='{ l = "1..L" }')
+    assert v.kind is Kind.INCONCLUSIVE  # never VERIFIED, though both sides agree symbolically
+    assert dict(v.links[0].numeric)["crosscheck"] == "symbolic engine"
+
+
+def test_broken_symbolic_engine_is_caught_on_a_scalar(write_catalog, broken_sympy):
+    _, v = check(write_catalog, "scalar", "diff(x**3, x)", "diff(x**3, x)")
+    assert v.kind is Kind.INCONCLUSIVE
+    assert dict(v.links[0].numeric)["crosscheck"] == "symbolic engine"
+
+
+def test_three_way_labels():
+    ok_ref, bad_ref = ReferenceResult(True, 6, 0.0, 0.0), ReferenceResult(False, 6, 1.0, 1.0)
+    assert judge((True, 0, 0, ""), ok_ref).label == "agree"
+    noise = judge((False, 1e-3, 1e-3, "plateau"), ok_ref)
+    assert noise.trusted and noise.label == "finite-difference noise"
+    ref = judge((True, 0, 0, ""), bad_ref)
+    assert not ref.trusted and ref.label == "reference"
+    engine = judge((False, 1.0, 1.0, "plateau"), None)
+    assert not engine.trusted and engine.label == "symbolic engine"
