@@ -53,7 +53,7 @@ def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
         if not numerically_equal(trial, quick):
             continue
         if verify_claim(trial, replace(options, diagnose=False)).kind is Kind.VERIFIED:
-            return Diagnosis(True, tuple(e.what for e in path), tuple(e.kind for e in path),
+            return Diagnosis(True, tuple(e.error or e.what for e in path), tuple(e.kind for e in path),
                              path[-1].text, tried)
     return Diagnosis(False, tried=tried)
 

@@ -26,6 +26,7 @@ class Edit:
     #            layer, index-swap, factor-2, factor-half, batch-mean, operands
     text: str  # the edited formula
     what: str  # a sentence: what the edit changed
+    error: str = ""  # read as a diagnosis: what was wrong, if this edit repairs it
 
 
 def _tree(text: str) -> ast.Expression:
@@ -94,35 +95,49 @@ def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
     for new, node in _variants(tree, lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub)
                                and id(n) not in in_index,
                                lambda n: ast.BinOp(n.right, ast.Sub(), n.left)):
-        yield Edit("sign", _show(new.body), f"{_show(node)} written the other way round")
+        swapped = ast.BinOp(node.right, ast.Sub(), node.left)
+        yield Edit("sign", _show(new.body), f"{_show(node)} written the other way round",
+                   f"{_show(node)} should be {_show(swapped)} (a flipped sign)")
     negated = (copy.deepcopy(body.operand) if isinstance(body, ast.UnaryOp)
                and isinstance(body.op, ast.USub) else ast.UnaryOp(ast.USub(), copy.deepcopy(body)))
-    yield Edit("sign", _show(negated), "the sign flipped")
+    yield Edit("sign", _show(negated), "the sign flipped", "the sign is flipped")
     for new, node in _variants(tree, lambda n: _is_call(n, TRANSPOSE_FUNCS) and len(n.args) == 1,
                                lambda n: n.args[0]):
-        yield Edit("transpose-missing", _show(new.body), f"the transpose of {_show(node.args[0])} dropped")
+        yield Edit("transpose-missing", _show(new.body), f"the transpose of {_show(node.args[0])} dropped",
+                   f"{_show(node)} should be {_show(node.args[0])} (an extra transpose)")
     matrix_operand = lambda n: (isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.MatMult)))
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(_transposed(n.left), n.op, n.right)):
-        yield Edit("transpose-extra", _show(new.body), f"{_show(node.left)} transposed")
+        yield Edit("transpose-extra", _show(new.body), f"{_show(node.left)} transposed",
+                   f"the transpose of {_show(node.left)} is missing")
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.left, n.op, _transposed(n.right))):
-        yield Edit("transpose-extra", _show(new.body), f"{_show(node.right)} transposed")
+        yield Edit("transpose-extra", _show(new.body), f"{_show(node.right)} transposed",
+                   f"the transpose of {_show(node.right)} is missing")
     yield from _derivative_edits(tree)
     for new, node in _variants(tree, _layer_subscript, lambda n: _shift(n, +1)):
-        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer up")
+        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer up",
+                   f"{_show(node)} should be {_show(_shift(node, +1))} (one layer off)")
     for new, node in _variants(tree, _layer_subscript, lambda n: _shift(n, -1)):
-        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer down")
+        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer down",
+                   f"{_show(node)} should be {_show(_shift(node, -1))} (one layer off)")
     pair = lambda n: isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Tuple) and len(n.slice.elts) == 2
     for new, node in _variants(tree, pair, lambda n: ast.Subscript(n.value, ast.Tuple(n.slice.elts[::-1], ast.Load()), ast.Load())):
-        yield Edit("index-swap", _show(new.body), f"indices of {_show(node)} swapped")
+        fixed = ast.Subscript(node.value, ast.Tuple(node.slice.elts[::-1], ast.Load()), ast.Load())
+        yield Edit("index-swap", _show(new.body), f"indices of {_show(node)} swapped",
+                   f"{_show(node)} should be {_show(fixed)} (swapped indices)")
     yield from _index_renames(tree)
     yield from _index_changes(tree)
-    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), copy.deepcopy(body))), "a factor 2 added")
-    yield Edit("factor-half", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(2))), "a factor ½ added")
+    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), copy.deepcopy(body))), "a factor 2 added",
+               "the formula is half the true value (a factor 2 is missing)")
+    yield Edit("factor-half", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(2))), "a factor ½ added",
+               "the formula is twice the true value (a spurious factor 2)")
     if batch:
-        yield Edit("batch-mean", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(batch))), f"divided by the batch size {batch}")
-        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), copy.deepcopy(body))), f"multiplied by the batch size {batch}")
+        yield Edit("batch-mean", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(batch))), f"divided by the batch size {batch}",
+                   f"the 1/N of the batch mean is missing (N = {batch})")
+        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), copy.deepcopy(body))), f"multiplied by the batch size {batch}",
+                   f"a spurious 1/N (N = {batch}): the loss is a sum over the batch")
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.right, n.op, n.left)):
-        yield Edit("operands", _show(new.body), f"the factors of {_show(node)} swapped")
+        yield Edit("operands", _show(new.body), f"the factors of {_show(node)} swapped",
+                   f"{_show(node)} multiplies the wrong way round: {_show(ast.BinOp(node.right, node.op, node.left))}")
 
 
 def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
@@ -130,13 +145,25 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
                         and (_is_call(n.left, DERIVATIVE_FUNCS) or _is_call(n.right, DERIVATIVE_FUNCS)))
     for new, node in _variants(tree, factor, lambda n: n.right if _is_call(n.left, DERIVATIVE_FUNCS) else n.left):
         gone = node.left if _is_call(node.left, DERIVATIVE_FUNCS) else node.right
-        yield Edit("fprime-missing", _show(new.body), f"the factor {_show(gone)} dropped")
+        yield Edit("fprime-missing", _show(new.body), f"the factor {_show(gone)} dropped",
+                   f"an extra activation-derivative factor {_show(gone)}")
+    entries = sorted({_show(n) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+                      and _layer_subscript(n.value) and n.value.value.id in ("z", "delta", "a")
+                      and not isinstance(n.slice, ast.Tuple)}, key=str)
+    for text in entries:  # an entry formula: δ_j = (a_j − y_j) f'(z_j)
+        node = ast.parse(text, mode="eval").body
+        z = ast.Subscript(ast.Subscript(ast.Name("z", ast.Load()), node.value.slice, ast.Load()),
+                          node.slice, ast.Load())
+        new = ast.BinOp(copy.deepcopy(tree.body), ast.Mult(), _call("fprime", z))
+        yield Edit("fprime-extra", _show(new), f"an extra factor fprime({_show(z)})",
+                   f"the activation-derivative factor fprime({_show(z)}) is missing")
     layers = sorted({_show(n.slice) for n in ast.walk(tree)
                      if _layer_subscript(n) and n.value.id in ("z", "delta", "a")})
     for layer in layers:
         z = ast.Subscript(ast.Name("z", ast.Load()), ast.parse(layer, mode="eval").body, ast.Load())
         new = ast.BinOp(_call("fprime", z), ast.Mod(), copy.deepcopy(tree.body))
-        yield Edit("fprime-extra", _show(new), f"an extra factor fprime(z[{layer}])")
+        yield Edit("fprime-extra", _show(new), f"an extra factor fprime(z[{layer}])",
+                   f"the activation-derivative factor fprime(z[{layer}]) is missing")
 
 
 def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
@@ -152,7 +179,8 @@ def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
             for n in ast.walk(new):
                 if isinstance(n, ast.Name) and n.id in (first, second):
                     n.id = second if n.id == first else first
-            yield Edit("index-swap", _show(new.body), f"indices {first} and {second} exchanged")
+            yield Edit("index-swap", _show(new.body), f"indices {first} and {second} exchanged",
+                       f"indices {first} and {second} are exchanged")
 
 
 def _index_changes(tree: ast.Expression) -> Iterator[Edit]:
@@ -163,7 +191,9 @@ def _index_changes(tree: ast.Expression) -> Iterator[Edit]:
     for other in names:
         for new, node in _variants(tree, lambda n: entry(n) and n.slice.id != other,
                                    lambda n: ast.Subscript(n.value, ast.Name(other, ast.Load()), ast.Load())):
-            yield Edit("index-swap", _show(new.body), f"{_show(node)} indexed by {other}")
+            fixed = ast.Subscript(node.value, ast.Name(other, ast.Load()), ast.Load())
+            yield Edit("index-swap", _show(new.body), f"{_show(node)} indexed by {other}",
+                       f"{_show(node)} should be {_show(fixed)} (wrong index)")
 
 
 def _transposed(node: ast.AST) -> ast.AST:

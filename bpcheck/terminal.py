@@ -52,6 +52,12 @@ def explain(claim: Claim, v: Verdict) -> list[str]:
         lines.append(f"  diagnosis: {v.diagnosis}")
     if v.corrected:
         lines.append(f"  corrected: {v.corrected}")
+        if claim.file.endswith((".md", ".ipynb")):  # ready to paste back into the notes
+            from .latex import formula_to_latex
+            lines.append(f"  corrected (LaTeX): {formula_to_latex(v.corrected, claim.setting)}")
+    widths = dict(v.extra).get("minimal_widths")
+    if widths and tuple(widths) != tuple(claim.setting.get("widths", ())):
+        lines.append(f"  smallest widths that still show it: {'-'.join(map(str, widths))}")
     return lines
 
 

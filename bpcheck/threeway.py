@@ -22,7 +22,7 @@ import sympy as sp
 from .atoms import kink_arguments
 from .crosscheck import ReferenceResult, reference_check
 from .evaluate import EvalError, Evaluator
-from .linalg import entries, is_mat, unit
+from .linalg import entries, unit
 from .numeric import RandomFunctions, evaluate, sample_points
 from .symbolic import canonical_derivatives
 from .world import World
@@ -99,7 +99,7 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     expansion = {s: canonical_derivatives(e.xreplace(subs)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
     symbolic = [canonical_derivatives(e) for e in entries(unit(value))]
-    return _compare(world, f_entries, variables, expansion, symbolic, unit(inner), value, options)
+    return _compare(world, f_entries, variables, expansion, symbolic, options)
 
 
 def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
@@ -107,8 +107,7 @@ def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
 
 
 def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
-             expansion: dict, symbolic: list[sp.Expr], inner: Any, value: Any,
-             options: Any) -> tuple[bool, float, float, str]:
+             expansion: dict, symbolic: list[sp.Expr], options: Any) -> tuple[bool, float, float, str]:
     funcs = RandomFunctions(options.seed)
     free = sorted({s for e in f_entries + symbolic + list(expansion.values())
                    for s in e.free_symbols if s not in expansion}, key=sp.default_sort_key)
@@ -120,7 +119,7 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
     names = list(base)
     grid = np.stack([np.broadcast_to(base[n], (FD_POINTS,)) for n in names], axis=1)
     fd = _jacobian(f_entries, variables, names, grid, funcs)
-    fd = _layout(fd, inner, value)
+    fd = _layout(fd, world.layout)
     sym = evaluate(symbolic, names, grid, funcs)
     err = np.abs(fd - sym)
     scale = np.maximum(np.abs(fd), np.abs(sym))
@@ -148,15 +147,14 @@ def _jacobian(f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list[
     return out
 
 
-def _layout(d: np.ndarray, inner: Any, value: Any) -> np.ndarray:
-    """Order the (F entry, variable) derivatives like the symbolic value's entries."""
+def _layout(d: np.ndarray, layout: str) -> np.ndarray:
+    """Order the (F entry, variable) derivatives like `linalg.derivative` orders them."""
     p, n_f, n_v = d.shape
     if n_v == 1:
         return d[:, :, 0]
     if n_f == 1:
         return d[:, 0, :]
-    value = unit(value)
-    if is_mat(value) and value.shape == (n_v, n_f):  # denominator layout: rows follow X
+    if layout == "denominator":  # rows follow the variable
         return np.transpose(d, (0, 2, 1)).reshape(p, -1)
     return d.reshape(p, -1)
 

@@ -103,3 +103,11 @@ def test_counterexample_reproduces_with_seed(write_catalog):
     (name, x), = a.counterexample.inputs
     assert a.counterexample.lhs[0] == pytest.approx(3 * x**2)
     assert a.counterexample.rhs[0] == pytest.approx(2 * x**2)
+
+
+def test_square_jacobian_in_numerator_layout(write_catalog):
+    header = '[setting.lin]\nkind = "scalar"\nvectors = { v = 2 }\nmatrices = { A = [2, 2] }\n'
+    path = write_catalog(claim_toml("c", "lin", "diff(A * v, v)", "A"), header=header)
+    v = verify_claim(load_catalog([path]).claims[0])
+    assert v.kind is Kind.VERIFIED
+    assert dict(v.links[0].numeric)["crosscheck"] == "agree"
