@@ -14,6 +14,7 @@ from typing import Sequence
 
 from . import __version__
 from .catalog import Catalog, LoadError
+from .changes import ChangesError
 from .config import ConfigError
 from .model import Kind
 
@@ -73,16 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "list":
             return _list(args)
         return _verify(args)
-    except (UsageError, ConfigError) as exc:
+    except (UsageError, ConfigError, ChangesError) as exc:
         print(f"bpcheck: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
 
 
-def load(args: argparse.Namespace) -> Catalog:
+def load(args: argparse.Namespace, configured: tuple[str, ...] = ()) -> Catalog:
     from .sources import load_sources
-    paths = args.paths or [DEFAULT_PATH]
+    paths = args.paths or list(configured) or [DEFAULT_PATH]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -90,7 +91,8 @@ def load(args: argparse.Namespace) -> Catalog:
 
 
 def _list(args: argparse.Namespace) -> int:
-    catalog = load(args)
+    from .config import resolve_options
+    catalog = load(args, resolve_options(args).paths)
     for err in catalog.errors:
         print(str(err), file=sys.stderr)
     for c in catalog.claims:
@@ -106,8 +108,8 @@ def _verify(args: argparse.Namespace) -> int:
     from .serialize import result_dict, summary
     from .terminal import TerminalReporter
 
-    catalog = load(args)
     settings = resolve_options(args)
+    catalog = load(args, settings.paths)
     claims = select(list(catalog.claims), args, settings)
     cache = None if args.no_cache or not settings.cache else _cache(settings)
     quiet = args.format == "json"
@@ -157,7 +159,8 @@ def _outputs(args, catalog, pairs, summ) -> None:
         from .junit import write_junit
         write_junit(args.junit_xml, pairs, catalog.errors)
     from .annotations import github_annotations
-    github_annotations(pairs, catalog.errors)
+    # with JSON on stdout, workflow commands go to stderr (the runner reads both)
+    github_annotations(pairs, catalog.errors, sys.stderr if args.format == "json" else None)
     if args.report:
         from .report import write_reports
         for path in write_reports(pairs, summ, args.report, Path(args.out)):
