@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from bpcheck.cli import main
-from bpcheck.notes import _attrs, load_notes, read_notes
+from bpcheck.notes import load_notes, read_notes
 from bpcheck.notes_cli import scan_main
+from bpcheck.notes_scan import parse_attrs as _attrs
 from bpcheck.sources import load_sources
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "notes"

@@ -1,0 +1,127 @@
+"""Tokens of the LaTeX that backprop notes use, and the group structure between them.
+
+`tokenize` turns a display formula into `Tok`s (commands, numbers, letters, symbols,
+`\\begin`/`\\end`), mapping Unicode math (δ, ∂, ⊙, ...) to its command and dropping
+what carries no meaning here (sizing, spacing, labels, equation environments).
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class LatexError(ValueError):
+    """LaTeX outside the subset; `pos` is the offset of the construct in the formula."""
+
+    def __init__(self, message: str, pos: int = 0, construct: str = "") -> None:
+        super().__init__(message)
+        self.pos = pos
+        self.construct = construct
+
+
+class Tok(NamedTuple):
+    kind: str  # "cmd", "num", "let", "sym", "begin", "end"
+    text: str
+    pos: int
+    end: int
+
+
+_LEX = re.compile(r"(?P<skip>%[^\n]*|\s+|\\[,;:!> ]|~)"
+                  r"|\\(?P<env>begin|end)\s*\{(?P<name>[A-Za-z]+\*?)\}"
+                  r"|(?P<cmd>\\(?:[A-Za-z]+|.))|(?P<num>\d+(?:\.\d+)?)|(?P<let>[A-Za-z])"
+                  r"|(?P<sym>.)", re.S)
+_UNICODE = {"δ": r"\delta", "σ": r"\sigma", "∂": r"\partial", "∇": r"\nabla", "⊙": r"\odot",
+            "∘": r"\circ", "·": r"\cdot", "×": r"\times", "−": "-", "′": "'", "⊤": r"\top",
+            "∑": r"\sum", "ℓ": r"\ell", "…": r"\dots", "≈": r"\approx", "∫": r"\int"}
+_SIZING = {r"\left", r"\right", r"\middle", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr",
+           r"\Bigl", r"\Bigr", r"\biggl", r"\biggr", r"\Biggl", r"\Biggr"}
+_IGNORED = {r"\displaystyle", r"\textstyle", r"\limits", r"\nolimits", r"\nonumber", r"\notag"}
+_TRANSPARENT = {"equation", "equation*", "align", "align*", "aligned", "split", "gather",
+                "gather*", "gathered", "multline", "multline*", "alignat", "alignat*", "eqnarray"}
+
+
+def tokenize(tex: str) -> list[Tok]:
+    toks: list[Tok] = []
+    for m in _LEX.finditer(tex):
+        if m.group("skip"):
+            continue
+        if m.group("env"):
+            toks.append(Tok(m.group("env"), m.group("name"), m.start(), m.end()))
+            continue
+        kind = next(k for k in ("cmd", "num", "let", "sym") if m.group(k))
+        text = m.group(kind)
+        if text in _UNICODE:
+            text = _UNICODE[text]
+            kind = "cmd" if text.startswith("\\") else "sym"
+        toks.append(Tok(kind, text, m.start(), m.end()))
+    return _clean(toks)
+
+
+def _clean(toks: list[Tok]) -> list[Tok]:
+    """Drop sizing (\\left, \\big), styling and labels: they carry no meaning here."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text in _SIZING:
+            i += 2 if i + 1 < len(toks) and toks[i + 1].text == "." else 1
+            continue
+        if t.text in (r"\label", r"\tag") and i + 1 < len(toks) and toks[i + 1].text == "{":
+            i = match_group(toks, i + 1) + 1
+            continue
+        if t.text not in _IGNORED and not (t.kind in ("begin", "end") and t.text in _TRANSPARENT):
+            out.append(t)
+        i += 1
+    return out
+
+
+# ---- groups ---------------------------------------------------------------------------------
+
+PAIRS = {"{": "}", "(": ")", "[": "]", r"\{": r"\}"}
+_CLOSERS = frozenset(PAIRS.values())
+
+
+def match_group(toks: list[Tok], i: int) -> int:
+    """Index of the token closing the group opened at `i`."""
+    open_, close = toks[i].text, PAIRS[toks[i].text]
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += (toks[j].text == open_) - (toks[j].text == close)
+        if depth == 0:
+            return j
+    raise LatexError(f"unclosed {open_!r}", toks[i].pos, open_)
+
+
+def nesting(t: Tok) -> int:
+    """+1 for a token opening a group or environment, -1 for one closing it, else 0."""
+    if t.text in PAIRS or t.kind == "begin":
+        return 1
+    if t.text in _CLOSERS or t.kind == "end":
+        return -1
+    return 0
+
+
+def split_top(toks: list[Tok], sep: str) -> list[list[Tok]]:
+    """Split at `sep` outside any group."""
+    parts: list[list[Tok]] = [[]]
+    depth = 0
+    for t in toks:
+        depth += nesting(t)
+        if depth == 0 and t.text == sep:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return parts
+
+
+def group_depth(toks: list[Tok], j: int) -> int:
+    """Group depth at token `j` (environments not counted)."""
+    return sum((t.text in PAIRS) - (t.text in _CLOSERS) for t in toks[:j])
+
+
+def texts_of(toks: list[Tok]) -> list[str]:
+    return [t.text for t in toks]
+
+
+__all__ = ["LatexError", "Tok", "tokenize", "PAIRS", "match_group", "nesting", "split_top",
+           "group_depth", "texts_of"]
