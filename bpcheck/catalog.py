@@ -67,11 +67,11 @@ def load_catalog(paths: Iterable[str | Path], keyword: str | None = None) -> Cat
         docs.append((str(path), doc))
     _check_unique(claims, errors)
     if keyword:
-        claims = [c for c in claims if _matches(c, keyword)]
+        claims = [c for c in claims if matches(c, keyword)]
     return Catalog(tuple(claims), tuple(errors), tuple(docs))
 
 
-def _matches(claim: Claim, pattern: str) -> bool:
+def matches(claim: Claim, pattern: str) -> bool:
     if any(ch in pattern for ch in "*?["):
         return fnmatch.fnmatch(claim.id, pattern)
     return pattern.lower() in f"{claim.id} {claim.title}".lower()
@@ -99,7 +99,7 @@ def load_file(path: Path) -> tuple[list[Claim], list[LoadError], dict[str, Any]]
         return [], [LoadError(name, int(m.group(1)) if m else 1, f"invalid TOML: {exc}")], {}
     lines = _claim_lines(text)
     errors: list[LoadError] = []
-    settings = _load_settings(name, text, data.get("setting", {}), errors)
+    settings = load_settings(name, text, data.get("setting", {}), errors)
     claims = []
     raw_claims = data.get("claim", [])
     if not isinstance(raw_claims, list):
@@ -128,7 +128,7 @@ def _key_line(text: str, start: int, key: str) -> int:
     return start
 
 
-def _load_settings(name: str, text: str, raw: Any,
+def load_settings(name: str, text: str, raw: Any,
                    errors: list[LoadError]) -> dict[str, Setting]:
     settings: dict[str, Setting] = {}
     if not isinstance(raw, dict):
@@ -136,11 +136,11 @@ def _load_settings(name: str, text: str, raw: Any,
         return settings
     for sname, body in raw.items():
         line = _setting_line(text, sname)
-        problem = _setting_problem(body)
+        problem = setting_problem(body)
         if problem:
             errors.append(LoadError(name, line, f"setting {sname!r}: {problem}"))
             continue
-        params = tuple(sorted((k, _freeze(v)) for k, v in body.items() if k != "kind"))
+        params = tuple(sorted((k, freeze(v)) for k, v in body.items() if k != "kind"))
         settings[sname] = Setting(sname, body["kind"], params)
     return settings
 
@@ -152,7 +152,7 @@ def _setting_line(text: str, sname: str) -> int:
     return 1
 
 
-def _setting_problem(body: Any) -> str:
+def setting_problem(body: Any) -> str:
     if not isinstance(body, dict):
         return "must be a table"
     kind = body.get("kind")
@@ -171,11 +171,11 @@ def _setting_problem(body: Any) -> str:
     return ""
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
     if isinstance(value, dict):
-        return tuple((k, _freeze(v)) for k, v in value.items())
+        return tuple((k, freeze(v)) for k, v in value.items())
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     return value
 
 

@@ -40,6 +40,7 @@ def mutants(claim: Claim) -> list[tuple[str, Claim]]:
 
 
 def run_mutation(claims: Iterable[Claim], options: Options) -> list[Mutant]:
+    options = replace(options, diagnose=False, shrink=False)  # verdicts only
     results = []
     for claim in claims:
         if claim.expect is not Expect.HOLDS or claim.strategy:

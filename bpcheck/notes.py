@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .catalog import (NETWORK_KEYS, SCALAR_KEYS, Catalog, LoadError, _freeze, _load_settings,
-                      _setting_problem, load_catalog, setting_names)
+from .catalog import (NETWORK_KEYS, SCALAR_KEYS, Catalog, LoadError, freeze, load_settings,
+                      setting_problem, load_catalog, setting_names)
 from .exprs import CONSTANTS, FUNCTIONS, FormulaError, parse
 from .latex import LatexError, TexContext, context_for, equations, infer_range, translate
 from .model import Claim, Expect, Setting
@@ -294,7 +294,7 @@ def _setting(d: Display, ann: Annotation, state: _State, refs: Refs,
         raise _Problem(f"{', '.join(bad)} do(es) not apply to a {base.kind} setting",
                        ann.line, ann.where)
     params = dict(base.params)
-    params.update((k, _freeze(_value(k, v, ann))) for k, v in overrides.items())
+    params.update((k, freeze(_value(k, v, ann))) for k, v in overrides.items())
     return Setting(base.name + "*", base.kind, tuple(sorted(params.items())))
 
 
@@ -312,10 +312,10 @@ def _new_setting(name: str, defaults: dict[str, Any], overrides: dict[str, Any],
     if kind == "network" and "widths" not in body:
         raise _Problem("no setting: give widths=... (and activation=, loss=) in the file's "
                        "<!-- bpcheck-defaults: ... --> or in the annotation", ann.line, ann.where)
-    problem = _setting_problem(body)
+    problem = setting_problem(body)
     if problem:
         raise _Problem(f"setting: {problem}", ann.line, ann.where)
-    return Setting(name, kind, tuple(sorted((k, _freeze(v)) for k, v in body.items()
+    return Setting(name, kind, tuple(sorted((k, freeze(v)) for k, v in body.items()
                                             if k != "kind")))
 
 
@@ -370,7 +370,7 @@ def _settings_from(paths: Iterable[Path]) -> dict[str, Setting]:
             raw = tomllib.loads(text).get("setting", {})
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
             continue  # reported when the catalog itself is loaded
-        settings.update(_load_settings(str(path), text, raw, []))
+        settings.update(load_settings(str(path), text, raw, []))
     return settings
 
 

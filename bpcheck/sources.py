@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from .catalog import Catalog, LoadError, _matches, discover, load_catalog
+from .catalog import Catalog, LoadError, matches, discover, load_catalog
 
 if TYPE_CHECKING:
     from .notes import Refs
@@ -57,5 +57,5 @@ def references(paths: Iterable[str | Path], catalog: Catalog | None = None) -> R
 def _filtered(catalog: Catalog, keyword: str | None) -> Catalog:
     if not keyword:
         return catalog
-    return Catalog(tuple(c for c in catalog.claims if _matches(c, keyword)), catalog.errors,
+    return Catalog(tuple(c for c in catalog.claims if matches(c, keyword)), catalog.errors,
                    catalog.documents)
