@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--report", action="append", choices=("md", "html"), default=[],
                    help="write a proof report (repeatable)")
     v.add_argument("--out", default="reports", help="folder for --report files")
+    v.add_argument("--report-timings", action="store_true",
+                   help="put run times in --report files (they are then not reproducible)")
     v.add_argument("--junit-xml", default=None, metavar="FILE")
     v.add_argument("-j", "--jobs", type=int, default=None, help="parallel worker processes")
     v.add_argument("--shard", default=None, metavar="K/N", help="check the K-th of N slices")
@@ -54,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _catalog_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", help="derivation files or folders")
+    p.add_argument("paths", nargs="*", help=".toml catalogs, .md/.ipynb notes, or folders")
     p.add_argument("-k", dest="keyword", default=None, help="only claims whose id/title match")
 
 
@@ -163,7 +165,8 @@ def _outputs(args, catalog, pairs, summ) -> None:
     github_annotations(pairs, catalog.errors, sys.stderr if args.format == "json" else None)
     if args.report:
         from .report import write_reports
-        for path in write_reports(pairs, summ, args.report, Path(args.out)):
+        for path in write_reports(pairs, summ, args.report, Path(args.out),
+                                  timings=args.report_timings):
             print(f"wrote {path}", file=sys.stderr)
 
 
