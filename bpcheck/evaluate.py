@@ -15,6 +15,7 @@ import sympy as sp
 from . import linalg as la
 from .atoms import AbsF, MaxOf, Relu, Sig, Step, Tanh, Exp
 from .linalg import IndexRangeError, ShapeError, shape_of
+from .symbolic import canonical_derivatives
 from .world import ACTIVATIONS, DERIVATIVES, World
 
 Value = Any
@@ -232,6 +233,8 @@ class Evaluator:
                 raise ShapeError(f"subs: {la.fmt(sym)} variable, {la.fmt(val)} value")
             mapping.update(zip(la.entries(sym), la.entries(val)))
         f = self.eval(f_node)
+        if self.world.undefined:
+            f = la.elementwise(canonical_derivatives, f)
         return f.xreplace(mapping) if mapping else f
 
     def _piecewise(self, node: ast.Call) -> Value:
@@ -275,7 +278,9 @@ class Evaluator:
         if self.world.nodes[target].defn is not None:
             outer = self.world.expand(target, self.stop)
             mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
-            d = la.substitute(d, mapping, self.world.undefined)
+            if self.world.undefined:  # ∂G as one atom, so substituting its arguments is exact
+                d = la.elementwise(canonical_derivatives, d)
+            d = la.xreplace(d, mapping)
         return d
 
     def _diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:

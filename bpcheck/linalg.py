@@ -61,20 +61,6 @@ def xreplace(v: Value, subs: dict) -> Value:
     return v.xreplace(subs)
 
 
-def substitute(v: Value, mapping: dict, derivatives: bool = True) -> Value:
-    """xreplace, except where a derivative is taken with respect to a replaced
-    symbol: there SymPy's subs builds the correct Subs object.  `derivatives=False`
-    says no unevaluated derivative can occur (no undefined functions)."""
-    if not derivatives:
-        return v.xreplace(mapping)
-
-    def one(e: sp.Expr) -> sp.Expr:
-        if any(s in mapping for d in e.atoms(sp.Derivative) for s in d.variables):
-            return e.subs(mapping, simultaneous=True)
-        return e.xreplace(mapping)
-    return elementwise(one, v)
-
-
 def neg(v: Value) -> Value:
     return -v
 

@@ -210,7 +210,7 @@ class _Problem:
 
 
 def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
-            rtol: float = 1e-7, atol: float = 1e-9) -> NumericResult:
+            rtol: float = 1e-7, atol: float = 1e-9, simplify: bool = True) -> NumericResult:
     """Both sides at seeded random points off the kinks; a mismatch gives a
     counterexample whose coordinates are then simplified (0, 1, −1, ½ where the
     mismatch survives), as property-based testing shrinks its examples."""
@@ -235,7 +235,7 @@ def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
             f"{pts.shape[0] - finite_rows} points gave non-finite values"
         return NumericResult(True, note=note, **result)
     p = int(np.argmax(np.where(bad, rel + err, -1).max(axis=1)))
-    point = _simplify_point(prob, pts[p])
+    point = _simplify_point(prob, pts[p]) if simplify else pts[p]
     a, b, err, rel, bad = prob.errors(point[None, :])
     k = int(np.argmax(np.where(bad[0], rel[0] + err[0], -1)))
     cx = Counterexample(
@@ -247,7 +247,13 @@ def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
 
 
 def _simplify_point(prob: _Problem, point: np.ndarray) -> np.ndarray:
-    """Replace coordinates by 0, 1, −1 or ½ while the sides still differ there."""
+    """Replace coordinates by 0, 1, −1 or ½ while the sides still differ there
+    (all at once first: a sign error usually shows at the all-zero point)."""
+    uniform = np.repeat(np.array(SIMPLE_VALUES)[:, None], point.size, axis=1)
+    *_, bad = prob.errors(uniform)
+    ok = bad.any(axis=1) & prob.off_kinks(uniform)
+    if ok.any():
+        return uniform[int(np.argmax(ok))]
     point = point.copy()
     for i in range(point.size):
         trials = np.repeat(point[None, :], len(SIMPLE_VALUES), axis=0)

@@ -13,6 +13,7 @@ numeric counterexample refutes.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -41,6 +42,9 @@ def same_shape(lhs: Any, rhs: Any) -> str:
     return ""
 
 
+_PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
+
+
 def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     """Write every partial derivative of an undefined function G as one atom
     D[k]G(args): SymPy spells the same derivative as Derivative(G(x), x) or as
@@ -49,8 +53,13 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     def atom(f: AppliedUndef, wrt: list[sp.Basic], mapping: dict) -> sp.Expr | None:
         if not all(v in f.args for v in wrt):
             return None
-        slots = "_".join(str(f.args.index(v) + 1) for v in wrt)
-        return sp.Function(f"∂{slots}·{f.func.__name__}")(*[a.xreplace(mapping) for a in f.args])
+        slots = [str(f.args.index(v) + 1) for v in wrt]
+        name = f.func.__name__
+        done = _PARTIAL_NAME.match(name)
+        if done:  # a derivative of a derivative: one atom with all the slots
+            slots, name = done.group(1).split("_") + slots, done.group(2)
+        args = [a.xreplace(mapping) for a in f.args]
+        return sp.Function(f"∂{'_'.join(slots)}·{name}")(*args)
 
     def convert(d: sp.Basic) -> sp.Basic:
         if isinstance(d, sp.Subs) and isinstance(d.expr, sp.Derivative):

@@ -126,7 +126,7 @@ def _numeric_outcome(claim: Claim, options: Options, link: tuple[int, int]) -> b
             if same_shape(lhs, rhs):
                 return False
             num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
-                          options.atol)
+                          options.atol, simplify=False)
             if num.points == 0:
                 return None
             if not num.agree:
