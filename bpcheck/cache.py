@@ -116,6 +116,8 @@ def _unlink(path: str) -> None:
 
 
 def entries(directory: str | Path = DEFAULT_DIR) -> list[Path]:
-    """The cache files (for tests and `--no-cache` housekeeping)."""
+    """The verdict files (for tests and housekeeping); parsed catalogs are kept
+    beside them as catalog-*.json."""
     folder = Path(directory)
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("*.json") if not p.name.startswith("catalog-")) \
+        if folder.is_dir() else []

@@ -56,12 +56,14 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def load_catalog(paths: Iterable[str | Path], keyword: str | None = None) -> Catalog:
+def load_catalog(paths: Iterable[str | Path], keyword: str | None = None,
+                 cache_dir: str | None = None) -> Catalog:
     claims: list[Claim] = []
     errors: list[LoadError] = []
     docs: list[tuple[str, dict[str, Any]]] = []
     for path in discover(paths):
-        file_claims, file_errors, doc = load_file(path)
+        file_claims, file_errors, doc = (load_file_cached(path, cache_dir) if cache_dir
+                                         else load_file(path))
         claims.extend(file_claims)
         errors.extend(file_errors)
         docs.append((str(path), doc))
@@ -111,6 +113,26 @@ def load_file(path: Path) -> tuple[list[Claim], list[LoadError], dict[str, Any]]
         if claim is not None:
             claims.append(claim)
     return claims, errors, data.get("document", {})
+
+
+def load_file_cached(path: Path, cache_dir: str):
+    """load_file, kept per file content in the cache folder (errors are not cached)."""
+    from . import catalog_cache as cc
+    try:
+        key = cc.key_for(path, path.read_bytes())
+    except OSError:
+        return load_file(path)
+    entry = cc.read(cache_dir, key)
+    if entry is not None:
+        try:
+            return [cc.claim_from_json(d) for d in entry["claims"]], [], entry["document"]
+        except (KeyError, TypeError, ValueError):
+            pass
+    claims, errors, doc = load_file(path)
+    if not errors:
+        cc.write(cache_dir, key, {"claims": [cc.claim_to_json(c) for c in claims],
+                                  "document": doc})
+    return claims, errors, doc
 
 
 def _claim_lines(text: str) -> list[int]:

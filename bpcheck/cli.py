@@ -83,13 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def load(args: argparse.Namespace, configured: tuple[str, ...] = ()) -> Catalog:
+def load(args: argparse.Namespace, configured: tuple[str, ...] = (),
+         cache_dir: str | None = None) -> Catalog:
     from .sources import load_sources
     paths = args.paths or list(configured) or [DEFAULT_PATH]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    return load_sources(paths, args.keyword)
+    return load_sources(paths, args.keyword, cache_dir)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -111,9 +112,10 @@ def _verify(args: argparse.Namespace) -> int:
     from .terminal import TerminalReporter
 
     settings = resolve_options(args)
-    catalog = load(args, settings.paths)
+    use_cache = settings.cache and not args.no_cache
+    catalog = load(args, settings.paths, settings.cache_dir if use_cache else None)
     claims = select(list(catalog.claims), args, settings)
-    cache = None if args.no_cache or not settings.cache else _cache(settings)
+    cache = _cache(settings) if use_cache else None
     quiet = args.format == "json"
     reporter = TerminalReporter(sys.stderr if quiet else sys.stdout, len(claims),
                                 rich=False if quiet else None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .sources import NOTE_SUFFIXES, discover_notes  # noqa: F401  (re-exported)
 from .catalog import (NETWORK_KEYS, SCALAR_KEYS, Catalog, LoadError, freeze, load_settings,
                       setting_problem, load_catalog, setting_names)
 from .exprs import CONSTANTS, FUNCTIONS, FormulaError, parse
@@ -21,7 +22,6 @@ from .latex import LatexError, TexContext, context_for, equations, infer_range, 
 from .model import Claim, Expect, Setting
 from .notes_scan import SETTING_KEYS, Annotation, Display, ScanState, read_pages, scan_page
 
-NOTE_SUFFIXES = (".md", ".ipynb")
 _SCALAR_ONLY = SCALAR_KEYS - NETWORK_KEYS - {"note"}
 _LIST_KEYS = {"symbols", "positive", "integers", "functions", "elementwise"}
 _DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\delta|δ|'|\\prime")
@@ -75,18 +75,6 @@ class NotesFile:
 
 
 # ---- discovery and reading ---------------------------------------------------------------
-
-def discover_notes(paths: Iterable[str | Path]) -> list[Path]:
-    found: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found.extend(f for f in sorted(p.rglob("*")) if f.suffix in NOTE_SUFFIXES
-                         and f.is_file() and not any(part.startswith(".") for part in
-                                                     f.relative_to(p).parts))
-        elif p.suffix in NOTE_SUFFIXES:
-            found.append(p)
-    return found
-
 
 def load_notes(paths: Iterable[str | Path], refs: Refs | None = None) -> Catalog:
     claims, errors, docs = [], [], []

@@ -6,7 +6,6 @@ verifier only, and only once a claim must actually be decided.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 from typing import Any, Callable, Iterable, Protocol
 
 from .model import Claim, Verdict
@@ -57,6 +56,7 @@ def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int):
         for i, c in zip(index, claims):
             yield i, verify_claim(c, options)
         return
+    import multiprocessing as mp  # only when workers are asked for
     ctx = mp.get_context("fork")
     with ctx.Pool(min(jobs, len(claims))) as pool:
         for i, c, d in zip(index, claims, pool.imap(_decide, [(c, options) for c in claims])):

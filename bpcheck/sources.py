@@ -18,14 +18,28 @@ NOTE_SUFFIXES = (".md", ".ipynb")
 REFERENCE_CATALOG = "derivations"
 
 
-def load_sources(paths: Iterable[str | Path], keyword: str | None = None) -> Catalog:
+def discover_notes(paths: Iterable[str | Path]) -> list[Path]:
+    """The .md/.ipynb files named by `paths` (hidden folders skipped), sorted."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(f for f in sorted(p.rglob("*")) if f.suffix in NOTE_SUFFIXES
+                         and f.is_file() and not any(part.startswith(".") for part in
+                                                     f.relative_to(p).parts))
+        elif p.suffix in NOTE_SUFFIXES:
+            found.append(p)
+    return found
+
+
+def load_sources(paths: Iterable[str | Path], keyword: str | None = None,
+                 cache_dir: str | None = None) -> Catalog:
     paths = [Path(p) for p in paths]
     tomls = [p for p in paths if p.is_dir() or p.suffix not in NOTE_SUFFIXES]
-    catalog = load_catalog(tomls) if tomls else Catalog((), ())
-    from .notes import discover_notes, load_notes
+    catalog = load_catalog(tomls, cache_dir=cache_dir) if tomls else Catalog((), ())
     note_files = discover_notes(paths)
-    if not note_files:
+    if not note_files:  # the LaTeX side is imported only when there are notes
         return _filtered(catalog, keyword)
+    from .notes import load_notes
     notes = load_notes(note_files, references(paths, catalog))
     errors = list(catalog.errors) + list(notes.errors)
     seen = {c.id: c for c in catalog.claims}
