@@ -269,12 +269,7 @@ class Evaluator:
         if self.world.indexed:
             return sp.diff(la.scalar(self.eval(f_node)), self.eval(x_node))
         target, entry = self._diff_target(x_node)
-        inner = Evaluator(self.world, self.bindings, stop=target)
-        f = inner.eval(f_node)
-        var = self.world.nodes[target].sym
-        if entry is not None:
-            var = var[entry]
-        d = la.derivative(f, var, self.world.layout)
+        d = self._derivative(f_node, target, entry)
         if self.world.nodes[target].defn is not None:
             outer = self.world.expand(target, self.stop)
             mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
@@ -282,6 +277,20 @@ class Evaluator:
                 d = la.elementwise(canonical_derivatives, d)
             d = la.xreplace(d, mapping)
         return d
+
+    def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
+        """∂F/∂X with X held as its own symbols; kept per world, since formulas and
+        repairs differentiate the same quantities (every δ^(l+1)) again and again."""
+        key = (ast.dump(f_node), target, entry, tuple(sorted(self.bindings.items())))
+        memo = self.world.diff_memo
+        if key not in memo:
+            if len(memo) > 4096:
+                memo.clear()
+            f = Evaluator(self.world, self.bindings, stop=target).eval(f_node)
+            var = self.world.nodes[target].sym
+            memo[key] = la.derivative(f, var[entry] if entry is not None else var,
+                                      self.world.layout)
+        return memo[key]
 
     def _diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:
         try:

@@ -44,6 +44,7 @@ class World:
     define_trees: dict[str, Any] = field(default_factory=dict)
     functions_indexed: dict[str, Callable[..., Value]] = field(default_factory=dict)
     _memo: dict[tuple[str, str | None], Value] = field(default_factory=dict)
+    diff_memo: dict[tuple, Value] = field(default_factory=dict)
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
         self.nodes[name] = Node(name, sym)

@@ -120,6 +120,7 @@ def broken_sympy(monkeypatch):
     real = la.derivative
     monkeypatch.setattr(la, "derivative", lambda f, var, layout: real(f, var, layout) * 1.001)
     monkeypatch.setattr(verify_mod, "_SIDES", {})
+    monkeypatch.setattr(verify_mod, "_WORLDS", {})  # fresh derivative memos too
     yield
     verify_mod._SIDES.clear()
 
