@@ -3,7 +3,9 @@
 gradcheck() compares the gradients that a hand-written backward() returns with
   1. central finite differences of the user's own loss, perturbing the user's own float64
      arrays in place (and restoring them), always; and
-  2. bpcheck.reference.MLP.backward, when the network's architecture is declared.
+  2. bpcheck.reference.MLP.backward, when the network's architecture is declared; and
+  3. bpcheck's symbolic gradient diff(J, W[l]) of the declared network, evaluated at the user's
+     values (bpcheck.gradcheck_symbolic; SymPy is imported only then).
 A wrong gradient never raises: the report says which parameter, which entries, and the likely
 cause when the mismatch has a familiar shape (bpcheck.gradcheck_causes). GradcheckError is
 raised only when the check cannot run: a user function raised, or returned an unusable value.
@@ -36,11 +38,14 @@ class GradcheckError(Exception):
 
 @dataclass(frozen=True, eq=False)
 class Architecture:
-    """What the user's network is, so it can also be compared with bpcheck's NumPy reference.
+    """What the user's network is, so it can also be compared with bpcheck's NumPy reference
+    and its symbolic gradient.
 
     x, y are in the reference layout (one sample per column). mapping sends each user parameter
     name to "W[l]", "b[l]" or "W[l].T" (a user matrix stored as the transpose of W[l]); biases
-    may be stored as (n,), (n, 1) or (1, n); an unmapped bias is taken as zero.
+    may be stored as (n,), (n, 1) or (1, n); an unmapped bias is taken as zero. symbolic: None
+    compares with the symbolic gradient when the network is small enough, True always, False
+    never (it needs one activation shared by all hidden layers; see gradcheck_symbolic).
     """
 
     widths: tuple[int, ...]
@@ -50,6 +55,7 @@ class Architecture:
     y: Array
     mapping: Mapping[str, str]
     reduction: str = "sum"
+    symbolic: bool | None = None
 
 
 # ------------------------------------------------------------------------- public entry points
@@ -136,22 +142,37 @@ def run(
     fds = [_finite_differences(call_loss, name, a, _mask(a, rng, max_entries), loss_label)
            for name, a in slots]
     ref = _reference(architecture, slots, loss0, notes) if architecture is not None else None
-    results = [_param_result(name, a.shape, g, fd, ref, rtol, atol)
+    sym_grads, sym_loss = _symbolic(architecture, ref, slots, notes) if ref else ({}, None)
+    results = [_param_result(name, a.shape, g, fd, ref, sym_grads, rtol, atol)
                for (name, a), g, fd in zip(slots, grads, fds)]
-    return GradcheckReport(tuple(results), loss0, ref.loss if ref else None, tuple(notes), rtol, atol)
+    return GradcheckReport(tuple(results), loss0, ref.loss if ref else None, tuple(notes), rtol, atol,
+                           sym_loss)
 
 
-def _param_result(name, shape, g, fd, ref: _Reference | None, rtol, atol) -> ParamResult:
+def _symbolic(arch, ref: _Reference, slots, notes: list[str]) -> tuple[dict[str, Array], float | None]:
+    from bpcheck.gradcheck_symbolic import symbolic_gradients  # SymPy only if this comparison runs
+
+    result = symbolic_gradients(arch, ref.targets, dict(slots), ref.loss)
+    notes += [result.note] if result.note else []
+    return result.grads, result.loss
+
+
+def _param_result(name, shape, g, fd, ref: _Reference | None, sym: dict, rtol, atol) -> ParamResult:
     fd_cmp = _compare(g, fd, "finite differences", rtol, atol)
     ref_cmp = _compare(g, ref.grads[name], "reference", rtol, atol) if ref and name in ref.grads else None
+    sym_cmp = _compare(g, sym[name], "symbolic", rtol, atol) if name in sym else None
+    others = [c.against for c in (ref_cmp, sym_cmp) if c is not None and not c.passed]
     cause = None
     if not fd_cmp.passed:
         variants = ref.variants.get(name, []) if ref and ref.agrees else []
         cause = suspect(g, fd, variants)
-    elif ref_cmp is not None and not ref_cmp.passed:
-        cause = ("agrees with finite differences of your loss but not with the reference: your "
-                 "forward pass or loss differs from the declared architecture")
-    return ParamResult(name, tuple(shape), fd_cmp, ref_cmp, cause)
+    elif others == ["symbolic"] and ref_cmp is not None:
+        cause = ("agrees with finite differences of your loss and with the reference but not with "
+                 "bpcheck's symbolic gradient: a disagreement inside bpcheck, not in your code")
+    elif others:
+        cause = (f"agrees with finite differences of your loss but not with the {' or the '.join(others)}"
+                 ": your forward pass or loss differs from the declared architecture")
+    return ParamResult(name, tuple(shape), fd_cmp, ref_cmp, cause, sym_cmp)
 
 
 def _compare(user: Array, truth: Array, against: str, rtol: float, atol: float) -> Comparison:
@@ -310,6 +331,7 @@ _TARGET = re.compile(r"^\s*(W|b)\s*\[\s*(\d+)\s*\]\s*(\.T)?\s*$")
 class _Reference:
     loss: float
     grads: dict[str, Array]  # in the user's layouts
+    targets: dict[str, tuple[str, int, bool]]  # user name -> ("W" or "b", layer, transposed)
     variants: dict[str, list]  # name -> [(cause text, gradient that cause would give)]
     agrees: bool  # the reference loss equals the user's loss: the declaration fits the model
 
@@ -337,7 +359,7 @@ def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) ->
     by_name = {n: [(text, _user_layout(t, arrays[n].shape, dW, db))
                    for k, (text, dW, db) in variants.items() if k >= t[1]]
                for n, t in targets.items()}
-    return _Reference(ref_loss, grads, by_name, agrees)
+    return _Reference(ref_loss, grads, targets, by_name, agrees)
 
 
 def _reference_params(net: MLP, targets: dict[str, tuple[str, int, bool]], arrays) -> Params:

@@ -11,6 +11,8 @@ The adapter is declarative TOML (the whole file, or its [gradcheck] table). Two 
             [loss] function names the loss function in the same file.
 examples/course_net.toml shows every key. Exit status: 0 all gradients pass, 1 some fail,
 2 usage or input error (bad adapter, user code that raises or returns unusable values).
+--report md / --report html (repeatable) also write OUT/gradcheck-<name>.md / .html, where name
+is the file's stem unless --name gives one; the files are written whether the check passes or not.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from bpcheck.gradcheck import Architecture, GradcheckError, _call, _get_path, run
-from bpcheck.gradcheck_report import GradcheckReport, report_to_dict, report_to_text
+from bpcheck.gradcheck_report import GradcheckReport, report_to_dict, report_to_text, write_reports
 
 ALLOWED = {
     "model": {"kwargs"},
@@ -37,7 +39,7 @@ ALLOWED = {
     "params": {"names", "init"},
     "loss": {"method", "function", "args", "kwargs"},
     "gradients": {"method", "args", "kwargs", "returns", "keys", "forward", "forward_args"},
-    "architecture": {"widths", "activations", "loss", "reduction", "mapping"},
+    "architecture": {"widths", "activations", "loss", "reduction", "mapping", "symbolic"},
     "check": {"rtol", "atol", "seed", "max_entries"},
 }
 
@@ -47,8 +49,10 @@ _KINDS: dict[str, type | tuple[type, ...]] = {
     **dict.fromkeys(["method", "function", "returns", "forward", "loss", "reduction", "samples"], str),
     **dict.fromkeys(["rtol", "atol"], (int, float)),
     **dict.fromkeys(["seed", "max_entries"], int),
+    "symbolic": bool,
 }
-_KIND_NAMES = {list: "list", dict: "table", str: "string", (int, float): "number", int: "integer"}
+_KIND_NAMES = {list: "list", dict: "table", str: "string", (int, float): "number", int: "integer",
+               bool: "boolean (true or false)"}
 
 
 def main(argv: list[str]) -> int:
@@ -61,6 +65,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--rtol", type=float, help="relative tolerance (overrides the adapter)")
     parser.add_argument("--atol", type=float, help="absolute tolerance (overrides the adapter)")
+    parser.add_argument("--report", action="append", choices=("md", "html"), default=[],
+                        help="also write a report OUT/gradcheck-NAME.md or .html (repeatable)")
+    parser.add_argument("--out", default="reports", help="folder for --report files (default: reports)")
+    parser.add_argument("--name", help="NAME in the report file names (default: FILE's stem)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:  # argparse already printed usage; report, don't exit the caller
@@ -85,6 +93,22 @@ def main(argv: list[str]) -> int:
         sys.stdout.flush()
     except BrokenPipeError:  # `| head`: the reader left; the exit status still tells the result
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return _write_reports(report, args) if args.report else 0 if report.passed else 1
+
+
+def _write_reports(report: GradcheckReport, args: argparse.Namespace) -> int:
+    """The files hold only what was given on the command line (no absolute paths, no times)."""
+    name = args.name or Path(args.target.rpartition(":")[0]).stem
+    facts = [("target", args.target), ("adapter", args.adapter)]
+    facts += [(k, f"{v:g}") for k, v in (("rtol", args.rtol), ("atol", args.atol)) if v is not None]
+    try:
+        paths = write_reports(report, args.report, Path(args.out), name, f"gradcheck: {args.target}", facts)
+    except OSError as e:
+        print(f"bpcheck gradcheck: error: cannot write the report in {args.out}: {e.strerror}",
+              file=sys.stderr)
+        return 2
+    for path in paths:
+        print(f"wrote {path}", file=sys.stderr)
     return 0 if report.passed else 1
 
 
@@ -157,7 +181,7 @@ def _architecture(adapter: dict[str, Any], x: np.ndarray, y: np.ndarray, samples
     flip = samples == "rows" and x.ndim == 2  # the reference wants one sample per column
     return Architecture(tuple(arch["widths"]), tuple(arch["activations"]), arch["loss"],
                         x.T if flip else x, y.T if flip else y, dict(arch["mapping"]),
-                        arch.get("reduction", "sum"))
+                        arch.get("reduction", "sum"), arch.get("symbolic"))
 
 
 # ------------------------------------------------------------------------------ user code
