@@ -1,9 +1,12 @@
-"""Formula text as a box tree: what both report printers (LaTeX, MathML) typeset.
+"""Formula text as a box tree: what every formula printer (LaTeX, MathML) typesets.
 
 A side is rendered *as written*, never evaluated: the text is parsed with
 `ast.parse(mode="eval")` (nothing runs) and its tree becomes a small box tree
 (identifiers, operators, fractions, scripts, fences, tables); precedence and
-parentheses are decided here, once, for both printers in `report_math`.
+parentheses are decided here, once, for the printers in `report_math`.  Brackets
+are kept wherever the notes' reader (`latex.translate`) would group differently,
+so the LaTeX of a formula reads back as the same formula (`a + (b + c)` keeps its
+brackets; a sum or ∂/∂x(…) is bracketed before a further factor).
 """
 from __future__ import annotations
 
@@ -83,10 +86,22 @@ def comma_list(boxes: list[Box]) -> Box:
 # ---- formula tree -> boxes ------------------------------------------------------------
 
 class Builder:
-    """Walks a checked formula tree; `layered` names take their index as ⁽ˡ⁾."""
+    """Walks a checked formula tree; `layered` names take their index as ⁽ˡ⁾.
 
-    def __init__(self, layered: frozenset[str]) -> None:
+    What is outside the formula language is shown as verbatim text, or, when `strict`,
+    refused with ValueError.  `strict` printing is for LaTeX that `latex.translate` reads
+    back: notation it does not read (𝐞ᵢ, 𝟏, A⁻¹, E_total as E with a subscript, …) is
+    written by name instead (onehot(…) as an operator name, E_total upright).
+    """
+
+    def __init__(self, layered: frozenset[str], strict: bool = False) -> None:
         self.layered = layered
+        self.strict = strict
+
+    def verbatim(self, node: ast.AST) -> tuple[Box, int]:
+        if self.strict:
+            raise ValueError(f"{ast.unparse(node)!r} is not in the formula language")
+        return ("t", ast.unparse(node)), ATOM
 
     def box(self, node: ast.AST) -> Box:
         return self.prec(node)[0]
@@ -98,7 +113,7 @@ class Builder:
     def prec(self, node: ast.AST) -> tuple[Box, int]:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
-            return ("t", ast.unparse(node)), ATOM
+            return self.verbatim(node)
         return method(node)
 
     def _Expression(self, node: ast.Expression) -> tuple[Box, int]:
@@ -107,21 +122,33 @@ class Builder:
     def _Constant(self, node: ast.Constant) -> tuple[Box, int]:
         if node.value is True:
             return ("t", "otherwise"), ATOM
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            return self.verbatim(node)
         return ("n", repr(node.value)), ATOM
 
     def _Name(self, node: ast.Name) -> tuple[Box, int]:
-        return name_box(node.id), ATOM
+        if node.id.startswith("_"):
+            return self.verbatim(node)
+        return self.name(node.id), ATOM
+
+    def name(self, name: str, upright: bool = False) -> Box:
+        if self.strict and "_" in name:
+            return ident(name, upright)
+        return name_box(name, upright)
 
     def _Tuple(self, node: ast.Tuple) -> tuple[Box, int]:
         return paren(comma_list([self.box(e) for e in node.elts])), ATOM
 
-    _List = _Tuple
+    def _List(self, node: ast.List) -> tuple[Box, int]:
+        return self.verbatim(node) if self.strict else self._Tuple(node)
 
     def _Slice(self, node: ast.Slice) -> tuple[Box, int]:
         parts = [self.box(p) if p is not None else row() for p in (node.lower, node.upper)]
         return row(parts[0], op(":"), parts[1]), ATOM
 
     def _UnaryOp(self, node: ast.UnaryOp) -> tuple[Box, int]:
+        if not isinstance(node.op, (ast.USub, ast.UAdd)):
+            return self.verbatim(node)
         sign = op("-", "−") if isinstance(node.op, ast.USub) else op("+")
         return row(sign, self.at_least(node.operand, MUL + 1)), UNARY
 
@@ -129,25 +156,27 @@ class Builder:
         kind = type(node.op)
         if kind in (ast.Add, ast.Sub):
             sign = op("+") if kind is ast.Add else op("-", "−")
-            return row(self.at_least(node.left, ADD), sign, self._term(node.right, kind)), ADD
+            return row(self.at_least(node.left, ADD), sign, self._term(node.right)), ADD
         if kind is ast.Div:
             return ("frac", self.box(node.left), self.box(node.right)), FRAC
         if kind is ast.Pow:
             return sup(self.at_least(node.left, ATOM), self.box(node.right)), POW
         if kind in MUL_OPS:
             return self._product(node, MUL_OPS[kind]), MUL
-        return ("t", ast.unparse(node)), ATOM
+        return self.verbatim(node)
 
-    def _term(self, node: ast.AST, kind: type) -> Box:
-        """The right operand of + or −: a sign, or a sum after −, needs parentheses."""
+    def _term(self, node: ast.AST) -> Box:
+        """The right operand of + or −: a sign or a sum (a + (b + c)) needs parentheses."""
         b, p = self.prec(node)
-        return paren(b) if p == UNARY or p < ADD or (p == ADD and kind is ast.Sub) else b
+        return paren(b) if p == UNARY or p <= ADD else b
 
     def _factor(self, node: ast.AST, family: str, right: bool) -> Box:
-        """A factor keeps its parentheses unless it is the same product or a leading sign."""
+        """A factor keeps its parentheses unless it is the same product on the left
+        ((a b) c, not a (b c)) or a leading sign."""
         b, p = self.prec(node)
-        same = isinstance(node, ast.BinOp) and MUL_OPS.get(type(node.op)) == family
-        return b if p > UNARY or same or (p == UNARY and not right) else paren(b)
+        left_same = not right and isinstance(node, ast.BinOp) \
+            and MUL_OPS.get(type(node.op)) == family
+        return b if p > UNARY or left_same or (p == UNARY and not right) else paren(b)
 
     def _product(self, node: ast.BinOp, family: str) -> Box:
         left = self._factor(node.left, family, False)
@@ -158,6 +187,8 @@ class Builder:
         return row(left, op(r"\cdot", "⋅") if dot else op("", "\u2062"), right)
 
     def _Compare(self, node: ast.Compare) -> tuple[Box, int]:
+        if not all(type(o) in CMP_OPS for o in node.ops):
+            return self.verbatim(node)
         items = [self.at_least(node.left, ADD)]
         for o, c in zip(node.ops, node.comparators):
             items += [op(*CMP_OPS[type(o)]), self.at_least(c, ADD)]
@@ -183,17 +214,17 @@ class Builder:
         return row(*boxes) if short else comma_list(boxes)
 
     def _Call(self, node: ast.Call) -> tuple[Box, int]:
-        if not isinstance(node.func, ast.Name):
-            return ("t", ast.unparse(node)), ATOM
+        if not isinstance(node.func, ast.Name) or node.keywords or node.func.id.startswith("_"):
+            return self.verbatim(node)
         name = node.func.id
         special = CALLS.get(name)
-        if special is not None:
+        if special is not None and not (self.strict and _not_read_back(name, node.args)):
             made = special(self, node.args)
             if made is not None:
                 return made
         if name.endswith("prime") and len(name) > 5:
             return self.apply(prime(name[:-5]), node.args), ATOM
-        return self.apply(name_box(name, upright=len(name) > 1), node.args), ATOM
+        return self.apply(self.name(name, upright=len(name) > 1), node.args), ATOM
 
     def apply(self, fn: Box, args: list[ast.AST]) -> Box:
         return row(fn, op("", "\u2061"), paren(comma_list([self.box(a) for a in args])))
@@ -232,6 +263,15 @@ def _starts_with_number(b: Box) -> bool:
 
 # ---- special calls: each returns (box, precedence) or None for the generic form ----------
 
+NOT_READ_BACK = frozenset({"onehot", "ones", "zeros", "eye", "inv", "dot", "outer", "kron",
+                           "subs"})
+
+
+def _not_read_back(name: str, args: list[ast.AST]) -> bool:
+    """Is the call's notation one `latex.translate` does not read (𝐞ᵢ, 𝟏, A⁻¹, ∑x, …)?"""
+    return name in NOT_READ_BACK or (name in ("sum", "Sum") and len(args) != 2)
+
+
 def _diff(bd: Builder, args: list[ast.AST]) -> tuple[Box, int] | None:
     if len(args) != 2:
         return None
@@ -245,7 +285,10 @@ def _diff(bd: Builder, args: list[ast.AST]) -> tuple[Box, int] | None:
 
 
 def _transpose(bd: Builder, args: list[ast.AST]) -> tuple[Box, int]:
-    return sup(bd.at_least(args[0], SCRIPTED), ("i", r"\top", "⊤", "normal")), SCRIPTED
+    b, p = bd.prec(args[0])
+    if p < SCRIPTED or (b[0] in ("sup", "subsup") and b[-1][0] != "fence"):
+        b = paren(b)  # ⊤ joins a layer's ⁽ˡ⁾ only: (x^⊤)^⊤, not x^{⊤⊤}
+    return sup(b, ("i", r"\top", "⊤", "normal")), SCRIPTED
 
 
 def _sum(bd: Builder, args: list[ast.AST]) -> tuple[Box, int] | None:
@@ -258,6 +301,32 @@ def _sum(bd: Builder, args: list[ast.AST]) -> tuple[Box, int] | None:
     var, lo, hi = (bd.box(e) for e in spec.elts)
     under = row(var, op("="), lo)
     return row(("uo", sigma, under, hi), bd.at_least(args[0], MUL)), MUL
+
+
+def _bars(bar: str, power: Box | None):
+    """|u| and ‖u‖²; inside bars of the same kind, abs(u) and sqnorm(u) as functions
+    (|a + |b|| cannot be read back unambiguously)."""
+    name = "abs" if power is None else "sqnorm"
+
+    def make(bd: Builder, args: list[ast.AST]) -> tuple[Box, int] | None:
+        if len(args) != 1:
+            return None
+        inner = bd.box(args[0])
+        if contains(inner, lambda b: b[0] == "fence" and bar in (b[1], b[2])):
+            return bd.apply(ident(name, upright=True), args), ATOM
+        fenced = paren(inner, bar, bar)
+        return (fenced, ATOM) if power is None else (("sup", fenced, power), POW)
+    return make
+
+
+def contains(b: Box, test: Any) -> bool:
+    """Does `test` hold for a box or any box inside it?"""
+    if test(b):
+        return True
+    if b[0] == "table":
+        return any(contains(c, test) for r in b[1] for c in r)
+    return any(contains(x, test) for x in (b[1] if b[0] == "row" else b[1:])
+               if isinstance(x, tuple))
 
 
 def _fn(latex: str, text: str):
@@ -326,9 +395,9 @@ CALLS: dict[str, Any] = {
     "hadamard": _binary(r"\odot", "⊙"), "kron": _binary(r"\otimes", "⊗"),
     "kdelta": _kdelta, "KroneckerDelta": _kdelta,
     "exp": lambda bd, a: (("sup", ident("e"), bd.box(a[0])), POW),
-    "abs": lambda bd, a: (paren(bd.box(a[0]), "|", "|"), ATOM),
+    "abs": _bars("|", None),
     "sqrt": lambda bd, a: (("sqrt", bd.box(a[0])), ATOM),
-    "sqnorm": lambda bd, a: (("sup", paren(bd.box(a[0]), "‖", "‖"), ("n", "2")), POW),
+    "sqnorm": _bars("‖", ("n", "2")),
     "inv": lambda bd, a: (sup(bd.at_least(a[0], SCRIPTED), row(op("-", "−"), ("n", "1"))),
                           SCRIPTED),
     "dot": lambda bd, a: (row(_transpose(bd, a[:1])[0], op("", "\u2062"),
@@ -345,9 +414,17 @@ CALLS: dict[str, Any] = {
 }
 
 
-def formula_box(text: str, layered: frozenset[str] = frozenset()) -> Box:
-    """The box tree of a formula; unparsable text becomes a verbatim text box."""
+def formula_box(text: str, layered: frozenset[str] = frozenset(), strict: bool = False) -> Box:
+    """The box tree of a formula; unparsable text becomes a verbatim text box, or, when
+    `strict`, raises (SyntaxError, ValueError)."""
     try:
-        return Builder(layered).box(ast.parse(normalise(text).strip(), mode="eval"))
-    except (SyntaxError, ValueError, IndexError, TypeError, RecursionError):
+        tree = ast.parse(normalise(text).strip(), mode="eval")  # parsed only, never run
+        return Builder(layered, strict).box(tree)
+    except (IndexError, TypeError) as exc:  # a special call with the wrong arguments
+        if strict:
+            raise ValueError(f"{text.strip()!r} is not in the formula language") from exc
+        return ("t", text.strip())
+    except (SyntaxError, ValueError, RecursionError):
+        if strict:
+            raise
         return ("t", text.strip())  # not in the formula language: shown verbatim

@@ -1,7 +1,9 @@
 """Formula text as mathematics: LaTeX for Markdown, Presentation MathML for HTML.
 
 Both printers read the same box tree (`formula_boxes`), so `diff(J, W[l])` is
-∂J/∂W⁽ˡ⁾ whatever the network's size, and both outputs say the same thing.
+∂J/∂W⁽ˡ⁾ whatever the network's size, and both outputs say the same thing.  The
+LaTeX printer is also the one for corrected forms pasted back into notes
+(`formula_latex.formula_to_latex`): `latex.translate` reads it back to the same formula.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import re
 from html import escape
 
 from .exprs import normalise
-from .formula_boxes import NETWORK_LAYERED, Box, formula_box, ident, name_box, sub, sup
+from .formula_boxes import NETWORK_LAYERED, Box, contains, formula_box, ident, name_box, sub, sup
 
 
 # ---- printers -----------------------------------------------------------------------------
@@ -60,9 +62,7 @@ FENCE_CLOSE = {"|": r"\rvert", "‖": r"\rVert"}
 
 def _tall(b: Box) -> bool:
     """Does a box hold a fraction, a big operator or a table (so fences must stretch)?"""
-    if b[0] in ("frac", "uo", "table", "sqrt"):
-        return True
-    return any(_tall(x) for x in (b[1] if b[0] == "row" else b[1:]) if isinstance(x, tuple))
+    return contains(b, lambda x: x[0] in ("frac", "uo", "table", "sqrt"))
 
 
 def _base(b: Box) -> str:
@@ -121,8 +121,10 @@ def mathml_of(b: Box) -> str:
 
 # ---- public API ----------------------------------------------------------------------------
 
-def to_latex(text: str, layered: frozenset[str] = frozenset()) -> str:
-    return latex_of(formula_box(text, layered))
+def to_latex(text: str, layered: frozenset[str] = frozenset(), strict: bool = False) -> str:
+    """LaTeX for a formula; text outside the formula language is shown verbatim, or, when
+    `strict`, refused (ValueError, SyntaxError)."""
+    return latex_of(formula_box(text, layered, strict))
 
 
 def math_element(inner: str, display: bool = False) -> str:

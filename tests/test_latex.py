@@ -280,30 +280,41 @@ def test_ranges_follow_numbering_and_orientation() -> None:
 
 @pytest.mark.parametrize("text, tex", [
     ("fprime(z[l]) % (transpose(W[l+1]) * delta[l+1])",
-     r"f'\left(z^{(l)}\right) \odot \left(W^{(l + 1)}\right)^{\top} \delta^{(l + 1)}"),
+     r"f'(z^{(l)}) \odot (W^{(l+1)\top}\delta^{(l+1)})"),
     ("diff(J, W[l][i, j])", r"\frac{\partial J}{\partial W^{(l)}_{ij}}"),
-    ("delta[l] * transpose(a[l-1])", r"\delta^{(l)} \left(a^{(l - 1)}\right)^{\top}"),
-    ("-(y - a[L]) ⊙ fprime(z[L])", r"-\left(y - a^{(L)}\right) \odot f'\left(z^{(L)}\right)"),
-    ("sigmoid(x)*(1-sigmoid(x))", r"\sigma\left(x\right) \left(1 - \sigma\left(x\right)\right)"),
+    ("delta[l] * transpose(a[l-1])", r"\delta^{(l)}a^{(l-1)\top}"),
+    ("-(y - a[L]) ⊙ fprime(z[L])", r"-(y-a^{(L)}) \odot f'(z^{(L)})"),
+    ("sigmoid(x)*(1-sigmoid(x))", r"\sigma(x)(1-\sigma(x))"),
     ("softmax(z)[j] * (kdelta(i, j) - softmax(z)[i])",
-     r"\mathrm{softmax}\left(z\right)_{j} \left(\delta_{ij} - \mathrm{softmax}\left(z\right)_{i}\right)"),
+     r"{\operatorname{softmax}(z)}_{j}(\delta_{ij}-{\operatorname{softmax}(z)}_{i})"),
     ("sum(W[l+1][k, j] * delta[l+1][k], (k, 1, n[l+1])) * 2",
-     r"\left(\sum_{k=1}^{n^{(l + 1)}} W^{(l + 1)}_{kj} \delta^{(l + 1)}_{k}\right) \cdot 2"),
-    ("col(x, 2)", r"\begin{bmatrix} x \\ 2 \end{bmatrix}"),
-    ("1/2 * sqnorm(a[L] - y)", r"\frac{1}{2} \left\|a^{(L)} - y\right\|^{2}"),
-    ("step(z[l]) + exp(-u) + diag(v)",
-     r"\mathbb{1}\left(z^{(l)} > 0\right) + \exp\left(-u\right) + \mathrm{diag}\left(v\right)"),
-    ("a - (b - c)", r"a - \left(b - c\right)"),
-    ("piecewise((1, u > 0), (0, True))", r"\begin{cases} 1 & u > 0 \\ 0 & \text{otherwise} \end{cases}"),
+     r"\left( \sum_{k=1}^{n_{l+1}}W^{(l+1)}_{kj}\delta^{(l+1)}_{k} \right) \cdot 2"),
+    ("col(x, 2)", "\\begin{pmatrix}\nx \\\\\n2\n\\end{pmatrix}"),
+    ("1/2 * sqnorm(a[L] - y)", r"\frac{1}{2}\lVert a^{(L)}-y\rVert^{2}"),
+    ("step(z[l]) + exp(-u) + diag(v)", r"\operatorname{step}(z^{(l)})+e^{-u}+\operatorname{diag}(v)"),
+    ("a - (b - c)", r"a-(b-c)"),
+    ("piecewise((1, u > 0), (0, True))",
+     "\\begin{cases}\n1 & u>0 \\\\\n0 & \\text{otherwise}\n\\end{cases}"),
 ])
 def test_formula_to_latex(text: str, tex: str) -> None:
     assert formula_to_latex(text) == tex
 
 
+@pytest.mark.parametrize("text", [
+    "a[l] + (b[l] + z[l])", "a[l] % (b[l] % z[l])", "W[l] * (a[l] * x)",  # right-nested
+    "sum(a[l][k], (k, 1, n[l])) * y", "y * diff(a[l] + x, x) * 2",  # bodies end before y, 2
+    "sqnorm(sqnorm(a[l]) * y)", "abs(abs(x) - 1)", "transpose(transpose(W[l]))",  # nesting
+    "onehot(n[l], i, a[l][j])", "eye(n[l]) - ones(n[l], 1) * transpose(a[l])", "sum(a[l])",
+    "E_total + 1",  # notation the reader does not know is written by name
+])
+def test_formula_to_latex_reads_back(text: str) -> None:
+    assert same(translate(formula_to_latex(text), NET), text)
+
+
 def test_formula_to_latex_for_scalar_settings() -> None:
-    assert formula_to_latex("z[i] * w1", layered=frozenset()) == "z_{i} w_{1}"
+    assert formula_to_latex("z[i] * w1", layered=frozenset()) == "z_{i}w_{1}"
     scalar = Setting("s", "scalar", (("vectors", (("z", 3),)),))
-    assert formula_to_latex("z[i] * a[2]", scalar) == "z_{i} a_{2}"
+    assert formula_to_latex("z[i] * a[2]", scalar) == "z_{i}a_{2}"
 
 
 def _random_tree(r: random.Random, depth: int) -> ast.expr:
