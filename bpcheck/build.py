@@ -68,7 +68,7 @@ def build_network(setting: Setting) -> World:
     world.family[("x", None)] = "x"
     world.family[("yhat", None)] = f"a[{depth}]"
     for name in setting.get("symbols", ()) or ():  # extra scalars, e.g. a step size
-        world.add_leaf(name, sp.Symbol(name, real=True), 0.0, 0.5)
+        world.add_leaf(name, sp.Symbol(name), 0.0, 0.5)
     J = sp.Symbol(loss_sym)
     if loss == "generic":  # any differentiable loss of the output: identities for every loss
         value = _undefined("Loss")(world.nodes[prev].sym, y)
@@ -127,7 +127,7 @@ def build_scalar(setting: Setting) -> World:
     world = World(setting)
     sample = dict(setting.get("sample", ()) or ())
     for name in setting.get("symbols", ()) or ():
-        world.add_leaf(name, sp.Symbol(name, real=True), *_range(sample, name, (-2.0, 2.0)))
+        world.add_leaf(name, sp.Symbol(name), *_range(sample, name, (-2.0, 2.0)))
     for name in setting.get("positive", ()) or ():
         world.add_leaf(name, sp.Symbol(name, positive=True), *_range(sample, name, (0.2, 3.0)))
     for name, n in setting.get("vectors", ()) or ():
@@ -201,7 +201,7 @@ def _add_defines(world: World, setting: Setting) -> None:
         local = Evaluator(world, {}, stop="*").eval(formula.tree)
         value = local
         sym = (sym_matrix(name, value.rows, value.cols) if isinstance(value, sp.MatrixBase)
-               else sp.Symbol(name, real=True))
+               else sp.Symbol(name))
         world.add_def(name, sym, local, parents)
         world.family[(name, None)] = name
 

@@ -109,7 +109,12 @@ def group(pairs: list[tuple[Claim, Verdict]], timings: bool = False) -> list[Cat
 
 
 def layered(claim: Claim) -> frozenset[str]:
-    return NETWORK_LAYERED if claim.setting.kind == "network" else frozenset()
+    """Names whose first subscript is a layer: x^(l) too in the standard numbering."""
+    if claim.setting.kind != "network":
+        return frozenset()
+    if claim.setting.get("numbering", "standard") == "standard":
+        return NETWORK_LAYERED | {"x"}
+    return NETWORK_LAYERED
 
 
 def anchor(claim_id: str) -> str:

@@ -87,7 +87,9 @@ def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.Immut
         if cols == 1:
             return f"{label}_{{{i + 1}}}"
         return f"{label}_{{{i + 1}{j + 1}}}" if max(rows, cols) < 10 else f"{label}_{{{i + 1},{j + 1}}}"
-    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(name(i, j), real=True, **assumptions))
+    # no assumptions: symengine differentiates assumption-free symbols reliably (real
+    # values are what the numeric side samples; the algebra never needs the assumption)
+    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(name(i, j), **assumptions))
 
 
 # ---- activations and losses -------------------------------------------------
