@@ -184,45 +184,77 @@ def _check_links(claim: Claim, options: Options) -> tuple[list[LinkResult], str]
 def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: int, right: int,
                 all_cases: list[dict[str, Any]], options: Options) -> LinkResult:
     proof_steps: tuple[Step, ...] = ()
-    evidence: list[tuple[str, Any]] = []
-    stages = set()
-    for case in all_cases:
-        try:
-            lhs, rhs = (_side(world, trees[k], case) for k in (left, right))
-        except ShapeError as exc:
-            return LinkResult(left, right, Kind.REFUTED, f"not well-formed: {exc}",
-                              case=_label(case))
-        mismatch = same_shape(lhs, rhs)
-        if mismatch:
-            return LinkResult(left, right, Kind.REFUTED, mismatch, case=_label(case))
-        num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol)
-        if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
-            return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
-                              tuple(num.evidence()), _label(case))
-        # simplify only to prove, never to refute
-        sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=_kinked(claim))
-        evidence = list(num.evidence())
-        if left == 0:
-            cross = cross_check(world, trees[0], lhs, case, options)
-            if cross is not None:
-                evidence.extend(cross.evidence())
-                if not cross.trusted:
-                    return LinkResult(left, right, Kind.INCONCLUSIVE, _DISTRUST[cross.label],
-                                      sym.steps, None, tuple(evidence), _label(case))
-        if not num.agree:
-            return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically",
-                              sym.steps, num.counterexample, tuple(evidence), _label(case))
-        if sym.equal is not True:
-            return LinkResult(left, right, Kind.INCONCLUSIVE,
-                              "the numbers agree but the symbolic check could not prove it",
-                              sym.steps, None, tuple(evidence), _label(case))
-        proof_steps = proof_steps or sym.steps
-        stages.add(sym.stage)
+    evidence: tuple[tuple[str, Any], ...] = ()
+    for group in _groups(all_cases):
+        if len(group) > 1:  # several target classes: an identity for every y covers them all
+            try:
+                done = _check_case(claim, world, trees, left, right, _free_target(group[0]),
+                                   options)
+            except EvalError:  # the formula names the class (kt): class by class
+                done = None
+            if done is not None and not isinstance(done, LinkResult):
+                proof_steps = proof_steps or done[0] + (
+                    Step("targets", "proved for every target y, so for each one-hot class"),)
+                evidence = done[1]
+                continue
+        for case in group:
+            done = _check_case(claim, world, trees, left, right, case, options)
+            if isinstance(done, LinkResult):
+                return done
+            proof_steps, evidence = proof_steps or done[0], done[1]
     steps = proof_steps + _lemma_steps(world, trees)
     if len(all_cases) > 1:
         steps += (Step("cases", f"proved in each of {len(all_cases)} cases"),)
     return LinkResult(left, right, Kind.VERIFIED, "proved equal; numbers agree",
-                      steps, None, tuple(evidence))
+                      steps, None, evidence)
+
+
+def _groups(all_cases: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Cases that differ only in the target class, together."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for case in all_cases:
+        key = tuple(sorted((k, v) for k, v in case.items() if not k.startswith("__") and k != "kt"))
+        groups.setdefault(key, []).append(case)
+    return list(groups.values())
+
+
+def _free_target(case: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in case.items() if not k.startswith("__") and k != "kt"}
+
+
+def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: int, right: int,
+                case: dict[str, Any], options: Options):
+    """A failing LinkResult, or the (proof steps, evidence) of a case that holds."""
+    label = _label(case)
+    try:
+        lhs, rhs = (_side(world, trees[k], case) for k in (left, right))
+    except ShapeError as exc:
+        return LinkResult(left, right, Kind.REFUTED, f"not well-formed: {exc}", case=label)
+    mismatch = same_shape(lhs, rhs)
+    if mismatch:
+        return LinkResult(left, right, Kind.REFUTED, mismatch, case=label)
+    num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol)
+    if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
+        return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
+                          tuple(num.evidence()), label)
+    # simplify only to prove, never to refute
+    sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=_kinked(claim))
+    evidence = list(num.evidence())
+    if left == 0:
+        cross = cross_check(world, trees[0], lhs, case, options)
+        if cross is not None:
+            evidence.extend(cross.evidence())
+            if not cross.trusted:
+                return LinkResult(left, right, Kind.INCONCLUSIVE, _DISTRUST[cross.label],
+                                  sym.steps, None, tuple(evidence), label)
+    if not num.agree:
+        return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically",
+                          sym.steps, num.counterexample, tuple(evidence), label)
+    if sym.equal is not True:
+        return LinkResult(left, right, Kind.INCONCLUSIVE,
+                          "the numbers agree but the symbolic check could not prove it",
+                          sym.steps, None, tuple(evidence), label)
+    return sym.steps, tuple(evidence)
 
 
 _SIDES: dict[tuple[Any, str, tuple], Any] = {}
