@@ -96,9 +96,7 @@ def group(pairs: list[tuple[Claim, Verdict]], timings: bool = False) -> list[Cat
     files: dict[str, list[tuple[Claim, Verdict]]] = {}
     for c, v in pairs:
         files.setdefault(c.file, []).append((c, v))
-    stems = [Path(f).stem for f in files]
-    names = {f: Path(f).stem if stems.count(Path(f).stem) == 1 else  # same stem: add folder
-             f"{Path(f).parent.name}-{Path(f).stem}" for f in files}
+    names = _unique_names(list(files))
     homes = {c.id: names[c.file] for c, _ in pairs}
     fixes: dict[str, list[Claim]] = {}
     for c, _ in pairs:
@@ -106,6 +104,22 @@ def group(pairs: list[tuple[Claim, Verdict]], timings: bool = False) -> list[Cat
             fixes.setdefault(c.corrects, []).append(c)
     return [Catalog(names[f], f, load_file(Path(f))[2] if Path(f).is_file() else {}, ps,
                     homes, fixes, timings) for f, ps in files.items()]
+
+
+def _unique_names(files: list[str]) -> dict[str, str]:
+    """File stems; where two share a stem, the suffix and then the folder tell them apart
+    (notes/backprop.md and notes/backprop.ipynb → backprop-md, backprop-ipynb)."""
+    def name(f: str, level: int) -> str:
+        p = Path(f)
+        return [p.stem, f"{p.stem}-{p.suffix.lstrip('.')}",
+                f"{p.parent.name}-{p.stem}-{p.suffix.lstrip('.')}"][level]
+    names = {}
+    for f in files:
+        for level in range(3):
+            if sum(name(g, level) == name(f, level) for g in files) == 1 or level == 2:
+                names[f] = name(f, level)
+                break
+    return names
 
 
 def layered(claim: Claim) -> frozenset[str]:
