@@ -41,9 +41,7 @@ def explain(claim: Claim, v: Verdict) -> list[str]:
             break
     cx = v.counterexample
     if cx is not None:
-        shown = ", ".join(f"{k}={val:.4g}" for k, val in cx.inputs[:8])
-        more = f" (+{len(cx.inputs) - 8} more)" if len(cx.inputs) > 8 else ""
-        lines.append(f"  counterexample (seed {cx.seed}): {shown}{more}")
+        lines.append(f"  counterexample (seed {cx.seed}): {_inputs(cx.inputs)}")
         where = f" entry {cx.entry}" if cx.entry else ""
         k = _entry_pos(cx.entry, cx.shape)
         lines.append(f"  at{where}: claimed {cx.rhs[k]:.6g}, true {cx.lhs[k]:.6g} "
@@ -59,6 +57,19 @@ def explain(claim: Claim, v: Verdict) -> list[str]:
     if widths and tuple(widths) != tuple(claim.setting.get("widths", ())):
         lines.append(f"  smallest widths that still show it: {'-'.join(map(str, widths))}")
     return lines
+
+
+def _inputs(inputs: tuple[tuple[str, float], ...], most: int = 8) -> str:
+    """The non-zero inputs first (a shrunk counterexample is mostly zeros)."""
+    nonzero = [(k, v) for k, v in inputs if v != 0]
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in nonzero[:most])
+    parts = [shown] if shown else []
+    if len(nonzero) > most:
+        parts.append(f"{len(nonzero) - most} more")
+    zeros = len(inputs) - len(nonzero)
+    if zeros:
+        parts.append("all inputs 0" if not nonzero else f"the other {zeros} inputs 0")
+    return "; ".join(parts)
 
 
 def _entry_pos(entry: str, shape: str) -> int:
