@@ -6,7 +6,7 @@ import sys
 from typing import Sequence, TextIO
 
 from .catalog import LoadError
-from .model import Claim, Verdict
+from .model import Claim, Verdict, failure_line
 
 
 def _escape(text: str) -> str:
@@ -28,7 +28,7 @@ def annotation_lines(pairs: Sequence[tuple[Claim, Verdict]],
         cx = v.counterexample
         if cx is not None and cx.entry:
             msg += f"; counterexample at entry {cx.entry} (seed {cx.seed})"
-        lines.append(f"::error file={_prop(claim.file)},line={claim.line},"
+        lines.append(f"::error file={_prop(claim.file)},line={failure_line(claim, v)},"
                      f"title={_prop('bpcheck ' + claim.id)}::{_escape(msg)}")
     return lines
 

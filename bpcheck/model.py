@@ -133,6 +133,17 @@ class Verdict:
         return None
 
 
+def failure_line(claim: Claim, verdict: Verdict) -> int:
+    """The line to point at: the first broken link's right side where the source
+    records one line per member (a multi-line chain in notes), else the claim's line."""
+    if verdict.first_broken is not None and verdict.links and \
+            claim.file.endswith((".md", ".ipynb")):
+        right = verdict.links[verdict.first_broken].right
+        if right < len(claim.side_lines) and len(set(claim.side_lines)) > 1:
+            return claim.side_lines[right]
+    return claim.line
+
+
 def expected_ok(kind: Kind, expect: Expect) -> bool:
     """A known erratum meets its expectation only when it is REFUTED."""
     if expect is Expect.ERRATUM:

@@ -10,7 +10,7 @@ import sys
 from typing import Any, TextIO
 
 from .catalog import LoadError
-from .model import Claim, Kind, Verdict
+from .model import Claim, Kind, Verdict, failure_line
 
 STYLE = {Kind.VERIFIED: "green", Kind.REFUTED: "red", Kind.INCONCLUSIVE: "yellow",
          Kind.ERROR: "magenta"}
@@ -28,7 +28,8 @@ def mark(claim: Claim, v: Verdict) -> str:
 
 def explain(claim: Claim, v: Verdict) -> list[str]:
     """Lines saying why: first broken link, counterexample, diagnosis."""
-    lines = [f"{claim.file}:{claim.line}: {claim.id} ({claim.source}): {v.kind.value}: {v.reason}"]
+    lines = [f"{claim.file}:{failure_line(claim, v)}: {claim.id} ({claim.source}): "
+             f"{v.kind.value}: {v.reason}"]
     if v.first_broken is not None and len(claim.sides) > 2:
         link = v.links[v.first_broken]
         lines.append(f"  first broken link: {claim.sides[link.left].strip()}  =  "
