@@ -38,37 +38,50 @@ class Diagnosis:
 def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
     if verdict.kind is not Kind.REFUTED or verdict.first_broken is None or claim.strategy:
         return Diagnosis(False)
-    from .verify import numerically_equal, verify_claim  # the verifier imports us lazily too
     link = verdict.links[verdict.first_broken]
     left, wrong = claim.sides[link.left], claim.sides[link.right]
-    batch = int(claim.setting.get("batch", 0) or 0)
-    quick = replace(options, points=8, reference=False, diagnose=False)
-    tried = 0
-    for path in _candidates(wrong, batch, claim):
-        if tried >= MAX_SCREENED:
-            break
-        tried += 1
-        trial = replace(claim, id=f"{claim.id}~repair", sides=(left, path[-1].text),
-                        expect=Expect.HOLDS, side_lines=(), corrects="")
-        if not numerically_equal(trial, quick):
-            continue
-        if verify_claim(trial, replace(options, diagnose=False)).kind is Kind.VERIFIED:
-            return Diagnosis(True, tuple(e.error or e.what for e in path), tuple(e.kind for e in path),
-                             path[-1].text, tried)
-    return Diagnosis(False, tried=tried)
-
-
-def _candidates(text: str, batch: int, claim: Claim) -> Iterator[tuple[Edit, ...]]:
-    """Single edits first, then pairs (each pair once), all well-formed in the setting."""
+    search = _Search(claim, left, options)
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
-    singles = [e for e in edits(text, batch) if _parses(e.text, names)]
-    yield from ((e,) for e in singles)
-    seen = {e.text for e in singles} | {text}
-    for first in singles:
-        for second in edits(first.text, batch):
-            if second.text not in seen and _parses(second.text, names):
-                seen.add(second.text)
-                yield (first, second)
+    batch = int(claim.setting.get("batch", 0) or 0)
+    singles = [e for e in edits(wrong, batch) if _parses(e.text, names)]
+    found = search.first_repair((e,) for e in singles)
+    if found is None:
+        # a second edit only after a first that leaves the formula well-formed: of two
+        # mistakes, one can always be undone first without breaking the shapes
+        seen = {e.text for e in singles} | {wrong}
+        pairs = ((first, second) for first in singles if search.outcomes.get(first.text) == "differ"
+                 for second in edits(first.text, batch)
+                 if second.text not in seen and not seen.add(second.text)
+                 and _parses(second.text, names))
+        found = search.first_repair(pairs)
+    if found is None:
+        return Diagnosis(False, tried=search.tried)
+    return Diagnosis(True, tuple(e.error or e.what for e in found), tuple(e.kind for e in found),
+                     found[-1].text, search.tried)
+
+
+class _Search:
+    """Screens candidate repairs numerically; a candidate that passes is decided in full."""
+
+    def __init__(self, claim: Claim, left: str, options: Options) -> None:
+        self.claim, self.left, self.options = claim, left, options
+        self.quick = replace(options, points=8, reference=False, diagnose=False, shrink=False)
+        self.outcomes: dict[str, str] = {}
+        self.tried = 0
+
+    def first_repair(self, paths: Iterator[tuple[Edit, ...]]) -> tuple[Edit, ...] | None:
+        from .verify import numeric_outcome, verify_claim  # the verifier imports us lazily
+        for path in paths:
+            if self.tried >= MAX_SCREENED:
+                return None
+            self.tried += 1
+            trial = replace(self.claim, id=f"{self.claim.id}~repair", side_lines=(), corrects="",
+                            sides=(self.left, path[-1].text), expect=Expect.HOLDS)
+            outcome = self.outcomes[path[-1].text] = numeric_outcome(trial, self.quick)
+            if outcome == "equal" and verify_claim(
+                    trial, replace(self.options, diagnose=False, shrink=False)).kind is Kind.VERIFIED:
+                return path
+        return None
 
 
 def _parses(text: str, names: set[str]) -> bool:

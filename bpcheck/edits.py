@@ -157,8 +157,10 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
         new = ast.BinOp(copy.deepcopy(tree.body), ast.Mult(), _call("fprime", z))
         yield Edit("fprime-extra", _show(new), f"an extra factor fprime({_show(z)})",
                    f"the activation-derivative factor fprime({_show(z)}) is missing")
-    layers = sorted({_show(n.slice) for n in ast.walk(tree)
-                     if _layer_subscript(n) and n.value.id in ("z", "delta", "a")})
+    layered = [n for n in ast.walk(tree) if _layer_subscript(n) and n.value.id in ("z", "delta", "a")]
+    layers = sorted({_show(n.slice) for n in layered}
+                    # δ^(l+1) passed back to layer l needs f'(z^(l)): one layer down too
+                    | {_show(_shift(n, -1).slice) for n in layered if n.value.id == "delta"})
     for layer in layers:
         z = ast.Subscript(ast.Name("z", ast.Load()), ast.parse(layer, mode="eval").body, ast.Load())
         new = ast.BinOp(_call("fprime", z), ast.Mod(), copy.deepcopy(tree.body))

@@ -210,16 +210,18 @@ class _Problem:
 
 
 def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
-            rtol: float = 1e-7, atol: float = 1e-9, simplify: bool = True) -> NumericResult:
+            rtol: float = 1e-7, atol: float = 1e-9, simplify: bool = True,
+            kinked: bool = True) -> NumericResult:
     """Both sides at seeded random points off the kinks; a mismatch gives a
     counterexample whose coordinates are then simplified (0, 1, −1, ½ where the
     mismatch survives), as property-based testing shrinks its examples."""
     lhs, rhs = unit(lhs), unit(rhs)
-    left = [canonical_derivatives(e) for e in entries(lhs)]
-    right = [canonical_derivatives(e) for e in entries(rhs)]
+    canon = canonical_derivatives if world.undefined else (lambda e: e)
+    left = [canon(e) for e in entries(lhs)]
+    right = [canon(e) for e in entries(rhs)]
     symbols = sorted(set().union(*[e.free_symbols for e in left + right]), key=sp.default_sort_key)
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
-    kinks = [k for e in left + right for k in kink_arguments(e)]
+    kinks = [k for e in left + right for k in kink_arguments(e)] if kinked else []
     prob = _Problem(left, right, symbols, kinks, RandomFunctions(seed), rtol, atol)
     pts = sample_points(world, symbols, kinks, np.random.default_rng(seed), points)
     pts = pts[prob.off_kinks(pts)]  # a point at a kink never decides anything

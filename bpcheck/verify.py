@@ -101,17 +101,10 @@ def _explain(claim: Claim, verdict: Verdict, options: Options) -> Verdict:
     return verdict
 
 
-def numerically_equal(claim: Claim, options: Options) -> bool:
-    """Do the first two sides agree at sample points in every case (no proof)?"""
-    return _numeric_outcome(claim, options, (0, 1)) is True
-
-
-def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
-    """Is this link refuted by shapes or numbers (index errors do not count)?"""
-    return _numeric_outcome(claim, options, link) is False
-
-
-def _numeric_outcome(claim: Claim, options: Options, link: tuple[int, int]) -> bool | None:
+def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 1)) -> str:
+    """A quick look at one link, no proof: "equal" (the numbers agree in every case),
+    "differ" (they differ somewhere), "shape" (the sides do not fit together) or
+    "invalid" (an index outside the setting, or nothing to compare)."""
     try:
         world = world_for(claim)
         names = setting_names(claim.setting) | {v for v, _ in claim.where}
@@ -120,20 +113,25 @@ def _numeric_outcome(claim: Claim, options: Options, link: tuple[int, int]) -> b
             try:
                 lhs, rhs = (_side(world, t, case) for t in trees)
             except IndexRangeError:
-                return None
+                return "invalid"
             except ShapeError:
-                return False
+                return "shape"
             if same_shape(lhs, rhs):
-                return False
+                return "shape"
             num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
-                          options.atol, simplify=False)
+                          options.atol, simplify=False, kinked=_kinked(claim))
             if num.points == 0:
-                return None
+                return "invalid"
             if not num.agree:
-                return False
-        return True
+                return "differ"
+        return "equal"
     except (EvalError, ValueError, KeyError, TypeError):
-        return None
+        return "invalid"
+
+
+def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
+    """Is this link refuted by shapes or numbers (index errors do not count)?"""
+    return numeric_outcome(claim, options, link) in ("shape", "differ")
 
 
 # ---- cases: index bindings x target classes -----------------------------------
@@ -233,12 +231,14 @@ def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: i
     mismatch = same_shape(lhs, rhs)
     if mismatch:
         return LinkResult(left, right, Kind.REFUTED, mismatch, case=label)
-    num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol)
+    kinked = _kinked(claim)
+    num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol,
+                  kinked=kinked)
     if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
         return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
                           tuple(num.evidence()), label)
     # simplify only to prove, never to refute
-    sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=_kinked(claim))
+    sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=kinked)
     evidence = list(num.evidence())
     if left == 0:
         cross = cross_check(world, trees[0], lhs, case, options)
