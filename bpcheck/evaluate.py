@@ -64,7 +64,7 @@ class Evaluator:
     def _Name(self, node: ast.Name) -> Value:
         name = node.id
         if name in self.bindings:
-            return sp.sympify(self.bindings[name])
+            return sp.Integer(self.bindings[name])  # index bindings are integers, never text
         if name in self.world.constants:
             return self.world.constants[name]
         if name == "pi":
