@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -41,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--report-timings", action="store_true",
                    help="put run times in --report files (they are then not reproducible)")
     v.add_argument("--junit-xml", default=None, metavar="FILE")
-    v.add_argument("-j", "--jobs", type=int, default=None, help="parallel worker processes")
+    v.add_argument("-j", "--jobs", type=int, default=None,
+                   help="worker processes (default: every core when 16 or more claims "
+                        "need deciding, else 1)")
     v.add_argument("--shard", default=None, metavar="K/N", help="check the K-th of N slices")
     v.add_argument("--no-cache", action="store_true", help="decide every claim afresh")
     v.add_argument("--changed", action="store_true",
@@ -121,11 +124,13 @@ def _verify(args: argparse.Namespace) -> int:
                                 rich=False if quiet else None)
     for err in catalog.errors:
         print(str(err), file=sys.stderr)
+    started = time.perf_counter()
     with reporter:
         pairs = run_claims(claims, settings.options, None if quiet else reporter,
                            settings.jobs, cache.lookup if cache else None,
                            cache.store if cache else None)
     summ = summary(pairs, len(catalog.errors))
+    summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     _outputs(args, catalog, pairs, summ)
     if quiet:
         doc = {"bpcheck": __version__, "schema": 1,

@@ -15,7 +15,7 @@ KEYS = {"paths", "timeout", "seed", "points", "rtol", "atol", "jobs", "cache", "
 @dataclass(frozen=True)
 class Settings:
     options: Options
-    jobs: int = 1
+    jobs: int = 0  # 0: every core, once enough claims need deciding
     cache: bool = True
     cache_dir: str = ".bpcheck_cache"
     paths: tuple[str, ...] = ()
@@ -60,7 +60,7 @@ def resolve_options(args: argparse.Namespace | None = None,
             merged[key] = value
     names = {f.name for f in fields(Options)}
     opts = Options(**{k: _typed(k, v) for k, v in merged.items() if k in names})
-    return Settings(options=opts, jobs=int(merged.get("jobs", 1)),
+    return Settings(options=opts, jobs=int(merged.get("jobs", 0)),
                     cache=bool(merged.get("cache", True)),
                     cache_dir=str(merged.get("cache_dir", ".bpcheck_cache")),
                     paths=tuple(merged.get("paths", ())))

@@ -23,10 +23,11 @@ def _decide(args: tuple[Claim, Any]) -> dict[str, Any]:
 
 
 def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None = None,
-               jobs: int = 1, lookup: Callable[[Claim], Verdict | None] | None = None,
+               jobs: int = 0, lookup: Callable[[Claim], Verdict | None] | None = None,
                store: Callable[[Claim, Verdict], None] | None = None
                ) -> list[tuple[Claim, Verdict]]:
-    """Verdicts in catalog order; `lookup`/`store` let a cache skip decided claims."""
+    """Verdicts in catalog order; `lookup`/`store` let a cache skip decided claims;
+    jobs = 0 picks the number of worker processes by itself (`auto_jobs`)."""
     claims = list(claims)
     done: dict[int, Verdict] = {}
     todo = []
@@ -38,13 +39,24 @@ def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None 
                 reporter.claim_done(c, hit)
         else:
             todo.append(i)
-    for i, verdict in _decide_all([claims[i] for i in todo], todo, options, jobs):
+    for i, verdict in _decide_all([claims[i] for i in todo], todo, options,
+                                  jobs or auto_jobs(len(todo))):
         done[i] = verdict
         if store:
             store(claims[i], verdict)
         if reporter:
             reporter.claim_done(claims[i], verdict)
     return [(c, done[i]) for i, c in enumerate(claims)]
+
+
+AUTO_MIN_CLAIMS = 16
+
+
+def auto_jobs(count: int) -> int:
+    """Every core for a large cold run; one process when a few claims changed
+    (a worker pool costs more than it saves there)."""
+    import os
+    return min(os.cpu_count() or 1, 8) if count >= AUTO_MIN_CLAIMS else 1
 
 
 def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int):

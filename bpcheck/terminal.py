@@ -146,4 +146,4 @@ def summary_line(s: dict[str, Any]) -> str:
     tail = "all as expected" if s["not_ok"] == 0 and not s["input_errors"] else \
         f"{s['not_ok']} not as expected" + (f", {s['input_errors']} input errors"
                                             if s["input_errors"] else "")
-    return ", ".join(parts) + f" in {s['seconds']:.2f}s: {tail}"
+    return ", ".join(parts) + f" in {s.get('wall_seconds', s['seconds']):.2f}s: {tail}"

@@ -112,6 +112,8 @@ def test_failure_shows_source_lines_reason_and_counterexample(course):
     assert "the sides differ numerically" in section
     assert "counterexample (seed 0):" in section
     assert "claimed" in section and "true" in section and "entry [" in section
+    assert "diagnosis: likely error:" in section  # the repair, verified before it is shown
+    assert "corrected: (a[L] - y) ⊙ fprime(z[L])" in section
     assert "Traceback" not in section and "def runtest" not in section
 
 
