@@ -1,7 +1,6 @@
 """Build a `World` from a claim's setting: a network, or declared scalar symbols."""
 from __future__ import annotations
 
-import ast
 import itertools
 from typing import Any
 
@@ -210,4 +209,4 @@ def _flat(v: Any) -> list[Any]:
     return list(v) if isinstance(v, sp.MatrixBase) else [v]
 
 
-__all__ = ["build_world", "onehot_subs", "ast"]
+__all__ = ["build_world", "onehot_subs"]

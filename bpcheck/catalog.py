@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .exprs import FUNCTIONS, FormulaError, parse
+from .exprs import FormulaError, parse
 from .model import Claim, Expect, Setting
 
 SETTING_KINDS = ("scalar", "network")

@@ -10,7 +10,7 @@ honest "no simple repair found", never a guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Iterator
 
 from .catalog import setting_names
 from .edits import Edit, edits
@@ -100,4 +100,4 @@ def apply(verdict: Verdict, diagnosis: Diagnosis) -> Verdict:
                    extra=tuple(extra.items()))
 
 
-__all__ = ["Diagnosis", "diagnose", "apply", "Any"]
+__all__ = ["Diagnosis", "diagnose", "apply"]

@@ -13,7 +13,7 @@ from typing import Any
 import sympy as sp
 
 from . import linalg as la
-from .atoms import AbsF, MaxOf, Relu, Sig, Step, Tanh, Exp
+from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
 from .linalg import IndexRangeError, ShapeError, shape_of
 from .symbolic import canonical_derivatives
 from .world import ACTIVATIONS, DERIVATIVES, World
@@ -314,4 +314,4 @@ def activation_functions(world: World, hidden: str) -> None:
         world.functions.setdefault("df", DERIVATIVES[hidden])
 
 
-__all__ = ["Evaluator", "EvalError", "ShapeError", "MaxOf"]
+__all__ = ["Evaluator", "EvalError", "ShapeError"]

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from .atoms import Exp, IsMax, MaxOf
+from .atoms import IsMax, MaxOf
 
 Value = Any
 
@@ -337,5 +337,3 @@ def call(name: str, args: list[Value], world: Any) -> Value:
         raise ShapeError(f"{name}() is not available in this setting")
     return fn(*args)
 
-
-__all__ = ["ShapeError", "Exp"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .sources import NOTE_SUFFIXES, discover_notes  # noqa: F401  (re-exported)
+from .sources import discover_notes  # noqa: F401  (re-exported for notes_cli)
 from .catalog import (NETWORK_KEYS, SCALAR_KEYS, Catalog, LoadError, freeze, load_settings,
                       setting_problem, load_catalog, setting_names)
 from .exprs import CONSTANTS, FUNCTIONS, FormulaError, parse

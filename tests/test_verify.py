@@ -61,7 +61,6 @@ def test_wrong_variants_are_refuted(write_catalog, setting, quantity, formula, e
     if numeric:
         cx = v.counterexample
         assert cx is not None and cx.inputs
-        k = 0 if not cx.entry else None
         assert cx.abs_err > 1e-6
         assert max(abs(a - b) for a, b in zip(cx.lhs, cx.rhs)) == pytest.approx(cx.abs_err)
     else:
