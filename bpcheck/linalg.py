@@ -140,29 +140,44 @@ def partials(fs: list[sp.Expr], xs: list[sp.Symbol]) -> list[list[sp.Expr]]:
     return fast if fast is not None else [[sp.diff(f, x) for x in xs] for f in fs]
 
 
+_CONVERTED: dict[sp.Basic, Any] = {}  # expression -> symengine copy (None: not supported)
+
+
 def _symengine_partials(fs: list[sp.Expr], xs: list[sp.Symbol]) -> list[list[sp.Expr]] | None:
-    if not all(isinstance(x, sp.Symbol) for x in xs):
+    if not all(isinstance(x, sp.Symbol) and x.assumptions0 == {"commutative": True}
+               for x in xs):
         return None
-    for f in fs:
-        if not isinstance(f, sp.Expr) or f.has(sp.Derivative, sp.Subs, sp.Piecewise, sp.Indexed,
-                                                 sp.KroneckerDelta, sp.Sum):
-            return None
-        if any(type(a).__name__ not in _FAST_FUNCS for a in f.atoms(sp.Function)):
-            return None
-    try:
-        import symengine as se
-    except ImportError:
+    converted = [_converted(f) for f in fs]
+    if any(g is None for g in converted):
         return None
-    symbols = set(xs).union(*(f.free_symbols for f in fs))
-    plain = {s: sp.Symbol(s.name) for s in symbols if s.assumptions0 != {"commutative": True}}
-    back = {v: k for k, v in plain.items()}
+    import symengine as se
     try:
-        converted = [se.sympify(f.xreplace(plain) if plain else f) for f in fs]
         wrt = [se.Symbol(x.name) for x in xs]
-        grid = [[sp.sympify(g.diff(x)) for x in wrt] for g in converted]
-        return [[d.xreplace(back) for d in row] for row in grid] if plain else grid
-    except Exception:  # anything symengine cannot hold: SymPy does it
+        return [[sp.sympify(g.diff(x)) for x in wrt] for g in converted]
+    except Exception:  # anything symengine cannot do: SymPy does it
         return None
+
+
+def _converted(f: sp.Expr) -> Any:
+    """f in symengine, once per expression (the same loss is differentiated by many
+    variables, case after case), or None when f holds what symengine cannot."""
+    if f in _CONVERTED:
+        return _CONVERTED[f]
+    result = None
+    supported = isinstance(f, sp.Expr) and not f.has(
+        sp.Derivative, sp.Subs, sp.Piecewise, sp.Indexed, sp.KroneckerDelta, sp.Sum) and all(
+        type(a).__name__ in _FAST_FUNCS for a in f.atoms(sp.Function)) and all(
+        s.assumptions0 == {"commutative": True} for s in f.free_symbols)
+    if supported:
+        try:
+            import symengine as se
+            result = se.sympify(f)
+        except Exception:
+            result = None
+    if len(_CONVERTED) > 2048:
+        _CONVERTED.clear()
+    _CONVERTED[f] = result
+    return result
 
 
 def derivative(f: Value, var: Value, layout: str) -> Value:
