@@ -210,7 +210,7 @@ class Evaluator:
             return self.world.functions[name](*args)
         if name in ELEMENTWISE:
             return la.elementwise(ELEMENTWISE[name], args[0])
-        return la.call(name, args, self.world)
+        return la.call(name, args)
 
     def _subs(self, node: ast.Call) -> Value:
         """subs(F, X, V): F with the free variable(s) X replaced by V, all at once."""
@@ -275,7 +275,7 @@ class Evaluator:
             mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
             if self.world.undefined:  # ∂G as one atom, so substituting its arguments is exact
                 d = la.elementwise(canonical_derivatives, d)
-            d = la.xreplace(d, mapping)
+            d = d.xreplace(mapping)
         return d
 
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:

@@ -57,10 +57,6 @@ def entries(v: Value) -> list[sp.Basic]:
     return list(v) if is_mat(v) else [v]
 
 
-def xreplace(v: Value, subs: dict) -> Value:
-    return v.xreplace(subs)
-
-
 def neg(v: Value) -> Value:
     return -v
 
@@ -346,7 +342,7 @@ FUNCS: dict[str, Callable[..., Value]] = {
 }
 
 
-def call(name: str, args: list[Value], world: Any) -> Value:
+def call(name: str, args: list[Value]) -> Value:
     fn = FUNCS.get(name)
     if fn is None:
         raise ShapeError(f"{name}() is not available in this setting")

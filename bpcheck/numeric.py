@@ -7,7 +7,6 @@ random smooth functions, so that an identity "for every G" is tested on many G.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from sympy.core.function import AppliedUndef
 from .atoms import NUMPY_FUNCS, kink_arguments
 from .linalg import entries, shape_of, unit
 from .model import Counterexample
-from .symbolic import canonical_derivatives
+from .symbolic import PARTIAL_NAME, canonical_derivatives
 from .world import World
 
 KINK_MARGIN = 1e-3
@@ -87,7 +86,6 @@ def instantiate_undefined(values: list[sp.Expr], seed: int) -> list[sp.Expr]:
     return out
 
 
-_PARTIAL = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
 
 
 def _lambdify(symbols: list[sp.Symbol], exprs: list[sp.Expr]):
@@ -149,7 +147,7 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
         return hit
     if isinstance(e, AppliedUndef):
         args = [_walk(a, memo, funcs) for a in e.args]
-        m = _PARTIAL.match(e.func.__name__)
+        m = PARTIAL_NAME.match(e.func.__name__)
         slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()
         value = funcs.value(m.group(2) if m else e.func.__name__, args, slots)
         memo[e] = value

@@ -42,7 +42,8 @@ def same_shape(lhs: Any, rhs: Any) -> str:
     return ""
 
 
-_PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
+# the name of a canonical partial derivative atom: ∂<slots>·<function>
+PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
 
 
 def canonical_derivatives(e: sp.Expr) -> sp.Expr:
@@ -55,7 +56,7 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
             return None
         slots = [str(f.args.index(v) + 1) for v in wrt]
         name = f.func.__name__
-        done = _PARTIAL_NAME.match(name)
+        done = PARTIAL_NAME.match(name)
         if done:  # a derivative of a derivative: one atom with all the slots
             slots, name = done.group(1).split("_") + slots, done.group(2)
         args = [a.xreplace(mapping) for a in f.args]

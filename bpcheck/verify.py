@@ -50,20 +50,27 @@ def world_for(claim: Claim) -> World:
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Interrupt SymPy after `seconds` (SIGALRM: main thread of a process only)."""
+    """Interrupt SymPy after `seconds` (SIGALRM: main thread of a process only).
+    Deadlines nest: an inner one (a repair checked during a diagnosis) never outlives
+    the outer one, and the outer one keeps running after it."""
     if seconds <= 0 or not hasattr(signal, "SIGALRM"):
         yield
         return
 
     def expire(signum: int, frame: Any) -> None:
         raise ClaimTimeout()
+    outer_left = signal.getitimer(signal.ITIMER_REAL)[0]
+    started = time.monotonic()
     old = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if outer_left:  # re-arm the enclosing deadline with what is left of it
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(outer_left - (time.monotonic() - started), 1e-3))
 
 
 def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
@@ -96,8 +103,8 @@ def _explain(claim: Claim, verdict: Verdict, options: Options) -> Verdict:
                 widths = minimal_widths(claim, verdict, options)
                 if widths is not None:
                     verdict = replace(verdict, extra=verdict.extra + (("minimal_widths", widths),))
-    except ClaimTimeout:
-        pass  # the refutation stands; only its explanation is cut short
+    except Exception:  # a timeout, or a repair the engine cannot process: the refutation
+        pass           # stands, only its explanation is cut short (never a traceback)
     return verdict
 
 

@@ -110,3 +110,13 @@ def test_square_jacobian_in_numerator_layout(write_catalog):
     v = verify_claim(load_catalog([path]).claims[0])
     assert v.kind is Kind.VERIFIED
     assert dict(v.links[0].numeric)["crosscheck"] == "agree"
+
+
+def test_nested_deadlines_keep_the_outer_one():
+    import time as _time
+    from bpcheck.verify import ClaimTimeout, deadline
+    with pytest.raises(ClaimTimeout):
+        with deadline(0.3):
+            with deadline(5.0):  # the inner one may not extend the outer one
+                _time.sleep(0.05)
+            _time.sleep(2.0)  # the outer deadline is still armed after the inner one
