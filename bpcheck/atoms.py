@@ -12,6 +12,45 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+import re
+
+from sympy.core.function import AppliedUndef
+
+from .dag import atoms_of
+
+# the name of a partial derivative of an undefined function: ∂<slots>·<function>
+PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
+
+
+class Undefined(AppliedUndef):
+    """An application of an undefined function G (an arbitrary loss or activation).
+    Its partial derivatives are again undefined functions, named ∂k·G, ∂j_k·G, ...
+    (slots sorted: G is smooth, so mixed partials commute).  SymPy's own rule writes
+    Derivative/Subs objects instead, with printed dummies, which cost far more to
+    build and compare and spell one derivative several ways."""
+
+    def fdiff(self, argindex=1):
+        return partial_of(self.func, (argindex,))(*self.args)
+
+
+_FUNCTIONS: dict[str, type] = {}
+
+
+def undefined_function(name: str) -> type:
+    """The undefined function called `name` (one class per name)."""
+    if name not in _FUNCTIONS:
+        _FUNCTIONS[name] = sp.Function(name, bases=(Undefined,), real=True)
+    return _FUNCTIONS[name]
+
+
+def partial_of(func: type, slots: tuple[int, ...]) -> type:
+    """∂_slots func, merged into one function when func is already a partial."""
+    name = func.__name__
+    done = PARTIAL_NAME.match(name)
+    if done:
+        slots, name = tuple(int(s) for s in done.group(1).split("_")) + tuple(slots), done.group(2)
+    return undefined_function(f"∂{'_'.join(map(str, sorted(slots)))}·{name}")
+
 
 class Sig(sp.Function):
     """σ(u) = 1 / (1 + e^-u)."""
@@ -137,9 +176,8 @@ NUMPY_FUNCS = {
 def kink_arguments(expr: sp.Basic) -> list[sp.Expr]:
     """Expressions whose sign (or ordering) decides a kinked atom's branch."""
     found: list[sp.Expr] = []
-    if not expr.has(*KINKED, sp.Piecewise):
-        return found
-    for atom in sorted(expr.atoms(*KINKED, sp.Piecewise), key=sp.default_sort_key):
+    kinked = atoms_of(expr, (*KINKED, sp.Piecewise))
+    for atom in sorted(kinked, key=sp.default_sort_key):
         if isinstance(atom, (Step, Relu, AbsF)):
             found.append(atom.args[0])
         elif isinstance(atom, sp.Piecewise):

@@ -6,6 +6,7 @@ from typing import Any
 
 import sympy as sp
 
+from .atoms import partial_of, undefined_function
 from .evaluate import EvalError, Evaluator, activation_functions
 from .exprs import parse
 from .model import Setting
@@ -156,7 +157,7 @@ def _range(sample: dict[str, Any], name: str, default: tuple[float, float]) -> t
 
 
 def _undefined(name: str):
-    fn = sp.Function(name, real=True)
+    fn = undefined_function(name)
 
     def apply(*args: Any) -> sp.Expr:
         flat = [e for a in args for e in (list(a) if isinstance(a, sp.MatrixBase) else [a])]
@@ -173,19 +174,9 @@ def _entrywise(fn):
 
 
 def _undefined_prime(name: str):
-    """f'(u) for an undefined one-argument f: SymPy's own form of that derivative."""
-    fn = sp.Function(name, real=True)
-
-    def apply(u: Any) -> Any:
-        def one(v: sp.Expr) -> sp.Expr:
-            if isinstance(v, (sp.Symbol, sp.Indexed)):
-                return sp.Derivative(fn(v), v)
-            t = sp.Dummy("t")
-            return sp.Subs(sp.Derivative(fn(t), t), t, v)
-        if isinstance(u, sp.MatrixBase):
-            return sp.ImmutableMatrix(u.rows, u.cols, lambda i, j: one(u[i, j]))
-        return one(u)
-    return apply
+    """f'(u) for an undefined one-argument f: the same atom ∂1·f that differentiating
+    f(u) gives."""
+    return _entrywise(partial_of(undefined_function(name), (1,)))
 
 
 def _add_defines(world: World, setting: Setting) -> None:

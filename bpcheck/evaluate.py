@@ -12,9 +12,11 @@ from typing import Any
 
 import sympy as sp
 
+from . import dag
 from . import linalg as la
 from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
 from .linalg import IndexRangeError, ShapeError, shape_of
+from .exprs import tree_key
 from .symbolic import canonical_derivatives
 from .world import ACTIVATIONS, DERIVATIVES, World
 
@@ -235,7 +237,7 @@ class Evaluator:
         f = self.eval(f_node)
         if self.world.undefined:
             f = la.elementwise(canonical_derivatives, f)
-        return f.xreplace(mapping) if mapping else f
+        return dag.xreplace(f, mapping)
 
     def _piecewise(self, node: ast.Call) -> Value:
         pieces = []
@@ -275,13 +277,13 @@ class Evaluator:
             mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
             if self.world.undefined:  # ∂G as one atom, so substituting its arguments is exact
                 d = la.elementwise(canonical_derivatives, d)
-            d = d.xreplace(mapping)
+            d = dag.xreplace(d, mapping)
         return d
 
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
         """∂F/∂X with X held as its own symbols; kept per world, since formulas and
         repairs differentiate the same quantities (every δ^(l+1)) again and again."""
-        key = (ast.dump(f_node), target, entry, tuple(sorted(self.bindings.items())))
+        key = (tree_key(f_node), target, entry, tuple(sorted(self.bindings.items())))
         memo = self.world.diff_memo
         if key not in memo:
             if len(memo) > 4096:

@@ -65,8 +65,42 @@ def normalise(text: str) -> str:
     return text
 
 
+_PARSED: dict[tuple[str, frozenset[str]], Formula | FormulaError] = {}
+MAX_PARSED = 8192
+
+
 def parse(text: str, known_names: set[str]) -> Formula:
-    """Parse `text` into a checked syntax tree; raise FormulaError if unsafe."""
+    """Parse `text` into a checked syntax tree; raise FormulaError if unsafe.
+    Results are kept: the verifier and the diagnosis parse the same sides again and
+    again, and the returned trees are never modified (edits work on copies)."""
+    key = (text, frozenset(known_names))
+    if key not in _PARSED:
+        if len(_PARSED) >= MAX_PARSED:
+            _PARSED.clear()
+        try:
+            _PARSED[key] = _parse(text, known_names)
+        except FormulaError as exc:
+            _PARSED[key] = exc
+    found = _PARSED[key]
+    if isinstance(found, FormulaError):
+        raise FormulaError(str(found), found.line_offset)
+    return found
+
+
+def tree_key(tree: ast.AST) -> str:
+    """A structural key for a tree (its dump), computed once per tree object."""
+    hit = _KEYS.get(id(tree))
+    if hit is None or hit[0] is not tree:
+        if len(_KEYS) >= MAX_PARSED:
+            _KEYS.clear()
+        hit = _KEYS[id(tree)] = (tree, ast.dump(tree))  # the tree is kept: ids stay unique
+    return hit[1]
+
+
+_KEYS: dict[int, tuple[ast.AST, str]] = {}
+
+
+def _parse(text: str, known_names: set[str]) -> Formula:
     source = normalise(text).strip()
     if "^" in source:
         raise FormulaError("'^' is not a power here: write ** (a^b would bind wrongly)")

@@ -14,10 +14,11 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .atoms import NUMPY_FUNCS, kink_arguments
+from . import dag
+from .atoms import NUMPY_FUNCS, PARTIAL_NAME, kink_arguments
 from .linalg import entries, shape_of, unit
 from .model import Counterexample
-from .symbolic import PARTIAL_NAME, canonical_derivatives
+from .symbolic import canonical_derivatives
 from .world import World
 
 KINK_MARGIN = 1e-3
@@ -98,7 +99,7 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
     highs = np.array([world.ranges.get(s, (-2.0, 2.0))[1] for s in symbols])
     pts = rng.uniform(lows, highs, size=(n, len(symbols)))
     known = set(symbols)
-    kinks = [k for k in kinks if k.free_symbols <= known]
+    kinks = [k for k in kinks if dag.free_symbols([k]) <= known]
     if kinks and symbols:
         for _ in range(50):  # resample the points that sit on (or near) a kink
             vals = np.abs(evaluate(kinks, symbols, pts))
@@ -217,7 +218,7 @@ def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
     canon = canonical_derivatives if world.undefined else (lambda e: e)
     left = [canon(e) for e in entries(lhs)]
     right = [canon(e) for e in entries(rhs)]
-    symbols = sorted(set().union(*[e.free_symbols for e in left + right]), key=sp.default_sort_key)
+    symbols = sorted(dag.free_symbols(left + right), key=sp.default_sort_key)
     symbols = [s for s in symbols if isinstance(s, sp.Symbol)]
     kinks = [k for e in left + right for k in kink_arguments(e)] if kinked else []
     prob = _Problem(left, right, symbols, kinks, RandomFunctions(seed), rtol, atol)

@@ -13,14 +13,15 @@ numeric counterexample refutes.
 from __future__ import annotations
 
 import itertools
-import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from .atoms import KINKED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments
+from . import dag
+from .atoms import (KINKED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
+                    kink_arguments, partial_of)
 from .linalg import entries, fmt, shape_of, unit
 from .model import Step as ProofStep
 
@@ -42,10 +43,6 @@ def same_shape(lhs: Any, rhs: Any) -> str:
     return ""
 
 
-# the name of a canonical partial derivative atom: ∂<slots>·<function>
-PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
-
-
 def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     """Write every partial derivative of an undefined function G as one atom
     D[k]G(args): SymPy spells the same derivative as Derivative(G(x), x) or as
@@ -54,13 +51,9 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     def atom(f: AppliedUndef, wrt: list[sp.Basic], mapping: dict) -> sp.Expr | None:
         if not all(v in f.args for v in wrt):
             return None
-        slots = [str(f.args.index(v) + 1) for v in wrt]
-        name = f.func.__name__
-        done = PARTIAL_NAME.match(name)
-        if done:  # a derivative of a derivative: one atom with all the slots
-            slots, name = done.group(1).split("_") + slots, done.group(2)
+        slots = tuple(f.args.index(v) + 1 for v in wrt)
         args = [a.xreplace(mapping) for a in f.args]
-        return sp.Function(f"∂{'_'.join(slots)}·{name}")(*args)
+        return partial_of(f.func, slots)(*args)
 
     def convert(d: sp.Basic) -> sp.Basic:
         if isinstance(d, sp.Subs) and isinstance(d.expr, sp.Derivative):
@@ -74,10 +67,10 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
         wrt = [v for v, count in inner.variable_count for _ in range(count)]
         return atom(inner.expr, wrt, mapping) or d
 
-    if not e.has(sp.Derivative):
+    if not dag.has_type(e, (sp.Derivative,)):
         return e
-    e = e.replace(lambda a: isinstance(a, sp.Subs), convert)
-    return e.replace(lambda a: isinstance(a, sp.Derivative), convert)
+    e = dag.replace_type(e, (sp.Subs,), convert)
+    return dag.replace_type(e, (sp.Derivative,), convert)
 
 
 def decide(lhs: Any, rhs: Any, allow_simplify: bool = True, kinked: bool = True) -> SymbolicResult:
@@ -159,8 +152,8 @@ def _symengine_zero(e: Any) -> bool:
 
 def _atoms_to_symbols(e: sp.Expr, kinds: tuple) -> sp.Expr:
     """Each distinct atom becomes a fresh symbol (one pass; nested atoms go whole)."""
-    found = sorted(e.atoms(*kinds), key=sp.default_sort_key)
-    return e.xreplace({atom: sp.Dummy(f"t{k}") for k, atom in enumerate(found)})
+    found = sorted(dag.atoms_of(e, kinds), key=sp.default_sort_key)
+    return dag.xreplace(e, {atom: sp.Dummy(f"t{k}") for k, atom in enumerate(found)})
 
 
 def _stage_atoms(e: sp.Expr) -> sp.Expr:

@@ -20,6 +20,7 @@ import numpy as np
 import sympy as sp
 
 from .atoms import kink_arguments
+from .dag import free_symbols, xreplace
 from .crosscheck import ReferenceResult, reference_check
 from .evaluate import EvalError, Evaluator
 from .linalg import entries, unit
@@ -95,8 +96,9 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     subs = onehot_subs(world, case)
     var_syms = entries(world.nodes[node].sym)
     variables = [var_syms[_flat_index(world.nodes[node].sym, entry)]] if entry else var_syms
-    f_entries = [canonical_derivatives(e.xreplace(subs)) for e in entries(unit(inner))]
-    expansion = {s: canonical_derivatives(e.xreplace(subs)) for s, e in
+    memo: dict = {}
+    f_entries = [canonical_derivatives(xreplace(e, subs, memo)) for e in entries(unit(inner))]
+    expansion = {s: canonical_derivatives(xreplace(e, subs, memo)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
     symbolic = [canonical_derivatives(e) for e in entries(unit(value))]
     return _compare(world, f_entries, variables, expansion, symbolic, options)
@@ -109,9 +111,9 @@ def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
 def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
              expansion: dict, symbolic: list[sp.Expr], options: Any) -> tuple[bool, float, float, str]:
     funcs = RandomFunctions(options.seed)
-    free = sorted({s for e in f_entries + symbolic + list(expansion.values())
-                   for s in e.free_symbols if s not in expansion}, key=sp.default_sort_key)
-    kinks = [k.xreplace(expansion) for e in f_entries + symbolic for k in kink_arguments(e)]
+    free = sorted(free_symbols(f_entries + symbolic + list(expansion.values())) - set(expansion),
+                  key=sp.default_sort_key)
+    kinks = [xreplace(k, expansion) for e in f_entries + symbolic for k in kink_arguments(e)]
     pts = sample_points(world, free, kinks, np.random.default_rng(options.seed + 2), FD_POINTS)
     base = dict(zip(free, pts.T))
     for s, e in expansion.items():  # an intermediate takes the value its definition gives

@@ -19,13 +19,14 @@ from typing import Any, Iterator
 
 import sympy as sp
 
+from . import dag
 from . import indexed as indexed_mod
 from .kinks import kink_note
 from .atoms import Sig, Tanh, prove_lemmas
 from .build import build_world, onehot_subs
 from .threeway import cross_check
 from .evaluate import EvalError, Evaluator
-from .exprs import parse
+from .exprs import parse, tree_key
 from .catalog import setting_names
 from .linalg import IndexRangeError, ShapeError
 from .model import Claim, Kind, LinkResult, Options, Step, Verdict, expected_ok
@@ -293,7 +294,7 @@ def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
     claims of one setting share quantities (each δ^(l) is derived once), and the
     target classes only substitute into a value already evaluated."""
     bindings = {k: v for k, v in case.items() if not k.startswith("__")}
-    key = (world.setting, ast.dump(tree), tuple(sorted(bindings.items())))
+    key = (world.setting, tree_key(tree), tuple(sorted(bindings.items())))
     if key not in _SIDES:
         if len(_SIDES) >= MAX_SIDES:
             _SIDES.clear()
@@ -301,7 +302,7 @@ def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
     value = _SIDES[key]
     subs = onehot_subs(world, case)
     if subs:
-        value = value.xreplace(subs)
+        value = dag.xreplace(value, subs)
     if isinstance(value, tuple):
         raise EvalError("a side evaluated to a tuple, not a value")
     if isinstance(value, sp.MatrixBase):

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .atoms import Exp, Relu, Sig, Step, Tanh
+from .dag import xreplace
 from .model import Setting
 
 Value = Any  # sp.Expr or sp.ImmutableMatrix
@@ -69,7 +70,7 @@ class World:
             for p in node.parents:
                 subs.update(zip(_symbols_of(self.nodes[p].sym),
                                 _entries(self.expand(p, stop))))
-            value = node.defn.xreplace(subs)
+            value = xreplace(node.defn, subs)
         self._memo[key] = value
         return value
 

@@ -1,0 +1,119 @@
+"""Traversals of SymPy expressions as DAGs: each shared sub-expression visited once.
+
+A network's expressions share sub-terms heavily (every σ(z_k) appears in every
+later layer), and SymPy's own `free_symbols`, `xreplace`, `replace` and `has`
+walk each occurrence again, which made them a large part of a claim's time.
+These versions keep a memo per call, so a walk costs the number of distinct
+nodes.  The results equal SymPy's (the rebuilt nodes go through `func(*args)`).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import sympy as sp
+
+
+def free_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
+    """The Symbols in `exprs` (bound variables of Subs/Derivative/Sum/Lambda left to SymPy)."""
+    seen: set[int] = set()
+    found: set[sp.Symbol] = set()
+    stack = list(exprs)
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, sp.Symbol):
+            found.add(e)
+        elif e.is_Atom:
+            continue
+        elif _binds(e):
+            found |= e.free_symbols
+        else:
+            stack.extend(e.args)
+    return found
+
+
+def _binds(e: sp.Basic) -> bool:
+    return isinstance(e, (sp.Subs, sp.Derivative, sp.Lambda)) or hasattr(e, "limits")
+
+
+def has_type(e: sp.Basic, types: tuple[type, ...]) -> bool:
+    """Does `e` contain a node of one of `types`?"""
+    seen: set[int] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, types):
+            return True
+        if not node.is_Atom:
+            stack.extend(node.args)
+    return False
+
+
+def atoms_of(e: sp.Basic, types: tuple[type, ...]) -> set[sp.Basic]:
+    """The distinct nodes of `e` of one of `types` (as `e.atoms(*types)`)."""
+    seen: set[int] = set()
+    found: set[sp.Basic] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, types):
+            found.add(node)
+        if not node.is_Atom:
+            stack.extend(node.args)
+    return found
+
+
+def xreplace(e: Any, mapping: dict, memo: dict | None = None) -> Any:
+    """`e.xreplace(mapping)`, each distinct node rebuilt once (`memo` may be shared
+    between the entries of a matrix).  Matrices are mapped entry by entry."""
+    if not mapping:
+        return e
+    memo = {} if memo is None else memo
+    if isinstance(e, sp.MatrixBase):
+        return sp.ImmutableMatrix(e.rows, e.cols, [_xr(v, mapping, memo) for v in e])
+    return _xr(e, mapping, memo)
+
+
+def _xr(e: sp.Basic, mapping: dict, memo: dict) -> sp.Basic:
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    if e in mapping:
+        out = mapping[e]
+    elif e.is_Atom or not e.args:
+        out = e
+    else:
+        args = tuple(_xr(a, mapping, memo) for a in e.args)
+        out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+    memo[e] = out
+    return out
+
+
+def replace_type(e: sp.Basic, types: tuple[type, ...], fn: Callable[[sp.Basic], sp.Basic],
+                 memo: dict | None = None) -> sp.Basic:
+    """Bottom-up: every node of one of `types` (its arguments already rewritten) is
+    replaced by fn(node); fn's results are not rewritten again (as SymPy's `replace`)."""
+    memo = {} if memo is None else memo
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    if e.is_Atom or not e.args:
+        out = e
+    else:
+        args = tuple(replace_type(a, types, fn, memo) for a in e.args)
+        out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+    if isinstance(out, types):
+        out = fn(out)
+    memo[e] = out
+    return out
+
+
+__all__ = ["atoms_of", "free_symbols", "has_type", "xreplace", "replace_type"]
