@@ -39,14 +39,16 @@ def _show(node: ast.AST) -> str:
 
 def _variants(tree: ast.Expression, match: Callable[[ast.AST], bool],
               rewrite: Callable[[ast.AST], ast.AST]) -> Iterator[tuple[ast.Expression, ast.AST]]:
-    """One variant per matching node: a copy of the tree with that node rewritten."""
+    """One variant per matching node: the tree with that node rewritten, in place
+    while the consumer reads it (its text), then put back (no copy of the tree)."""
     targets = [n for n in ast.walk(tree) if match(n)]
-    for k in range(len(targets)):
-        new = copy.deepcopy(tree)
-        node = [n for n in ast.walk(new) if match(n)][k]
+    for node in targets:
         replacement = rewrite(node)
-        _replace(new, node, replacement)
-        yield ast.fix_missing_locations(new), node
+        _replace(tree, node, replacement)
+        try:
+            yield tree, node
+        finally:
+            _replace(tree, replacement, node)
 
 
 def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
