@@ -15,11 +15,11 @@ class Reporter(Protocol):
     def claim_done(self, claim: Claim, verdict: Verdict) -> None: ...
 
 
-def _decide(args: tuple[Claim, Any]) -> dict[str, Any]:
+def _decide(args: tuple[list[int], list[Claim], Any]) -> list[tuple[int, dict[str, Any]]]:
     from .serialize import verdict_dict
     from .verify import verify_claim
-    claim, options = args
-    return verdict_dict(verify_claim(claim, options))
+    index, claims, options = args
+    return [(i, verdict_dict(verify_claim(c, options))) for i, c in zip(index, claims)]
 
 
 def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None = None,
@@ -69,7 +69,22 @@ def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int):
             yield i, verify_claim(c, options)
         return
     import multiprocessing as mp  # only when workers are asked for
+    by_index = dict(zip(index, claims))
+    groups = _setting_groups(claims, index)
     ctx = mp.get_context("fork")
-    with ctx.Pool(min(jobs, len(claims))) as pool:
-        for i, c, d in zip(index, claims, pool.imap(_decide, [(c, options) for c in claims])):
-            yield i, verdict_from(c.id, d)
+    with ctx.Pool(min(jobs, len(groups))) as pool:
+        tasks = [([i for i, _ in g], [c for _, c in g], options) for g in groups]
+        for results in pool.imap_unordered(_decide, tasks):
+            for i, d in results:
+                yield i, verdict_from(by_index[i].id, d)
+
+
+def _setting_groups(claims: list[Claim], index: list[int]) -> list[list[tuple[int, Claim]]]:
+    """Claims of one setting go to one worker (they share its world: every quantity
+    and derivative is built once), the largest groups first so the workers finish
+    together; expected errata weigh more (their repairs are searched)."""
+    groups: dict[Any, list[tuple[int, Claim]]] = {}
+    for i, c in zip(index, claims):
+        groups.setdefault(c.setting, []).append((i, c))
+    weight = lambda g: sum(3 if c.expect.value == "erratum" else 1 for _, c in g)
+    return sorted(groups.values(), key=weight, reverse=True)
