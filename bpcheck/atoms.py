@@ -22,24 +22,33 @@ from .dag import atoms_of
 PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
 
 
-class Undefined(AppliedUndef):
+class Undefined(sp.Function):
     """An application of an undefined function G (an arbitrary loss or activation).
     Its partial derivatives are again undefined functions, named ∂k·G, ∂j_k·G, ...
     (slots sorted: G is smooth, so mixed partials commute).  SymPy's own rule writes
     Derivative/Subs objects instead, with printed dummies, which cost far more to
-    build and compare and spell one derivative several ways."""
+    build and compare and spell one derivative several ways.  Not an AppliedUndef,
+    so symengine differentiates it through this same rule."""
 
     def fdiff(self, argindex=1):
         return partial_of(self.func, (argindex,))(*self.args)
 
+    def _eval_is_extended_real(self):  # real-valued, as `Function(name, real=True)`
+        return True
 
+    def _eval_is_finite(self):
+        return True
+
+
+# SymPy's own undefined functions (from `Function("G")`) and ours
+UNDEFINED = (AppliedUndef, Undefined)
 _FUNCTIONS: dict[str, type] = {}
 
 
 def undefined_function(name: str) -> type:
     """The undefined function called `name` (one class per name)."""
     if name not in _FUNCTIONS:
-        _FUNCTIONS[name] = sp.Function(name, bases=(Undefined,), real=True)
+        _FUNCTIONS[name] = type(name, (Undefined,), {})
     return _FUNCTIONS[name]
 
 

@@ -12,9 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
-
-from .atoms import AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh
+from .atoms import UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh
 
 try:
     import symengine as se
@@ -26,7 +24,7 @@ class Unsupported(Exception):
     """A node symengine cannot hold faithfully here (Derivative, Piecewise, Sum, ...)."""
 
 
-_OPAQUE = (Sig, Exp, Tanh, Relu, Step, AbsF, MaxOf, IsMax, AppliedUndef)
+_OPAQUE = (Sig, Exp, Tanh, Relu, Step, AbsF, MaxOf, IsMax, *UNDEFINED)
 _MEMO: dict[sp.Basic, Any] = {}
 MAX_MEMO = 400_000
 

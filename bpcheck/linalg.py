@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from .atoms import IsMax, MaxOf
+from .atoms import IsMax, MaxOf, Undefined
 
 Value = Any
 
@@ -162,7 +162,8 @@ def _converted(f: sp.Expr) -> Any:
     result = None
     supported = isinstance(f, sp.Expr) and not f.has(
         sp.Derivative, sp.Subs, sp.Piecewise, sp.Indexed, sp.KroneckerDelta, sp.Sum) and all(
-        type(a).__name__ in _FAST_FUNCS for a in f.atoms(sp.Function)) and all(
+        type(a).__name__ in _FAST_FUNCS or isinstance(a, Undefined)
+        for a in f.atoms(sp.Function)) and all(
         s.assumptions0 == {"commutative": True} for s in f.free_symbols)
     if supported:
         try:

@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 from . import dag
-from .atoms import NUMPY_FUNCS, PARTIAL_NAME, kink_arguments
+from .atoms import NUMPY_FUNCS, PARTIAL_NAME, UNDEFINED, kink_arguments
 from .linalg import entries, shape_of, unit
 from .model import Counterexample
 from .symbolic import canonical_derivatives
@@ -69,7 +68,7 @@ class RandomFunctions:
             return (-a[k] * b[k] ** 2 * np.sin(phase) if same else 0.0) + q[0]
         raise _NeedsLambdify("third derivative")
 
-    def symbolic(self, app: AppliedUndef) -> sp.Expr:
+    def symbolic(self, app: sp.Function) -> sp.Expr:
         a, b, c, q = self._c(app.func.__name__)
         terms = [sp.Float(a[k % 16]) * sp.sin(sp.Float(b[k % 16]) * u + sp.Float(c[k % 16]))
                  for k, u in enumerate(app.args)]
@@ -81,8 +80,8 @@ def instantiate_undefined(values: list[sp.Expr], seed: int) -> list[sp.Expr]:
     funcs = RandomFunctions(seed)
     out = []
     for v in values:
-        if v.atoms(AppliedUndef):
-            v = v.replace(lambda a: isinstance(a, AppliedUndef), funcs.symbolic).doit()
+        if v.atoms(*UNDEFINED):
+            v = v.replace(lambda a: isinstance(a, UNDEFINED), funcs.symbolic).doit()
         out.append(v)
     return out
 
@@ -146,7 +145,7 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
     hit = memo.get(e)
     if hit is not None:
         return hit
-    if isinstance(e, AppliedUndef):
+    if isinstance(e, UNDEFINED):
         args = [_walk(a, memo, funcs) for a in e.args]
         m = PARTIAL_NAME.match(e.func.__name__)
         slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()

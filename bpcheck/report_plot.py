@@ -60,7 +60,7 @@ def _curves(claim: Claim, left: int, right: int, bindings: dict[str, int],
             verdict: Verdict) -> tuple[Any, ...] | None:
     import numpy as np
     import sympy as sp
-    from sympy.core.function import AppliedUndef
+    from .atoms import UNDEFINED
 
     from .atoms import NUMPY_FUNCS
     from .catalog import setting_names
@@ -77,7 +77,7 @@ def _curves(claim: Claim, left: int, right: int, bindings: dict[str, int],
             if v.shape != (1, 1):
                 return None
             v = v[0, 0]
-        if not isinstance(v, sp.Expr) or v.atoms(AppliedUndef):
+        if not isinstance(v, sp.Expr) or v.atoms(*UNDEFINED):
             return None
         values.append(v)
     free = set().union(*(v.free_symbols for v in values))

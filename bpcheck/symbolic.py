@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 from . import dag, engine
-from .atoms import (KINKED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
+from .atoms import (KINKED, UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
                     kink_arguments, partial_of)
 from .linalg import entries, fmt, shape_of, unit
 from .model import Step as ProofStep
@@ -48,7 +47,7 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     D[k]G(args): SymPy spells the same derivative as Derivative(G(x), x) or as
     Subs(Derivative(G(t), t), t, x) with private dummies, which would defeat
     the comparison."""
-    def atom(f: AppliedUndef, wrt: list[sp.Basic], mapping: dict) -> sp.Expr | None:
+    def atom(f: sp.Function, wrt: list[sp.Basic], mapping: dict) -> sp.Expr | None:
         if not all(v in f.args for v in wrt):
             return None
         slots = tuple(f.args.index(v) + 1 for v in wrt)
@@ -62,7 +61,7 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
             inner, mapping = d, {}
         else:
             return d
-        if not isinstance(inner.expr, AppliedUndef):
+        if not isinstance(inner.expr, UNDEFINED):
             return d
         wrt = [v for v, count in inner.variable_count for _ in range(count)]
         return atom(inner.expr, wrt, mapping) or d
