@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
-from .atoms import UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh
+from .atoms import UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, undefined_function
 
 try:
     import symengine as se
@@ -24,7 +24,8 @@ class Unsupported(Exception):
     """A node symengine cannot hold faithfully here (Derivative, Piecewise, Sum, ...)."""
 
 
-_OPAQUE = (Sig, Exp, Tanh, Relu, Step, AbsF, MaxOf, IsMax, *UNDEFINED)
+_ATOMS = {cls.__name__: cls for cls in (Sig, Exp, Tanh, Relu, Step, AbsF, MaxOf, IsMax)}
+_UNDEF = "undefined:"  # prefix: a user's function may be called "Sig" too
 _MEMO: dict[sp.Basic, Any] = {}
 MAX_MEMO = 400_000
 
@@ -65,13 +66,112 @@ def _convert(e: sp.Basic) -> Any:
         out = se.Mul(*[_convert(a) for a in e.args])
     elif e.is_Pow:
         out = se.Pow(_convert(e.args[0]), _convert(e.args[1]))
-    elif isinstance(e, _OPAQUE):
+    elif isinstance(e, UNDEFINED):
+        out = se.function_symbol(_UNDEF + type(e).__name__, *[_convert(a) for a in e.args])
+    elif type(e).__name__ in _ATOMS:
         out = se.function_symbol(type(e).__name__, *[_convert(a) for a in e.args])
     elif isinstance(e, (sp.log, sp.exp, sp.sin, sp.cos)) and len(e.args) == 1:
         out = getattr(se, type(e).__name__)(_convert(e.args[0]))
     else:
         raise Unsupported(type(e).__name__)
     _MEMO[e] = out
+    return out
+
+
+def partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[sp.Basic]]:
+    """[∂f/∂x for x in xs] for f in fs, differentiated by symengine; each atom's
+    derivative is its own `fdiff` rule (σ' = σ(1 − σ), ∂G → ∂k·G, ...), put in
+    where symengine leaves Derivative/Subs of the uninterpreted function symbols.
+    Raises Unsupported for what it cannot hold."""
+    if se is None:
+        raise Unsupported("symengine is not installed")
+    converted = [to_engine(f) for f in fs]
+    wrt = [to_engine(x) for x in xs]
+    if not all(w.is_Symbol for w in wrt):
+        raise Unsupported("a variable that is not a plain symbol")
+    return [[from_engine(_apply_rules(g.diff(w))) for w in wrt] for g in converted]
+
+
+def _apply_rules(d: Any) -> Any:
+    subs = d.atoms(se.Subs)
+    if subs:
+        d = d.xreplace({s: _rule_at(s) for s in subs})
+    ders = d.atoms(se.Derivative)
+    if ders:
+        d = d.xreplace({x: _rule_at(x) for x in ders})
+    return d
+
+
+_RULES: dict[Any, Any] = {}
+
+
+def _rule_at(node: Any) -> Any:
+    """Subs(Derivative(F(.., ξ, ..), ξ), ξ, p) or Derivative(F(.., x, ..), x): F's
+    rule for that slot, at the arguments."""
+    hit = _RULES.get(node)
+    if hit is not None:
+        return hit
+    point: dict = {}
+    der = node
+    if isinstance(node, se.Subs):
+        der = node.expr
+        if len(node.variables) != 1 or not isinstance(der, se.Derivative):
+            raise Unsupported("a substitution into several variables")
+        point = {node.variables[0]: node.point[0]}
+    f, *variables = der.args
+    if len(variables) != 1 or list(f.args).count(variables[0]) != 1 \
+            or not f.is_Function or not hasattr(f, "get_name"):
+        raise Unsupported("a derivative symengine left unevaluated")
+    slot = list(f.args).index(variables[0]) + 1
+    args = [a.xreplace(point) if point else a for a in f.args]
+    app = _function_class(f.get_name())(*[from_engine(a) for a in args])
+    out = _RULES[node] = to_engine(app.fdiff(slot))
+    return out
+
+
+def _function_class(name: str) -> type:
+    if name.startswith(_UNDEF):
+        return undefined_function(name[len(_UNDEF):])
+    if name in _ATOMS:
+        return _ATOMS[name]
+    raise Unsupported(f"function {name}")
+
+
+_BACK: dict[Any, sp.Basic] = {}
+
+
+def from_engine(g: Any) -> sp.Basic:
+    """The SymPy form of a symengine result, each distinct node converted once
+    (a Jacobian's entries share most of their sub-terms)."""
+    if len(_BACK) > MAX_MEMO:
+        _BACK.clear()
+    return _back(g)
+
+
+def _back(g: Any) -> sp.Basic:
+    hit = _BACK.get(g)
+    if hit is not None:
+        return hit
+    if g.is_Add:
+        out = sp.Add(*[_back(a) for a in g.args])
+    elif g.is_Mul:
+        out = sp.Mul(*[_back(a) for a in g.args])
+    elif g.is_Pow:
+        out = sp.Pow(_back(g.args[0]), _back(g.args[1]))
+    elif g.is_Symbol:
+        if g.is_Dummy:
+            raise Unsupported("a dummy symbol")
+        out = sp.Symbol(g.name)
+    elif g.is_Function and hasattr(g, "get_name") and not isinstance(g, se.Subs) \
+            and not isinstance(g, se.Derivative):
+        out = _function_class(g.get_name())(*[_back(a) for a in g.args])
+    elif g.is_Number:
+        out = sp.sympify(g)
+    elif g.is_Function:  # log, exp, sin, cos
+        out = getattr(sp, type(g).__name__)(*[_back(a) for a in g.args])
+    else:
+        raise Unsupported(type(g).__name__)
+    _BACK[g] = out
     return out
 
 
@@ -92,4 +192,4 @@ def equal(a: sp.Basic, b: sp.Basic) -> bool:
         return False
 
 
-__all__ = ["Unsupported", "available", "equal", "is_zero", "to_engine"]
+__all__ = ["Unsupported", "available", "equal", "from_engine", "is_zero", "partials", "to_engine"]

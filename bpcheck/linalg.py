@@ -10,7 +10,8 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from .atoms import IsMax, MaxOf, Undefined
+from . import engine
+from .atoms import IsMax, MaxOf
 
 Value = Any
 
@@ -124,57 +125,16 @@ def transpose(v: Value) -> Value:
     return v.T if is_mat(v) else v
 
 
-_FAST_FUNCS = {"Sig", "Exp", "Tanh", "Relu", "Step", "AbsF", "log", "exp"}
-
-
 def partials(fs: list[sp.Expr], xs: list[sp.Symbol]) -> list[list[sp.Expr]]:
     """[∂f/∂x for x in xs] for f in fs.  symengine (SymPy's C++ core) differentiates
-    several times faster; it runs on assumption-free copies of the symbols (it is
-    unreliable with assumptions) and only on expressions it represents fully.
-    Every derivative is still checked against finite differences downstream."""
-    fast = _symengine_partials(fs, xs)
-    return fast if fast is not None else [[sp.diff(f, x) for x in xs] for f in fs]
-
-
-_CONVERTED: dict[sp.Basic, Any] = {}  # expression -> symengine copy (None: not supported)
-
-
-def _symengine_partials(fs: list[sp.Expr], xs: list[sp.Symbol]) -> list[list[sp.Expr]] | None:
-    if not all(isinstance(x, sp.Symbol) and x.assumptions0 == {"commutative": True}
-               for x in xs):
-        return None
-    converted = [_converted(f) for f in fs]
-    if any(g is None for g in converted):
-        return None
-    import symengine as se
+    many times faster (`engine.partials`: each atom's own derivative rule, on
+    assumption-free symbols); SymPy does what symengine cannot hold (Piecewise,
+    Sum, KroneckerDelta, indexed symbols).  Every derivative is still checked
+    against finite differences downstream."""
     try:
-        wrt = [se.Symbol(x.name) for x in xs]
-        return [[sp.sympify(g.diff(x)) for x in wrt] for g in converted]
-    except Exception:  # anything symengine cannot do: SymPy does it
-        return None
-
-
-def _converted(f: sp.Expr) -> Any:
-    """f in symengine, once per expression (the same loss is differentiated by many
-    variables, case after case), or None when f holds what symengine cannot."""
-    if f in _CONVERTED:
-        return _CONVERTED[f]
-    result = None
-    supported = isinstance(f, sp.Expr) and not f.has(
-        sp.Derivative, sp.Subs, sp.Piecewise, sp.Indexed, sp.KroneckerDelta, sp.Sum) and all(
-        type(a).__name__ in _FAST_FUNCS or isinstance(a, Undefined)
-        for a in f.atoms(sp.Function)) and all(
-        s.assumptions0 == {"commutative": True} for s in f.free_symbols)
-    if supported:
-        try:
-            import symengine as se
-            result = se.sympify(f)
-        except Exception:
-            result = None
-    if len(_CONVERTED) > 2048:
-        _CONVERTED.clear()
-    _CONVERTED[f] = result
-    return result
+        return engine.partials(fs, xs)
+    except engine.Unsupported:
+        return [[sp.diff(f, x) for x in xs] for f in fs]
 
 
 def derivative(f: Value, var: Value, layout: str) -> Value:
