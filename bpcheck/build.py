@@ -148,6 +148,7 @@ def build_scalar(setting: Setting) -> World:
         world.functions[name] = _entrywise(_undefined(name))
         world.functions[name + "prime"] = _undefined_prime(name)
     _add_defines(world, setting)
+    world.eval_memo.clear()  # values kept while the world was still being built
     return world
 
 

@@ -16,7 +16,7 @@ from . import dag
 from . import linalg as la
 from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
 from .linalg import IndexRangeError, ShapeError, shape_of
-from .exprs import tree_key
+from .exprs import node_key
 from .symbolic import canonical_derivatives
 from .world import ACTIVATIONS, DERIVATIVES, World
 
@@ -33,18 +33,34 @@ ELEMENTWISE = {
 }
 
 
+_KEPT = (ast.BinOp, ast.Call, ast.Subscript, ast.UnaryOp)
+MAX_KEPT = 20_000
+
+
 class Evaluator:
     def __init__(self, world: World, bindings: dict[str, Any], stop: str | None = None):
         self.world = world
         self.bindings = bindings
         self.stop = stop
+        self._context = (stop, tuple(sorted(bindings.items())))
 
     # -- entry points -------------------------------------------------------
     def eval(self, node: ast.AST) -> Value:
+        """The node's value; operations are kept per world by structure and context
+        (a repair or a chain member shares most sub-terms with the formula before it)."""
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise EvalError(f"{type(node).__name__} cannot be evaluated")
-        return method(node)
+        if not isinstance(node, _KEPT):
+            return method(node)
+        key = (node_key(node), self._context)
+        memo = self.world.eval_memo
+        value = memo.get(key)
+        if value is None:
+            if len(memo) > MAX_KEPT:
+                memo.clear()
+            value = memo[key] = method(node)
+        return value
 
     def integer(self, node: ast.AST) -> int:
         v = self.eval(node)
@@ -283,7 +299,7 @@ class Evaluator:
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
         """∂F/∂X with X held as its own symbols; kept per world, since formulas and
         repairs differentiate the same quantities (every δ^(l+1)) again and again."""
-        key = (tree_key(f_node), target, entry, tuple(sorted(self.bindings.items())))
+        key = (node_key(f_node), target, entry, tuple(sorted(self.bindings.items())))
         memo = self.world.diff_memo
         if key not in memo:
             if len(memo) > 4096:

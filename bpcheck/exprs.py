@@ -10,6 +10,7 @@ here: validation happens while loading, before any claim is decided.
 from __future__ import annotations
 
 import ast
+from typing import Any
 from dataclasses import dataclass
 
 # Function names a formula may call, with their arity (None: any).
@@ -87,17 +88,34 @@ def parse(text: str, known_names: set[str]) -> Formula:
     return found
 
 
-def tree_key(tree: ast.AST) -> str:
-    """A structural key for a tree (its dump), computed once per tree object."""
-    hit = _KEYS.get(id(tree))
-    if hit is None or hit[0] is not tree:
-        if len(_KEYS) >= MAX_PARSED:
-            _KEYS.clear()
-        hit = _KEYS[id(tree)] = (tree, ast.dump(tree))  # the tree is kept: ids stay unique
-    return hit[1]
+def node_key(node: ast.AST) -> int:
+    """A structural key for a (sub)tree: equal trees, equal keys, wherever they come
+    from (a side, a repair, a chain member), so values can be kept per structure.
+    Computed once per node object, bottom-up."""
+    hit = _KEYS.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_KEYS) >= 8 * MAX_PARSED:
+        _KEYS.clear()
+    parts: list[Any] = [type(node).__name__]
+    for field, value in ast.iter_fields(node):
+        if field == "ctx":
+            continue
+        if isinstance(value, ast.AST):
+            value = node_key(value)
+        elif isinstance(value, list):
+            value = tuple(node_key(v) if isinstance(v, ast.AST) else (type(v), v) for v in value)
+        else:  # 1, 1.0 and True are equal in Python but not in a formula
+            value = (type(value), value)
+        parts.append(value)
+    shape = tuple(parts)
+    key = _SHAPES.setdefault(shape, len(_SHAPES))
+    _KEYS[id(node)] = (node, key)  # the node is kept, so its id is not reused
+    return key
 
 
-_KEYS: dict[int, tuple[ast.AST, str]] = {}
+_KEYS: dict[int, tuple[ast.AST, int]] = {}
+_SHAPES: dict[tuple, int] = {}  # never cleared: a key must never name two shapes
 
 
 def _parse(text: str, known_names: set[str]) -> Formula:

@@ -176,6 +176,62 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
     return value
 
 
+class Screen:
+    """A quick numeric look shared by the many candidate formulas of one world (the
+    repairs a diagnosis tries): one fixed set of points over all the world's free
+    symbols and one memo of sub-expression values, so each candidate costs only the
+    sub-terms it does not share with the others.  No counterexample, no proof."""
+
+    MAX_MEMO = 200_000
+
+    def __init__(self, world: World, seed: int, n: int) -> None:
+        self.world = world
+        symbols = list(world.free)
+        lows = np.array([world.ranges[s][0] for s in symbols])
+        highs = np.array([world.ranges[s][1] for s in symbols])
+        self.pts = np.random.default_rng([seed, 4242]).uniform(lows, highs, (n, len(symbols)))
+        self.base = {s: self.pts[:, k] for k, s in enumerate(symbols)}
+        self.memo: dict[sp.Basic, Any] = dict(self.base)
+        self.funcs = RandomFunctions(seed)
+
+    def values(self, exprs: list[sp.Expr]) -> np.ndarray | None:
+        if len(self.memo) > self.MAX_MEMO:
+            self.memo = dict(self.base)
+        out = np.empty((self.pts.shape[0], len(exprs)))
+        with np.errstate(all="ignore"):
+            for k, e in enumerate(exprs):
+                try:
+                    value = _walk(e, self.memo, self.funcs)
+                except _NeedsLambdify:  # a symbol outside the world, or an unusual node
+                    return None
+                out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)),
+                                            self.pts.shape[0])
+        return out
+
+    def agree(self, lhs: Any, rhs: Any, rtol: float, atol: float, kinked: bool) -> bool | None:
+        """Do the sides agree at every point off the kinks? None: cannot tell here."""
+        canon = canonical_derivatives if self.world.undefined else (lambda e: e)
+        left = [canon(e) for e in entries(unit(lhs))]
+        right = [canon(e) for e in entries(unit(rhs))]
+        vals = self.values(left + right)
+        if vals is None:
+            return None
+        rows = np.ones(self.pts.shape[0], bool)
+        if kinked:
+            kinks = [k for e in left + right for k in kink_arguments(e)]
+            kv = self.values(kinks) if kinks else None
+            if kinks and kv is None:
+                return None
+            if kv is not None:
+                rows = (np.abs(kv) >= KINK_MARGIN).all(axis=1)
+        a, b = vals[rows, :len(left)], vals[rows, len(left):]
+        if a.shape[0] == 0:
+            return None
+        finite = np.isfinite(a) & np.isfinite(b)
+        err = np.where(finite, np.abs(a - b), 0.0)
+        return not (err > atol + rtol * np.maximum(np.abs(a), np.abs(b))).any()
+
+
 SIMPLE_VALUES = (0.0, 1.0, -1.0, 0.5)
 
 

@@ -26,11 +26,11 @@ from .atoms import Sig, Tanh, prove_lemmas
 from .build import build_world, onehot_subs
 from .threeway import cross_check
 from .evaluate import EvalError, Evaluator
-from .exprs import parse, tree_key
+from .exprs import parse, node_key
 from .catalog import setting_names
 from .linalg import IndexRangeError, ShapeError
 from .model import Claim, Kind, LinkResult, Options, Step, Verdict, expected_ok
-from .numeric import compare
+from .numeric import Screen, compare
 from .symbolic import decide, same_shape
 from .world import World
 
@@ -126,15 +126,26 @@ def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 
                 return "shape"
             if same_shape(lhs, rhs):
                 return "shape"
-            num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
-                          options.atol, simplify=False, kinked=_kinked(claim))
-            if num.points == 0:
-                return "invalid"
-            if not num.agree:
+            agree = _screen(world, options).agree(lhs, rhs, options.rtol, options.atol,
+                                                  _kinked(claim))
+            if agree is None:  # the screen cannot tell: the full comparison
+                num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
+                              options.atol, simplify=False, kinked=_kinked(claim))
+                if num.points == 0:
+                    return "invalid"
+                agree = num.agree
+            if not agree:
                 return "differ"
         return "equal"
     except (EvalError, ValueError, KeyError, TypeError):
         return "invalid"
+
+
+def _screen(world: World, options: Options) -> Screen:
+    key = (options.seed, options.points)
+    if key not in world.screens:
+        world.screens[key] = Screen(world, options.seed, options.points)
+    return world.screens[key]
 
 
 def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
@@ -294,7 +305,7 @@ def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
     claims of one setting share quantities (each δ^(l) is derived once), and the
     target classes only substitute into a value already evaluated."""
     bindings = {k: v for k, v in case.items() if not k.startswith("__")}
-    key = (world.setting, tree_key(tree), tuple(sorted(bindings.items())))
+    key = (world.setting, node_key(tree), tuple(sorted(bindings.items())))
     if key not in _SIDES:
         if len(_SIDES) >= MAX_SIDES:
             _SIDES.clear()

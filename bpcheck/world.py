@@ -46,6 +46,8 @@ class World:
     functions_indexed: dict[str, Callable[..., Value]] = field(default_factory=dict)
     _memo: dict[tuple[str, str | None], Value] = field(default_factory=dict)
     diff_memo: dict[tuple, Value] = field(default_factory=dict)
+    eval_memo: dict[tuple, Value] = field(default_factory=dict)  # evaluate.Evaluator
+    screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
         self.nodes[name] = Node(name, sym)
