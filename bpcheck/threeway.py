@@ -116,8 +116,9 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
     kinks = [xreplace(k, expansion) for e in f_entries + symbolic for k in kink_arguments(e)]
     pts = sample_points(world, free, kinks, np.random.default_rng(options.seed + 2), FD_POINTS)
     base = dict(zip(free, pts.T))
-    for s, e in expansion.items():  # an intermediate takes the value its definition gives
-        base[s] = evaluate([e], free, pts, funcs)[:, 0]
+    if expansion:  # an intermediate takes the value its definition gives
+        values = evaluate(list(expansion.values()), free, pts, funcs)
+        base.update(zip(expansion, values.T))
     names = list(base)
     grid = np.stack([np.broadcast_to(base[n], (FD_POINTS,)) for n in names], axis=1)
     fd = _jacobian(f_entries, variables, names, grid, funcs)
@@ -135,18 +136,18 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
 
 def _jacobian(f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list[sp.Symbol],
               grid: np.ndarray, funcs: RandomFunctions, scale: float = 1.0) -> np.ndarray:
-    """D[p, i, j] = ∂F_i/∂v_j at point p by central differences."""
-    out = np.empty((grid.shape[0], len(f_entries), len(variables)))
-    for j, v in enumerate(variables):
-        col = names.index(v)
-        h = scale * _CBRT_EPS * np.maximum(1.0, np.abs(grid[:, col]))
-        up, down = grid.copy(), grid.copy()
-        up[:, col] += h
-        down[:, col] -= h
-        f_up = evaluate(f_entries, names, up, funcs)
-        f_down = evaluate(f_entries, names, down, funcs)
-        out[:, :, j] = (f_up - f_down) / (2 * h[:, None])
-    return out
+    """D[p, i, j] = ∂F_i/∂v_j at point p by central differences.  Every shifted
+    point goes into one evaluation (the DAG walk is vectorised over points)."""
+    p, n = grid.shape[0], len(variables)
+    cols = [names.index(v) for v in variables]
+    h = scale * _CBRT_EPS * np.maximum(1.0, np.abs(grid[:, cols]))  # (p, n)
+    shifted = np.repeat(grid[None, None], 2 * n, axis=0).reshape(2, n, p, grid.shape[1])
+    for j, col in enumerate(cols):
+        shifted[0, j, :, col] += h[:, j]
+        shifted[1, j, :, col] -= h[:, j]
+    f = evaluate(f_entries, names, shifted.reshape(-1, grid.shape[1]), funcs)
+    f = f.reshape(2, n, p, len(f_entries))
+    return np.transpose((f[0] - f[1]) / (2 * h.T[:, :, None]), (1, 2, 0))
 
 
 def _layout(d: np.ndarray, layout: str) -> np.ndarray:
