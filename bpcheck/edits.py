@@ -100,8 +100,8 @@ def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
         swapped = ast.BinOp(node.right, ast.Sub(), node.left)
         yield Edit("sign", _show(new.body), f"{_show(node)} written the other way round",
                    f"{_show(node)} should be {_show(swapped)} (a flipped sign)")
-    negated = (copy.deepcopy(body.operand) if isinstance(body, ast.UnaryOp)
-               and isinstance(body.op, ast.USub) else ast.UnaryOp(ast.USub(), copy.deepcopy(body)))
+    negated = (body.operand if isinstance(body, ast.UnaryOp)
+               and isinstance(body.op, ast.USub) else ast.UnaryOp(ast.USub(), body))
     yield Edit("sign", _show(negated), "the sign flipped", "the sign is flipped")
     for new, node in _variants(tree, lambda n: _is_call(n, TRANSPOSE_FUNCS) and len(n.args) == 1,
                                lambda n: n.args[0]):
@@ -128,14 +128,14 @@ def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
                    f"{_show(node)} should be {_show(fixed)} (swapped indices)")
     yield from _index_renames(tree)
     yield from _index_changes(tree)
-    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), copy.deepcopy(body))), "a factor 2 added",
+    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), body)), "a factor 2 added",
                "the formula is half the true value (a factor 2 is missing)")
-    yield Edit("factor-half", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(2))), "a factor ½ added",
+    yield Edit("factor-half", _show(ast.BinOp(body, ast.Div(), ast.Constant(2))), "a factor ½ added",
                "the formula is twice the true value (a spurious factor 2)")
     if batch:
-        yield Edit("batch-mean", _show(ast.BinOp(copy.deepcopy(body), ast.Div(), ast.Constant(batch))), f"divided by the batch size {batch}",
+        yield Edit("batch-mean", _show(ast.BinOp(body, ast.Div(), ast.Constant(batch))), f"divided by the batch size {batch}",
                    f"the 1/N of the batch mean is missing (N = {batch})")
-        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), copy.deepcopy(body))), f"multiplied by the batch size {batch}",
+        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), body)), f"multiplied by the batch size {batch}",
                    f"a spurious 1/N (N = {batch}): the loss is a sum over the batch")
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.right, n.op, n.left)):
         yield Edit("operands", _show(new.body), f"the factors of {_show(node)} swapped",
@@ -156,7 +156,7 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
         node = ast.parse(text, mode="eval").body
         z = ast.Subscript(ast.Subscript(ast.Name("z", ast.Load()), node.value.slice, ast.Load()),
                           node.slice, ast.Load())
-        new = ast.BinOp(copy.deepcopy(tree.body), ast.Mult(), _call("fprime", z))
+        new = ast.BinOp(tree.body, ast.Mult(), _call("fprime", z))
         yield Edit("fprime-extra", _show(new), f"an extra factor fprime({_show(z)})",
                    f"the activation-derivative factor fprime({_show(z)}) is missing")
     layered = [n for n in ast.walk(tree) if _layer_subscript(n) and n.value.id in ("z", "delta", "a")]
@@ -165,7 +165,7 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
                     | {_show(_shift(n, -1).slice) for n in layered if n.value.id == "delta"})
     for layer in layers:
         z = ast.Subscript(ast.Name("z", ast.Load()), ast.parse(layer, mode="eval").body, ast.Load())
-        new = ast.BinOp(_call("fprime", z), ast.Mod(), copy.deepcopy(tree.body))
+        new = ast.BinOp(_call("fprime", z), ast.Mod(), tree.body)
         yield Edit("fprime-extra", _show(new), f"an extra factor fprime(z[{layer}])",
                    f"the activation-derivative factor fprime(z[{layer}]) is missing")
 
@@ -203,7 +203,7 @@ def _index_changes(tree: ast.Expression) -> Iterator[Edit]:
 def _transposed(node: ast.AST) -> ast.AST:
     if _is_call(node, TRANSPOSE_FUNCS) and len(node.args) == 1:
         return node.args[0]
-    return _call("transpose", copy.deepcopy(node))
+    return _call("transpose", node)
 
 
 def _shift(node: ast.Subscript, step: int) -> ast.Subscript:
@@ -217,8 +217,8 @@ def _shift(node: ast.Subscript, step: int) -> ast.Subscript:
     if isinstance(base, ast.Constant) and isinstance(base.value, int):
         index: ast.AST = ast.Constant(base.value + offset)
     elif offset == 0:
-        index = copy.deepcopy(base)
+        index = base
     else:
         op = ast.Add() if offset > 0 else ast.Sub()
-        index = ast.BinOp(copy.deepcopy(base), op, ast.Constant(abs(offset)))
+        index = ast.BinOp(base, op, ast.Constant(abs(offset)))
     return ast.Subscript(node.value, index, ast.Load())

@@ -127,19 +127,21 @@ def _parse(text: str, known_names: set[str]) -> Formula:
     except SyntaxError as exc:
         raise FormulaError(f"syntax error in formula: {exc.msg}",
                            (exc.lineno or 1) - 1) from None
-    known_names = known_names | bound_indices(tree)
-    for node in ast.walk(tree):  # the most telling problem first: dunder names
+    nodes = list(ast.walk(tree))
+    known_names = known_names | bound_indices(nodes)
+    for node in nodes:  # the most telling problem first: dunder names
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise FormulaError(f"name {node.id!r} is not allowed", getattr(node, "lineno", 1) - 1)
-    for node in ast.walk(tree):
+    for node in nodes:
         _check_node(node, known_names)
     return Formula(text, tree)
 
 
-def bound_indices(tree: ast.AST) -> set[str]:
-    """Index names bound by sum(expr, (k, low, high)) are known inside the formula."""
+def bound_indices(tree: ast.AST | list[ast.AST]) -> set[str]:
+    """Index names bound by sum(expr, (k, low, high)) are known inside the formula
+    (`tree` may be given as the list of its nodes)."""
     bound = set()
-    for node in ast.walk(tree):
+    for node in (tree if isinstance(tree, list) else ast.walk(tree)):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id in ("sum", "Sum") and len(node.args) == 2
                 and isinstance(node.args[1], ast.Tuple) and node.args[1].elts
