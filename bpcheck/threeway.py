@@ -57,9 +57,10 @@ class ThreeWay:
 
 
 def cross_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
-                options: Any) -> ThreeWay | None:
+                options: Any, kinked: bool = True) -> ThreeWay | None:
+    """`kinked=False` (the claim has no ReLU/max/|·|) skips the search for kink points."""
     ref = reference_check(world, tree, value, case, options) if options.reference else None
-    fd = _finite_differences(world, tree, value, case, options)
+    fd = _finite_differences(world, tree, value, case, options, kinked)
     if fd is None and ref is None:
         return None
     return judge(fd, ref)
@@ -81,7 +82,7 @@ def judge(fd: tuple[bool, float, float, str] | None, ref: ReferenceResult | None
 
 
 def _finite_differences(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
-                        options: Any) -> tuple[bool, float, float, str] | None:
+                        options: Any, kinked: bool = True) -> tuple[bool, float, float, str] | None:
     body = tree.body
     if not (isinstance(body, ast.Call) and isinstance(body.func, ast.Name)
             and body.func.id == "diff" and len(body.args) == 2) or world.indexed:
@@ -101,7 +102,7 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     expansion = {s: canonical_derivatives(xreplace(e, subs, memo)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
     symbolic = [canonical_derivatives(e) for e in entries(unit(value))]
-    return _compare(world, f_entries, variables, expansion, symbolic, options)
+    return _compare(world, f_entries, variables, expansion, symbolic, options, kinked)
 
 
 def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
@@ -109,11 +110,13 @@ def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
 
 
 def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
-             expansion: dict, symbolic: list[sp.Expr], options: Any) -> tuple[bool, float, float, str]:
+             expansion: dict, symbolic: list[sp.Expr], options: Any,
+             kinked: bool = True) -> tuple[bool, float, float, str]:
     funcs = RandomFunctions(options.seed)
     free = sorted(free_symbols(f_entries + symbolic + list(expansion.values())) - set(expansion),
                   key=sp.default_sort_key)
-    kinks = [xreplace(k, expansion) for e in f_entries + symbolic for k in kink_arguments(e)]
+    kinks = [xreplace(k, expansion) for e in f_entries + symbolic
+             for k in kink_arguments(e)] if kinked else []
     pts = sample_points(world, free, kinks, np.random.default_rng(options.seed + 2), FD_POINTS)
     base = dict(zip(free, pts.T))
     if expansion:  # an intermediate takes the value its definition gives

@@ -260,7 +260,7 @@ def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: i
     sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=kinked)
     evidence = list(num.evidence())
     if left == 0:
-        cross = cross_check(world, trees[0], lhs, case, options)
+        cross = cross_check(world, trees[0], lhs, case, options, kinked)
         if cross is not None:
             evidence.extend(cross.evidence())
             if not cross.trusted:
