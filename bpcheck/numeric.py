@@ -185,7 +185,7 @@ class Screen:
     MAX_MEMO = 200_000
 
     def __init__(self, world: World, seed: int, n: int) -> None:
-        self.world = world
+        self.world, self.seed = world, seed
         symbols = list(world.free)
         lows = np.array([world.ranges[s][0] for s in symbols])
         highs = np.array([world.ranges[s][1] for s in symbols])
@@ -210,6 +210,13 @@ class Screen:
 
     def agree(self, lhs: Any, rhs: Any, rtol: float, atol: float, kinked: bool) -> bool | None:
         """Do the sides agree at every point off the kinks? None: cannot tell here."""
+        found = self.compare(lhs, rhs, rtol, atol, kinked)
+        return None if found is None else found.agree
+
+    def compare(self, lhs: Any, rhs: Any, rtol: float, atol: float, kinked: bool,
+                min_points: int = 1) -> NumericResult | None:
+        """The sides at the screen's points off the kinks (no counterexample is
+        built: a disagreement is for `compare` to show); None: cannot tell here."""
         canon = canonical_derivatives if self.world.undefined else (lambda e: e)
         left = [canon(e) for e in entries(unit(lhs))]
         right = [canon(e) for e in entries(unit(rhs))]
@@ -225,11 +232,20 @@ class Screen:
             if kv is not None:
                 rows = (np.abs(kv) >= KINK_MARGIN).all(axis=1)
         a, b = vals[rows, :len(left)], vals[rows, len(left):]
-        if a.shape[0] == 0:
+        if a.shape[0] < max(min_points, 1):
             return None
         finite = np.isfinite(a) & np.isfinite(b)
+        if not finite.all(axis=1).any():
+            return None
         err = np.where(finite, np.abs(a - b), 0.0)
-        return not (err > atol + rtol * np.maximum(np.abs(a), np.abs(b))).any()
+        scale = np.maximum(np.abs(a), np.abs(b))
+        rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
+        agree = not (err > atol + rtol * scale).any()
+        finite_rows = int(finite.all(axis=1).sum())
+        note = "" if finite_rows == a.shape[0] else \
+            f"{a.shape[0] - finite_rows} points gave non-finite values"
+        return NumericResult(agree, int(a.shape[0]), self.seed, float(err.max(initial=0.0)),
+                             float(np.where(err > atol, rel, 0.0).max(initial=0.0)), note=note)
 
 
 SIMPLE_VALUES = (0.0, 1.0, -1.0, 0.5)

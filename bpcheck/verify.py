@@ -251,8 +251,13 @@ def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: i
     if mismatch:
         return LinkResult(left, right, Kind.REFUTED, mismatch, case=label)
     kinked = _kinked(claim)
-    num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol,
-                  kinked=kinked)
+    # the world's shared points first (values of shared sub-terms are kept); a
+    # disagreement, or too few points off the kinks, gets the full comparison
+    num = _screen(world, options).compare(lhs, rhs, options.rtol, options.atol, kinked,
+                                          min_points=max(1, options.points // 2))
+    if num is None or not num.agree:
+        num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol,
+                      kinked=kinked)
     if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
         return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
                           tuple(num.evidence()), label)
