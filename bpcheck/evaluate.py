@@ -293,7 +293,11 @@ class Evaluator:
             mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
             if self.world.undefined:  # ∂G as one atom, so substituting its arguments is exact
                 d = la.elementwise(canonical_derivatives, d)
-            d = dag.xreplace(d, mapping)
+            # one memo per substitution: the derivatives by X share most sub-terms
+            memo = self.world.subs_memo.setdefault((target, self.stop), {})
+            if len(memo) > MAX_KEPT * 10:
+                memo.clear()
+            d = dag.xreplace(d, mapping, memo)
         return d
 
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
