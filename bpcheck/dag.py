@@ -25,10 +25,8 @@ def free_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
         seen.add(id(e))
         if isinstance(e, sp.Symbol):
             found.add(e)
-        elif e.is_Atom:
-            continue
-        elif _binds(e):
-            found |= e.free_symbols
+        elif e.is_Atom or _binds(e):  # Indexed and Idx are atoms holding symbols
+            found |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
         else:
             stack.extend(e.args)
     return found

@@ -48,10 +48,9 @@ def _convert(e: sp.Basic) -> Any:
     if hit is not None:
         return hit
     if e.is_Symbol:
-        if not isinstance(e, sp.Symbol) or e.assumptions0 not in ({}, {"commutative": True}):
-            raise Unsupported(f"symbol with assumptions: {e}")
-        name = f"{e.name}_{e.dummy_index}" if isinstance(e, sp.Dummy) else e.name
-        out = se.Symbol(name)
+        if type(e) is not sp.Symbol or e.assumptions0 not in ({}, {"commutative": True}):
+            raise Unsupported(f"a dummy, or a symbol with assumptions: {e}")
+        out = se.Symbol(e.name)
     elif e.is_Integer:
         out = se.Integer(int(e))
     elif e.is_Rational:
@@ -165,7 +164,7 @@ def _back(g: Any) -> sp.Basic:
     elif g.is_Function and hasattr(g, "get_name") and not isinstance(g, se.Subs) \
             and not isinstance(g, se.Derivative):
         out = _function_class(g.get_name())(*[_back(a) for a in g.args])
-    elif g.is_Number:
+    elif g.is_Number or g == se.E or g == se.pi:
         out = sp.sympify(g)
     elif g.is_Function:  # log, exp, sin, cos
         out = getattr(sp, type(g).__name__)(*[_back(a) for a in g.args])
