@@ -66,16 +66,10 @@ def _link(world: Any, ranges: list, values: list, k: int, options: Any) -> LinkR
 
 
 def _prove(diff: sp.Expr, ranges: list, steps: list[Step]) -> bool:
+    """Slack sizes first; `refine` (SymPy's assumption system, slow to load and to
+    run) only when that fails."""
     done = diff.doit()
     steps.append(Step("doit", "sums and Kronecker deltas evaluated", sp.latex(done)))
-    facts = sp.And(*[sp.Q.ge(v, lo) & sp.Q.le(v, hi) for v, lo, hi in ranges]) if ranges else True
-    refined = sp.refine(done, facts).doit() if ranges else done
-    expanded = sp.expand(refined)
-    if expanded == 0 or is_zero_rational(expanded):
-        steps.append(Step("refine", "guards removed under the index ranges "
-                          f"({', '.join(f'{lo} ≤ {v} ≤ {hi}' for v, lo, hi in ranges)}); "
-                          "expanded to 0"))
-        return True
     slack = {}  # write each size as one of its indices + a non-negative slack
     for v, lo, hi in ranges:
         if hi.is_Symbol and hi not in slack:
@@ -83,6 +77,14 @@ def _prove(diff: sp.Expr, ranges: list, steps: list[Step]) -> bool:
     if slack and sp.expand(done.subs(slack).doit()) == 0:
         text = ", ".join(f"{size} = {value}" for size, value in slack.items())
         steps.append(Step("slack", f"sizes written as index + non-negative slack ({text}); "
+                          "expanded to 0"))
+        return True
+    facts = sp.And(*[sp.Q.ge(v, lo) & sp.Q.le(v, hi) for v, lo, hi in ranges]) if ranges else True
+    refined = sp.refine(done, facts).doit() if ranges else done
+    expanded = sp.expand(refined)
+    if expanded == 0 or is_zero_rational(expanded):
+        steps.append(Step("refine", "guards removed under the index ranges "
+                          f"({', '.join(f'{lo} ≤ {v} ≤ {hi}' for v, lo, hi in ranges)}); "
                           "expanded to 0"))
         return True
     steps.append(Step("nonzero", "did not reduce to 0 for symbolic sizes", sp.latex(expanded)))
@@ -110,7 +112,7 @@ def _numeric(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
 
 
 def _concrete(e: Any, subs: dict) -> sp.Expr:
-    e = e.subs(subs).doit()
+    e = e.xreplace({k: sp.Integer(v) for k, v in subs.items()}).doit()
     return e.replace(lambda a: isinstance(a, sp.Indexed),
                      lambda a: sp.Symbol(str(a).replace("[", "_").replace("]", "").replace(", ", "_"),
                                          real=True))
