@@ -102,7 +102,41 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     expansion = {s: canonical_derivatives(xreplace(e, subs, memo)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
     symbolic = [canonical_derivatives(e) for e in entries(unit(value))]
-    return _compare(world, f_entries, variables, expansion, symbolic, options, kinked)
+    names, grid, table = _fd_table(world, f_entries, var_syms, expansion, options, kinked)
+    if not free_symbols(symbolic) <= set(names):  # cannot happen for a derivative of F
+        return _compare(world, f_entries, variables, expansion, symbolic, options, kinked)
+    cols = [var_syms.index(v) for v in variables]
+    return _against(world, f_entries, variables, names, grid, table[:, :, cols], symbolic,
+                    RandomFunctions(options.seed))
+
+
+def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
+              expansion: dict, options: Any, kinked: bool) -> tuple[list, np.ndarray, np.ndarray]:
+    """Points and the finite-difference Jacobian of F by every entry of X, once per
+    (F, X) in a world: the cases of a claim (∂J/∂W_ij for each i, j) share them.
+    The points avoid F's kinks (the derivative's kinks are among them)."""
+    key = (tuple(f_entries), tuple(var_syms), tuple(expansion.items()), options.seed, kinked)
+    if key not in world.fd_memo:
+        funcs = RandomFunctions(options.seed)
+        names, grid = _grid(world, f_entries, expansion, f_entries if kinked else [],
+                            options.seed, funcs)
+        world.fd_memo[key] = (names, grid, _jacobian(f_entries, var_syms, names, grid, funcs))
+    return world.fd_memo[key]
+
+
+def _grid(world: World, exprs: list[sp.Expr], expansion: dict, kinked_in: list[sp.Expr],
+          seed: int, funcs: RandomFunctions) -> tuple[list, np.ndarray]:
+    free = sorted(free_symbols(exprs + list(expansion.values())) - set(expansion),
+                  key=sp.default_sort_key)
+    kinks = [xreplace(k, expansion) for e in kinked_in for k in kink_arguments(e)]
+    pts = sample_points(world, free, kinks, np.random.default_rng(seed + 2), FD_POINTS)
+    base = dict(zip(free, pts.T))
+    if expansion:  # an intermediate takes the value its definition gives
+        values = evaluate(list(expansion.values()), free, pts, funcs)
+        base.update(zip(expansion, values.T))
+    names = list(base)
+    grid = np.stack([np.broadcast_to(base[n], (FD_POINTS,)) for n in names], axis=1)
+    return names, grid
 
 
 def _flat_index(sym: Any, entry: tuple[int, int]) -> int:
@@ -113,18 +147,16 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
              expansion: dict, symbolic: list[sp.Expr], options: Any,
              kinked: bool = True) -> tuple[bool, float, float, str]:
     funcs = RandomFunctions(options.seed)
-    free = sorted(free_symbols(f_entries + symbolic + list(expansion.values())) - set(expansion),
-                  key=sp.default_sort_key)
-    kinks = [xreplace(k, expansion) for e in f_entries + symbolic
-             for k in kink_arguments(e)] if kinked else []
-    pts = sample_points(world, free, kinks, np.random.default_rng(options.seed + 2), FD_POINTS)
-    base = dict(zip(free, pts.T))
-    if expansion:  # an intermediate takes the value its definition gives
-        values = evaluate(list(expansion.values()), free, pts, funcs)
-        base.update(zip(expansion, values.T))
-    names = list(base)
-    grid = np.stack([np.broadcast_to(base[n], (FD_POINTS,)) for n in names], axis=1)
+    names, grid = _grid(world, f_entries + symbolic, expansion,
+                        f_entries + symbolic if kinked else [], options.seed, funcs)
     fd = _jacobian(f_entries, variables, names, grid, funcs)
+    return _against(world, f_entries, variables, names, grid, fd, symbolic, funcs)
+
+
+def _against(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list,
+             grid: np.ndarray, fd: np.ndarray, symbolic: list[sp.Expr],
+             funcs: RandomFunctions) -> tuple[bool, float, float, str]:
+    """The symbolic derivative against the finite differences `fd` (p, F, X)."""
     fd = _layout(fd, world.layout)
     sym = evaluate(symbolic, names, grid, funcs)
     err = np.abs(fd - sym)

@@ -48,6 +48,7 @@ class World:
     diff_memo: dict[tuple, Value] = field(default_factory=dict)
     eval_memo: dict[tuple, Value] = field(default_factory=dict)  # evaluate.Evaluator
     subs_memo: dict[tuple, dict] = field(default_factory=dict)  # evaluate: X's expansion put in
+    fd_memo: dict[tuple, Any] = field(default_factory=dict)  # threeway: finite differences
     screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
