@@ -88,17 +88,34 @@ def partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[sp.Basic]]:
     wrt = [to_engine(x) for x in xs]
     if not all(w.is_Symbol for w in wrt):
         raise Unsupported("a variable that is not a plain symbol")
-    return [[from_engine(_apply_rules(g.diff(w))) for w in wrt] for g in converted]
+    out = []
+    for g in converted:
+        if _has_functions(g):
+            out.append([from_engine(_apply_rules(g.diff(w))) for w in wrt])
+        else:  # a rational function of the symbols: nothing for the rules to do
+            out.append([from_engine(g.diff(w)) for w in wrt])
+    return out
+
+
+_FUNCTIONS: dict[Any, bool] = {}
+
+
+def _has_functions(g: Any) -> bool:
+    if g not in _FUNCTIONS:
+        if len(_FUNCTIONS) > MAX_MEMO:
+            _FUNCTIONS.clear()
+        _FUNCTIONS[g] = bool(g.atoms(se.FunctionSymbol))
+    return _FUNCTIONS[g]
 
 
 def _apply_rules(d: Any) -> Any:
-    subs = d.atoms(se.Subs)
-    if subs:
-        d = d.xreplace({s: _rule_at(s) for s in subs})
-    ders = d.atoms(se.Derivative)
-    if ders:
-        d = d.xreplace({x: _rule_at(x) for x in ders})
-    return d
+    """Derivatives symengine left unevaluated → each atom's rule.  A Subs holds the
+    Derivative of a dummy inside it: the Subs is replaced whole."""
+    found = d.atoms(se.Subs, se.Derivative)
+    if not found:
+        return d
+    inner = {s.expr for s in found if isinstance(s, se.Subs)}
+    return d.xreplace({n: _rule_at(n) for n in found if n not in inner})
 
 
 _RULES: dict[Any, Any] = {}
