@@ -6,6 +6,7 @@ from typing import Any
 
 import sympy as sp
 
+from . import linalg as la
 from .atoms import partial_of, undefined_function
 from .evaluate import EvalError, Evaluator, activation_functions
 from .exprs import parse
@@ -104,7 +105,8 @@ def _add_layer(world: World, k: int, shown: int, prev: str, widths: list[int], c
     z_sym = sym_matrix(f"z^{{({shown})}}", n_out, cols)
     a_sym = sym_matrix(f"a^{{({shown})}}", n_out, cols)
     Wm = W if orientation == "out_in" else W.T
-    zdef = sp.ImmutableMatrix(Wm * world.nodes[prev].sym + b * sp.ImmutableMatrix.ones(1, cols))
+    zdef = la.entrywise_sum(la.product(Wm, world.nodes[prev].sym),
+                            la.product(b, sp.ImmutableMatrix.ones(1, cols)))
     world.add_def(zname, z_sym, zdef, (wname, prev, bname))
     world.add_def(aname, a_sym, ACTIVATIONS[act](z_sym), (zname,))
     for fam, node in (("W", wname), ("b", bname), ("B", bname)):

@@ -67,7 +67,7 @@ def add(a: Value, b: Value) -> Value:
     if is_mat(a) and is_mat(b):
         if a.shape != b.shape:
             raise ShapeError(f"cannot add a {fmt(a)} and a {fmt(b)} matrix")
-        return a + b
+        return entrywise_sum(a, b)
     if is_mat(a) or is_mat(b):  # 1 - a: a scalar is broadcast, as notes write it
         m, s = (a, b) if is_mat(a) else (b, a)
         return mat(m.rows, m.cols, lambda i, j: m[i, j] + s)
@@ -86,7 +86,22 @@ def matmul(a: Value, b: Value) -> Value:
         return mul(a, b)
     if a.cols != b.rows:
         raise ShapeError(f"cannot multiply a {fmt(a)} by a {fmt(b)} matrix")
-    return sp.ImmutableMatrix(a * b)
+    return product(a, b)
+
+
+# SymPy multiplies and adds symbolic matrices through its polynomial-domain matrices,
+# which costs a conversion of every entry each time; entry by entry is several times
+# faster here and gives the same canonical expressions.
+
+def product(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
+    """The matrix product a·b (shapes already checked)."""
+    rows, cols = a.tolist(), b.T.tolist()
+    return sp.ImmutableMatrix(len(rows), len(cols),
+                              [sp.Add(*[x * y for x, y in zip(r, c)]) for r in rows for c in cols])
+
+
+def entrywise_sum(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
+    return sp.ImmutableMatrix(a.rows, a.cols, [x + y for x, y in zip(a, b)])
 
 
 def div(a: Value, b: Value) -> Value:
