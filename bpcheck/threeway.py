@@ -98,10 +98,11 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     var_syms = entries(world.nodes[node].sym)
     variables = [var_syms[_flat_index(world.nodes[node].sym, entry)]] if entry else var_syms
     memo: dict = {}
-    f_entries = [canonical_derivatives(xreplace(e, subs, memo)) for e in entries(unit(inner))]
-    expansion = {s: canonical_derivatives(xreplace(e, subs, memo)) for s, e in
+    canon = canonical_derivatives if world.undefined else (lambda e: e)
+    f_entries = [canon(xreplace(e, subs, memo)) for e in entries(unit(inner))]
+    expansion = {s: canon(xreplace(e, subs, memo)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
-    symbolic = [canonical_derivatives(e) for e in entries(unit(value))]
+    symbolic = [canon(e) for e in entries(unit(value))]
     names, grid, table = _fd_table(world, f_entries, var_syms, expansion, options, kinked)
     if not free_symbols(symbolic) <= set(names):  # cannot happen for a derivative of F
         return _compare(world, f_entries, variables, expansion, symbolic, options, kinked)
