@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from .exprs import bound_indices, normalise
@@ -25,8 +25,17 @@ class Edit:
     kind: str  # sign, transpose-missing, transpose-extra, fprime-missing, fprime-extra,
     #            layer, index-swap, factor-2, factor-half, batch-mean, operands
     text: str  # the edited formula
-    what: str  # a sentence: what the edit changed
-    error: str = ""  # read as a diagnosis: what was wrong, if this edit repairs it
+    # (what the edit changed, what was wrong if this edit repairs it): written only
+    # when asked for, since a diagnosis reads it for one edit among hundreds
+    describe: Callable[[], tuple[str, str]] = field(compare=False, repr=False)
+
+    @property
+    def what(self) -> str:
+        return self.describe()[0]
+
+    @property
+    def error(self) -> str:
+        return self.describe()[1]
 
 
 def _tree(text: str) -> ast.Expression:
@@ -56,9 +65,9 @@ def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
         tree.body = new
         return
     for parent in ast.walk(tree):
-        for field, value in ast.iter_fields(parent):
+        for name, value in ast.iter_fields(parent):
             if value is old:
-                setattr(parent, field, new)
+                setattr(parent, name, new)
                 return
             if isinstance(value, list):
                 for i, item in enumerate(value):
@@ -98,48 +107,59 @@ def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
                                and id(n) not in in_index,
                                lambda n: ast.BinOp(n.right, ast.Sub(), n.left)):
         swapped = ast.BinOp(node.right, ast.Sub(), node.left)
-        yield Edit("sign", _show(new.body), f"{_show(node)} written the other way round",
-                   f"{_show(node)} should be {_show(swapped)} (a flipped sign)")
+        yield Edit("sign", _show(new.body),
+                   lambda node=node, swapped=swapped: (f"{_show(node)} written the other way round",
+                   f"{_show(node)} should be {_show(swapped)} (a flipped sign)"))
     negated = (body.operand if isinstance(body, ast.UnaryOp)
                and isinstance(body.op, ast.USub) else ast.UnaryOp(ast.USub(), body))
-    yield Edit("sign", _show(negated), "the sign flipped", "the sign is flipped")
+    yield Edit("sign", _show(negated), lambda: ("the sign flipped", "the sign is flipped"))
     for new, node in _variants(tree, lambda n: _is_call(n, TRANSPOSE_FUNCS) and len(n.args) == 1,
                                lambda n: n.args[0]):
-        yield Edit("transpose-missing", _show(new.body), f"the transpose of {_show(node.args[0])} dropped",
-                   f"{_show(node)} should be {_show(node.args[0])} (an extra transpose)")
+        yield Edit("transpose-missing", _show(new.body),
+                   lambda node=node: (f"the transpose of {_show(node.args[0])} dropped",
+                   f"{_show(node)} should be {_show(node.args[0])} (an extra transpose)"))
     matrix_operand = lambda n: (isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.MatMult)))
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(_transposed(n.left), n.op, n.right)):
-        yield Edit("transpose-extra", _show(new.body), f"{_show(node.left)} transposed",
-                   f"the transpose of {_show(node.left)} is missing")
+        yield Edit("transpose-extra", _show(new.body),
+                   lambda node=node: (f"{_show(node.left)} transposed",
+                   f"the transpose of {_show(node.left)} is missing"))
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.left, n.op, _transposed(n.right))):
-        yield Edit("transpose-extra", _show(new.body), f"{_show(node.right)} transposed",
-                   f"the transpose of {_show(node.right)} is missing")
+        yield Edit("transpose-extra", _show(new.body),
+                   lambda node=node: (f"{_show(node.right)} transposed",
+                   f"the transpose of {_show(node.right)} is missing"))
     yield from _derivative_edits(tree)
     for new, node in _variants(tree, _layer_subscript, lambda n: _shift(n, +1)):
-        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer up",
-                   f"{_show(node)} should be {_show(_shift(node, +1))} (one layer off)")
+        yield Edit("layer", _show(new.body), lambda node=node: (f"{_show(node)} taken one layer up",
+                   f"{_show(node)} should be {_show(_shift(node, +1))} (one layer off)"))
     for new, node in _variants(tree, _layer_subscript, lambda n: _shift(n, -1)):
-        yield Edit("layer", _show(new.body), f"{_show(node)} taken one layer down",
-                   f"{_show(node)} should be {_show(_shift(node, -1))} (one layer off)")
+        yield Edit("layer", _show(new.body),
+                   lambda node=node: (f"{_show(node)} taken one layer down",
+                   f"{_show(node)} should be {_show(_shift(node, -1))} (one layer off)"))
     pair = lambda n: isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Tuple) and len(n.slice.elts) == 2
     for new, node in _variants(tree, pair, lambda n: ast.Subscript(n.value, ast.Tuple(n.slice.elts[::-1], ast.Load()), ast.Load())):
         fixed = ast.Subscript(node.value, ast.Tuple(node.slice.elts[::-1], ast.Load()), ast.Load())
-        yield Edit("index-swap", _show(new.body), f"indices of {_show(node)} swapped",
-                   f"{_show(node)} should be {_show(fixed)} (swapped indices)")
+        yield Edit("index-swap", _show(new.body),
+                   lambda node=node, fixed=fixed: (f"indices of {_show(node)} swapped",
+                   f"{_show(node)} should be {_show(fixed)} (swapped indices)"))
     yield from _index_renames(tree)
     yield from _index_changes(tree)
-    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), body)), "a factor 2 added",
-               "the formula is half the true value (a factor 2 is missing)")
-    yield Edit("factor-half", _show(ast.BinOp(body, ast.Div(), ast.Constant(2))), "a factor ½ added",
-               "the formula is twice the true value (a spurious factor 2)")
+    yield Edit("factor-2", _show(ast.BinOp(ast.Constant(2), ast.Mult(), body)),
+               lambda: ("a factor 2 added",
+                   "the formula is half the true value (a factor 2 is missing)"))
+    yield Edit("factor-half", _show(ast.BinOp(body, ast.Div(), ast.Constant(2))),
+               lambda: ("a factor ½ added",
+                   "the formula is twice the true value (a spurious factor 2)"))
     if batch:
-        yield Edit("batch-mean", _show(ast.BinOp(body, ast.Div(), ast.Constant(batch))), f"divided by the batch size {batch}",
-                   f"the 1/N of the batch mean is missing (N = {batch})")
-        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), body)), f"multiplied by the batch size {batch}",
-                   f"a spurious 1/N (N = {batch}): the loss is a sum over the batch")
+        yield Edit("batch-mean", _show(ast.BinOp(body, ast.Div(), ast.Constant(batch))),
+                   lambda: (f"divided by the batch size {batch}",
+                   f"the 1/N of the batch mean is missing (N = {batch})"))
+        yield Edit("batch-mean", _show(ast.BinOp(ast.Constant(batch), ast.Mult(), body)),
+                   lambda: (f"multiplied by the batch size {batch}",
+                   f"a spurious 1/N (N = {batch}): the loss is a sum over the batch"))
     for new, node in _variants(tree, matrix_operand, lambda n: ast.BinOp(n.right, n.op, n.left)):
-        yield Edit("operands", _show(new.body), f"the factors of {_show(node)} swapped",
-                   f"{_show(node)} multiplies the wrong way round: {_show(ast.BinOp(node.right, node.op, node.left))}")
+        yield Edit("operands", _show(new.body),
+                   lambda node=node: (f"the factors of {_show(node)} swapped",
+                   f"{_show(node)} multiplies the wrong way round: {_show(ast.BinOp(node.right, node.op, node.left))}"))
 
 
 def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
@@ -147,8 +167,9 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
                         and (_is_call(n.left, DERIVATIVE_FUNCS) or _is_call(n.right, DERIVATIVE_FUNCS)))
     for new, node in _variants(tree, factor, lambda n: n.right if _is_call(n.left, DERIVATIVE_FUNCS) else n.left):
         gone = node.left if _is_call(node.left, DERIVATIVE_FUNCS) else node.right
-        yield Edit("fprime-missing", _show(new.body), f"the factor {_show(gone)} dropped",
-                   f"an extra activation-derivative factor {_show(gone)}")
+        yield Edit("fprime-missing", _show(new.body),
+                   lambda gone=gone: (f"the factor {_show(gone)} dropped",
+                   f"an extra activation-derivative factor {_show(gone)}"))
     entries = sorted({_show(n) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
                       and _layer_subscript(n.value) and n.value.value.id in ("z", "delta", "a")
                       and not isinstance(n.slice, ast.Tuple)}, key=str)
@@ -157,8 +178,8 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
         z = ast.Subscript(ast.Subscript(ast.Name("z", ast.Load()), node.value.slice, ast.Load()),
                           node.slice, ast.Load())
         new = ast.BinOp(tree.body, ast.Mult(), _call("fprime", z))
-        yield Edit("fprime-extra", _show(new), f"an extra factor fprime({_show(z)})",
-                   f"the activation-derivative factor fprime({_show(z)}) is missing")
+        yield Edit("fprime-extra", _show(new), lambda z=z: (f"an extra factor fprime({_show(z)})",
+                   f"the activation-derivative factor fprime({_show(z)}) is missing"))
     layered = [n for n in ast.walk(tree) if _layer_subscript(n) and n.value.id in ("z", "delta", "a")]
     layers = sorted({_show(n.slice) for n in layered}
                     # δ^(l+1) passed back to layer l needs f'(z^(l)): one layer down too
@@ -166,8 +187,9 @@ def _derivative_edits(tree: ast.Expression) -> Iterator[Edit]:
     for layer in layers:
         z = ast.Subscript(ast.Name("z", ast.Load()), ast.parse(layer, mode="eval").body, ast.Load())
         new = ast.BinOp(_call("fprime", z), ast.Mod(), tree.body)
-        yield Edit("fprime-extra", _show(new), f"an extra factor fprime(z[{layer}])",
-                   f"the activation-derivative factor fprime(z[{layer}]) is missing")
+        yield Edit("fprime-extra", _show(new),
+                   lambda layer=layer: (f"an extra factor fprime(z[{layer}])",
+                   f"the activation-derivative factor fprime(z[{layer}]) is missing"))
 
 
 def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
@@ -183,8 +205,9 @@ def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
             for n in ast.walk(new):
                 if isinstance(n, ast.Name) and n.id in (first, second):
                     n.id = second if n.id == first else first
-            yield Edit("index-swap", _show(new.body), f"indices {first} and {second} exchanged",
-                       f"indices {first} and {second} are exchanged")
+            yield Edit("index-swap", _show(new.body),
+                       lambda first=first, second=second: (f"indices {first} and {second} exchanged",
+                   f"indices {first} and {second} are exchanged"))
 
 
 def _index_changes(tree: ast.Expression) -> Iterator[Edit]:
@@ -196,8 +219,9 @@ def _index_changes(tree: ast.Expression) -> Iterator[Edit]:
         for new, node in _variants(tree, lambda n: entry(n) and n.slice.id != other,
                                    lambda n: ast.Subscript(n.value, ast.Name(other, ast.Load()), ast.Load())):
             fixed = ast.Subscript(node.value, ast.Name(other, ast.Load()), ast.Load())
-            yield Edit("index-swap", _show(new.body), f"{_show(node)} indexed by {other}",
-                       f"{_show(node)} should be {_show(fixed)} (wrong index)")
+            yield Edit("index-swap", _show(new.body),
+                       lambda node=node, fixed=fixed, other=other: (f"{_show(node)} indexed by {other}",
+                   f"{_show(node)} should be {_show(fixed)} (wrong index)"))
 
 
 def _transposed(node: ast.AST) -> ast.AST:
