@@ -170,6 +170,16 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
         value = _UNARY[type(e).__name__](_walk(e.args[0], memo, funcs))
     elif type(e).__name__ in ("MaxOf", "IsMax", "KroneckerDelta"):
         value = NUMPY_FUNCS[type(e).__name__](*[_walk(a, memo, funcs) for a in e.args])
+    elif isinstance(e, sp.Piecewise):  # the first piece whose condition holds
+        conds = [np.asarray(_walk(c, memo, funcs), dtype=bool) for _, c in e.args]
+        values = [np.asarray(_walk(v, memo, funcs)) for v, _ in e.args]
+        shape = np.broadcast_shapes(*[np.shape(a) for a in conds + values])
+        value = np.select([np.broadcast_to(c, shape) for c in conds],
+                          [np.broadcast_to(v, shape) for v in values], np.nan)
+    elif type(e) in _LOGIC:
+        value = _LOGIC[type(e)](*[_walk(a, memo, funcs) for a in e.args])
+    elif e is sp.true or e is sp.false:
+        value = bool(e)
     else:
         raise _NeedsLambdify(type(e).__name__)
     memo[e] = value
@@ -247,6 +257,13 @@ class Screen:
         return NumericResult(agree, int(a.shape[0]), self.seed, float(err.max(initial=0.0)),
                              float(np.where(err > atol, rel, 0.0).max(initial=0.0)), note=note)
 
+
+_LOGIC = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal,
+          sp.StrictGreaterThan: np.greater, sp.GreaterThan: np.greater_equal,
+          sp.Equality: np.equal, sp.Unequality: np.not_equal,
+          sp.And: lambda *a: np.logical_and.reduce(np.broadcast_arrays(*a)),
+          sp.Or: lambda *a: np.logical_or.reduce(np.broadcast_arrays(*a)),
+          sp.Not: np.logical_not}
 
 SIMPLE_VALUES = (0.0, 1.0, -1.0, 0.5)
 
