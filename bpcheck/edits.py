@@ -50,30 +50,29 @@ def _variants(tree: ast.Expression, match: Callable[[ast.AST], bool],
               rewrite: Callable[[ast.AST], ast.AST]) -> Iterator[tuple[ast.Expression, ast.AST]]:
     """One variant per matching node: the tree with that node rewritten, in place
     while the consumer reads it (its text), then put back (no copy of the tree)."""
-    targets = [n for n in ast.walk(tree) if match(n)]
-    for node in targets:
-        replacement = rewrite(node)
-        _replace(tree, node, replacement)
+    slots = _slots(tree)
+    for node in [n for n in slots if match(n)]:
+        put = slots[node]
+        put(rewrite(node))
         try:
             yield tree, node
         finally:
-            _replace(tree, replacement, node)
+            put(node)
 
 
-def _replace(tree: ast.AST, old: ast.AST, new: ast.AST) -> None:
-    if isinstance(tree, ast.Expression) and tree.body is old:
-        tree.body = new
-        return
+def _slots(tree: ast.Expression) -> dict[ast.AST, Callable[[ast.AST], None]]:
+    """Every node of the tree (walk order) with a function that puts another node
+    in its place; the tree is read once, not once per variant."""
+    slots: dict[ast.AST, Callable[[ast.AST], None]] = {}
     for parent in ast.walk(tree):
         for name, value in ast.iter_fields(parent):
-            if value is old:
-                setattr(parent, name, new)
-                return
-            if isinstance(value, list):
+            if isinstance(value, ast.AST):
+                slots[value] = lambda new, p=parent, n=name: setattr(p, n, new)
+            elif isinstance(value, list):
                 for i, item in enumerate(value):
-                    if item is old:
-                        value[i] = new
-                        return
+                    if isinstance(item, ast.AST):
+                        slots[item] = lambda new, v=value, i=i: v.__setitem__(i, new)
+    return slots
 
 
 def _call(name: str, *args: ast.AST) -> ast.Call:

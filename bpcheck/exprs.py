@@ -97,10 +97,11 @@ def node_key(node: ast.AST) -> int:
         return hit[1]
     if len(_KEYS) >= 8 * MAX_PARSED:
         _KEYS.clear()
-    parts: list[Any] = [type(node).__name__]
-    for field, value in ast.iter_fields(node):
+    parts: list[Any] = [type(node)]
+    for field in node._fields:
         if field == "ctx":
             continue
+        value = getattr(node, field, None)
         if isinstance(value, ast.AST):
             value = node_key(value)
         elif isinstance(value, list):
