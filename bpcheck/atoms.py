@@ -33,6 +33,17 @@ class Undefined(sp.Function):
     def fdiff(self, argindex=1):
         return partial_of(self.func, (argindex,))(*self.args)
 
+    def _latex(self, printer):
+        """f'(u), f''(u) for one argument; ∂_{1,2} G(u, v) for several."""
+        partial = PARTIAL_NAME.match(type(self).__name__)
+        if not partial:
+            return printer._print_Function(self)
+        slots = partial.group(1).split("_")
+        base = printer._print_Function(undefined_function(partial.group(2))(*self.args))
+        if len(self.args) == 1:
+            return base.replace("{\\left(", "'" * len(slots) + "{\\left(", 1)
+        return r"\partial_{%s} %s" % (",".join(slots), base)
+
     def _eval_is_extended_real(self):  # real-valued, as `Function(name, real=True)`
         return True
 
