@@ -47,7 +47,7 @@ def has_type(e: sp.Basic, types: tuple[type, ...]) -> bool:
         seen.add(id(node))
         if isinstance(node, types):
             return True
-        if not node.is_Atom:
+        if node.args:  # Indexed is an "atom" with arguments
             stack.extend(node.args)
     return False
 
@@ -64,7 +64,7 @@ def atoms_of(e: sp.Basic, types: tuple[type, ...]) -> set[sp.Basic]:
         seen.add(id(node))
         if isinstance(node, types):
             found.add(node)
-        if not node.is_Atom:
+        if node.args:
             stack.extend(node.args)
     return found
 
@@ -86,7 +86,7 @@ def _xr(e: sp.Basic, mapping: dict, memo: dict) -> sp.Basic:
         return hit
     if e in mapping:
         out = mapping[e]
-    elif e.is_Atom or not e.args:
+    elif not e.args:  # (Indexed counts as an atom but has arguments)
         out = e
     else:
         args = tuple(_xr(a, mapping, memo) for a in e.args)
@@ -103,7 +103,7 @@ def replace_type(e: sp.Basic, types: tuple[type, ...], fn: Callable[[sp.Basic], 
     hit = memo.get(e)
     if hit is not None:
         return hit
-    if e.is_Atom or not e.args:
+    if not e.args:
         out = e
     else:
         args = tuple(replace_type(a, types, fn, memo) for a in e.args)

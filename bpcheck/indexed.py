@@ -13,6 +13,7 @@ from typing import Any
 
 import sympy as sp
 
+from . import dag
 from .build import build_world
 from .catalog import setting_names
 from .evaluate import Evaluator
@@ -98,7 +99,8 @@ def _numeric(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
     for sizes in itertools.product(SIZES, repeat=len(size_syms)):
         size_map = dict(zip(size_syms, sizes))
         spans = [range(int(lo.subs(size_map)), int(hi.subs(size_map)) + 1) for _, lo, hi in ranges]
-        sized = [sp.sympify(e).subs(size_map).doit() for e in (lhs, rhs)]  # sums expanded once
+        sizes_in = {k: sp.Integer(v) for k, v in size_map.items()}
+        sized = [sp.sympify(e).xreplace(sizes_in).doit() for e in (lhs, rhs)]  # sums expanded once
         for idx in itertools.product(*spans):
             if count >= MAX_ASSIGNMENTS:
                 return worst
@@ -111,8 +113,17 @@ def _numeric(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
     return worst
 
 
+_LEFT_OPEN = (sp.Sum, sp.Derivative, sp.Subs, sp.Piecewise, sp.KroneckerDelta)
+
+
 def _concrete(e: Any, subs: dict) -> sp.Expr:
-    e = e.xreplace({k: sp.Integer(v) for k, v in subs.items()}).doit()
-    return e.replace(lambda a: isinstance(a, sp.Indexed),
-                     lambda a: sp.Symbol(str(a).replace("[", "_").replace("]", "").replace(", ", "_"),
-                                         real=True))
+    """e at concrete indices, each entry z[k] as a symbol z_k (deltas and guards with
+    numbers evaluate as they are built; `doit` only if something stayed open)."""
+    e = dag.xreplace(e, {k: sp.Integer(v) for k, v in subs.items()})
+    if dag.has_type(e, _LEFT_OPEN):
+        e = e.doit()
+    return dag.replace_type(e, (sp.Indexed,), _entry_symbol)
+
+
+def _entry_symbol(a: sp.Indexed) -> sp.Symbol:
+    return sp.Symbol(str(a).replace("[", "_").replace("]", "").replace(", ", "_"), real=True)

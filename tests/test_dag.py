@@ -208,3 +208,15 @@ def test_deep_expression_inside_a_sum_and_a_derivative():
     start = time.perf_counter()
     assert dag.free_symbols([e]) == {x, y, n}
     assert time.perf_counter() - start < 2.0
+
+
+def test_walks_enter_indexed_entries():
+    # Indexed counts as an atom in SymPy but has arguments: substitution and searches
+    # must still reach its indices (a[q] at q = 2 is a[2])
+    a = sp.IndexedBase("a")
+    q = sp.Symbol("q", integer=True)
+    e = a[q] * x + sp.KroneckerDelta(q, 1)
+    assert dag.xreplace(e, {q: sp.Integer(2)}) == e.xreplace({q: sp.Integer(2)})
+    assert dag.has_type(a[q], (sp.Idx, sp.Symbol)) == a[q].has(q)
+    assert dag.atoms_of(e, (sp.Symbol,)) == e.atoms(sp.Symbol)
+    assert dag.replace_type(e, (sp.Indexed,), lambda i: y) == y * x + sp.KroneckerDelta(q, 1)
