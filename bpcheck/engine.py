@@ -88,61 +88,85 @@ def partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[sp.Basic]]:
     wrt = [to_engine(x) for x in xs]
     if not all(w.is_Symbol for w in wrt):
         raise Unsupported("a variable that is not a plain symbol")
-    out = []
-    for g in converted:
-        if _has_functions(g):
-            out.append([from_engine(_apply_rules(g.diff(w))) for w in wrt])
-        else:  # a rational function of the symbols: nothing for the rules to do
-            out.append([from_engine(g.diff(w)) for w in wrt])
-    return out
+    if len(_D) > MAX_MEMO:
+        for memo in (_D, _HELD, _SYMBOL, _RULES, _FREE):
+            memo.clear()
+    return [[from_engine(_d(g, w)) for w in wrt] for g in converted]
 
 
-_FUNCTIONS: dict[Any, bool] = {}
+# The chain rule over function symbols, by hand: in g every application A = F(u, ...)
+# is held as a fresh symbol a, so symengine differentiates a rational function of
+# symbols; then dg/dx = ∂g/∂x + Σ ∂g/∂a · dA/dx with dA/dx = Σ_k (F's rule for slot k)
+# · du_k/dx.  Every piece is kept: a network's quantities share their applications.
+_D: dict[tuple[Any, Any], Any] = {}
+_HELD: dict[Any, tuple[Any, list[tuple[Any, Any]], dict]] = {}
+_SYMBOL: dict[Any, Any] = {}
+_RULES: dict[tuple[Any, int], Any] = {}
 
 
-def _has_functions(g: Any) -> bool:
-    if g not in _FUNCTIONS:
-        if len(_FUNCTIONS) > MAX_MEMO:
-            _FUNCTIONS.clear()
-        _FUNCTIONS[g] = bool(g.atoms(se.FunctionSymbol))
-    return _FUNCTIONS[g]
-
-
-def _apply_rules(d: Any) -> Any:
-    """Derivatives symengine left unevaluated → each atom's rule.  A Subs holds the
-    Derivative of a dummy inside it: the Subs is replaced whole."""
-    found = d.atoms(se.Subs, se.Derivative)
-    if not found:
-        return d
-    inner = {s.expr for s in found if isinstance(s, se.Subs)}
-    return d.xreplace({n: _rule_at(n) for n in found if n not in inner})
-
-
-_RULES: dict[Any, Any] = {}
-
-
-def _rule_at(node: Any) -> Any:
-    """Subs(Derivative(F(.., ξ, ..), ξ), ξ, p) or Derivative(F(.., x, ..), x): F's
-    rule for that slot, at the arguments."""
-    hit = _RULES.get(node)
+def _d(g: Any, x: Any) -> Any:
+    key = (g, x)
+    hit = _D.get(key)
     if hit is not None:
         return hit
-    point: dict = {}
-    der = node
-    if isinstance(node, se.Subs):
-        der = node.expr
-        if len(node.variables) != 1 or not isinstance(der, se.Derivative):
-            raise Unsupported("a substitution into several variables")
-        point = {node.variables[0]: node.point[0]}
-    f, *variables = der.args
-    if len(variables) != 1 or list(f.args).count(variables[0]) != 1 \
-            or not f.is_Function or not hasattr(f, "get_name"):
-        raise Unsupported("a derivative symengine left unevaluated")
-    slot = list(f.args).index(variables[0]) + 1
-    args = [a.xreplace(point) if point else a for a in f.args]
-    app = _function_class(f.get_name())(*[from_engine(a) for a in args])
-    out = _RULES[node] = to_engine(app.fdiff(slot))
+    held, outer, back = _held(g)
+    out = held.diff(x)
+    for app, a in outer:
+        if x in _free(app):
+            out += _d(held, a) * _d_app(app, x)
+    out = _D[key] = out.xreplace(back) if outer else out
     return out
+
+
+def _d_app(app: Any, x: Any) -> Any:
+    total = se.Integer(0)
+    for k, u in enumerate(app.args, start=1):
+        if x in _free(u):
+            total += _rule(app, k) * _d(u, x)
+    return total
+
+
+def _held(g: Any) -> tuple[Any, list[tuple[Any, Any]], dict]:
+    """g with its outermost applications held as symbols; the (application, symbol)
+    pairs; the way back."""
+    hit = _HELD.get(g)
+    if hit is None:
+        apps = g.atoms(se.FunctionSymbol)
+        if not apps:
+            hit = (g, [], {})
+        else:
+            mapping = {app: _symbol(app) for app in apps}
+            held = g.xreplace(mapping)  # top-down: an application inside another goes with it
+            present = held.free_symbols
+            outer = [(app, a) for app, a in mapping.items() if a in present]
+            hit = (held, outer, {a: app for app, a in outer})
+        _HELD[g] = hit
+    return hit
+
+
+def _symbol(app: Any) -> Any:
+    if app not in _SYMBOL:
+        _SYMBOL[app] = se.Symbol(f"⟨application {len(_SYMBOL)}⟩")
+    return _SYMBOL[app]
+
+
+_FREE: dict[Any, Any] = {}
+
+
+def _free(e: Any) -> Any:
+    hit = _FREE.get(e)
+    if hit is None:
+        hit = _FREE[e] = e.free_symbols
+    return hit
+
+
+def _rule(app: Any, slot: int) -> Any:
+    """F's own derivative rule for one slot, at the application's arguments."""
+    key = (app, slot)
+    if key not in _RULES:
+        args = [from_engine(a) for a in app.args]
+        _RULES[key] = to_engine(_function_class(app.get_name())(*args).fdiff(slot))
+    return _RULES[key]
 
 
 def _function_class(name: str) -> type:
