@@ -74,6 +74,7 @@ def _convert(e: sp.Basic) -> Any:
     else:
         raise Unsupported(type(e).__name__)
     _MEMO[e] = out
+    _BACK.setdefault(out, e)  # the way back gives the same SymPy objects
     return out
 
 
