@@ -8,7 +8,7 @@ nodes.  The results equal SymPy's (the rebuilt nodes go through `func(*args)`).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import sympy as sp
 
@@ -36,8 +36,8 @@ def _binds(e: sp.Basic) -> bool:
     return isinstance(e, (sp.Subs, sp.Derivative, sp.Lambda)) or hasattr(e, "limits")
 
 
-def has_type(e: sp.Basic, types: tuple[type, ...]) -> bool:
-    """Does `e` contain a node of one of `types`?"""
+def nodes(e: sp.Basic) -> Iterator[sp.Basic]:
+    """Each distinct node of `e` once (depth first)."""
     seen: set[int] = set()
     stack = [e]
     while stack:
@@ -45,28 +45,19 @@ def has_type(e: sp.Basic, types: tuple[type, ...]) -> bool:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if isinstance(node, types):
-            return True
-        if node.args:  # Indexed is an "atom" with arguments
+        yield node
+        if node.args:  # (not is_Atom: Indexed counts as an atom but has arguments)
             stack.extend(node.args)
-    return False
+
+
+def has_type(e: sp.Basic, types: tuple[type, ...]) -> bool:
+    """Does `e` contain a node of one of `types`?"""
+    return any(isinstance(node, types) for node in nodes(e))
 
 
 def atoms_of(e: sp.Basic, types: tuple[type, ...]) -> set[sp.Basic]:
     """The distinct nodes of `e` of one of `types` (as `e.atoms(*types)`)."""
-    seen: set[int] = set()
-    found: set[sp.Basic] = set()
-    stack = [e]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, types):
-            found.add(node)
-        if node.args:
-            stack.extend(node.args)
-    return found
+    return {node for node in nodes(e) if isinstance(node, types)}
 
 
 def xreplace(e: Any, mapping: dict, memo: dict | None = None) -> Any:
@@ -114,4 +105,4 @@ def replace_type(e: sp.Basic, types: tuple[type, ...], fn: Callable[[sp.Basic], 
     return out
 
 
-__all__ = ["atoms_of", "free_symbols", "has_type", "xreplace", "replace_type"]
+__all__ = ["atoms_of", "free_symbols", "has_type", "nodes", "xreplace", "replace_type"]
