@@ -97,7 +97,7 @@ def _against(got: np.ndarray, symbolic: np.ndarray, tol: float) -> ReferenceResu
 
 
 def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
-                    options: Any) -> ReferenceResult | None:
+                    options: Any, kinked: bool = True) -> ReferenceResult | None:
     if world.network is None:
         conv = conv_target(world, tree)
         return _conv_check(world, conv, value, options) if conv else None
@@ -117,25 +117,24 @@ def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[s
     mlp = ref.MLP(tuple(net["widths"]), acts, loss, reduction)
     exprs = entries(unit(value))  # a generic (undefined) loss never reaches here
     symbols = list(world.free)
-    kinks = [k for e in exprs for k in kink_arguments(e)]
+    kinks = [k for e in exprs for k in kink_arguments(e)] if kinked else []
     # without kinks the points are the same for every case: the reference's gradients
-    # at them are kept per (quantity, target class) and each case picks its entries
+    # at them (and the values of the symbolic side's shared sub-terms) are kept per
+    # (quantity, target class), and each case picks its entries
     key = ("reference", node, tuple(case.get("__y__", ())), options.seed) if not kinks else None
-    if key is None or key not in world.fd_memo:
+    found = world.fd_memo.get(key) if key else None
+    if found is None:
         rng = np.random.default_rng(options.seed + 1)
         pts = sample_points(world, symbols, kinks, rng, REF_POINTS)
         grads = [np.asarray(_reference_gradient(world, mlp, ref, dict(zip(symbols, pts[p])), case,
                                                 node) * scale, dtype=float)
                  for p in range(REF_POINTS)]
-        if key is None:
-            found = (pts, grads)
-        else:
-            found = world.fd_memo[key] = (pts, grads)
-    else:
-        found = world.fd_memo[key]
-    pts, grads = found
+        found = (pts, grads, {s: pts[:, k] for k, s in enumerate(symbols)})
+        if key:
+            world.fd_memo[key] = found
+    pts, grads, memo = found
     got = [(np.array([g[entry]]) if entry is not None else g).reshape(-1) for g in grads]
-    return _against(np.array(got), evaluate(exprs, symbols, pts), tol=1e-6)
+    return _against(np.array(got), evaluate(exprs, symbols, pts, memo=memo), tol=1e-6)
 
 
 def _array(world: World, name: str, values: dict[sp.Symbol, float]) -> np.ndarray:

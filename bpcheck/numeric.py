@@ -110,14 +110,17 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
 
 
 def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray,
-             funcs: RandomFunctions | None = None) -> np.ndarray:
+             funcs: RandomFunctions | None = None, memo: dict | None = None) -> np.ndarray:
     """(points, entries) float64 values; non-finite where undefined.
 
     A memoised walk of the expression DAG, vectorised over the points: each
     shared sub-expression (every σ(u) of a network) is computed once, which is
-    much faster than generating code with lambdify for large derivatives.
+    much faster than generating code with lambdify for large derivatives.  A `memo`
+    kept by the caller (the symbols' values at these same points) carries values on
+    to the next call.
     """
-    memo: dict[sp.Basic, Any] = {s: pts[:, k] for k, s in enumerate(symbols)}
+    if memo is None:
+        memo = {s: pts[:, k] for k, s in enumerate(symbols)}
     funcs = funcs or RandomFunctions(0)
     out = np.empty((pts.shape[0], len(exprs)))
     with np.errstate(all="ignore"):

@@ -59,7 +59,7 @@ class ThreeWay:
 def cross_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
                 options: Any, kinked: bool = True) -> ThreeWay | None:
     """`kinked=False` (the claim has no ReLU/max/|·|) skips the search for kink points."""
-    ref = reference_check(world, tree, value, case, options) if options.reference else None
+    ref = reference_check(world, tree, value, case, options, kinked) if options.reference else None
     fd = _finite_differences(world, tree, value, case, options, kinked)
     if fd is None and ref is None:
         return None
@@ -103,25 +103,28 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     expansion = {s: canon(xreplace(e, subs, memo)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
     symbolic = [canon(e) for e in entries(unit(value))]
-    names, grid, table = _fd_table(world, f_entries, var_syms, expansion, options, kinked)
+    names, grid, table, memo = _fd_table(world, f_entries, var_syms, expansion, options, kinked)
     if not free_symbols(symbolic) <= set(names):  # cannot happen for a derivative of F
         return _compare(world, f_entries, variables, expansion, symbolic, options, kinked)
     cols = [var_syms.index(v) for v in variables]
     return _against(world, f_entries, variables, names, grid, table[:, :, cols], symbolic,
-                    RandomFunctions(options.seed))
+                    RandomFunctions(options.seed), memo)
 
 
 def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
-              expansion: dict, options: Any, kinked: bool) -> tuple[list, np.ndarray, np.ndarray]:
+              expansion: dict, options: Any,
+              kinked: bool) -> tuple[list, np.ndarray, np.ndarray, dict]:
     """Points and the finite-difference Jacobian of F by every entry of X, once per
-    (F, X) in a world: the cases of a claim (∂J/∂W_ij for each i, j) share them.
+    (F, X) in a world: the cases of a claim (∂J/∂W_ij for each i, j) share them, and
+    the values of their symbolic sides' sub-terms at the points (the memo).
     The points avoid F's kinks (the derivative's kinks are among them)."""
     key = (tuple(f_entries), tuple(var_syms), tuple(expansion.items()), options.seed, kinked)
     if key not in world.fd_memo:
         funcs = RandomFunctions(options.seed)
         names, grid = _grid(world, f_entries, expansion, f_entries if kinked else [],
                             options.seed, funcs)
-        world.fd_memo[key] = (names, grid, _jacobian(f_entries, var_syms, names, grid, funcs))
+        world.fd_memo[key] = (names, grid, _jacobian(f_entries, var_syms, names, grid, funcs),
+                              {n: grid[:, k] for k, n in enumerate(names)})
     return world.fd_memo[key]
 
 
@@ -156,10 +159,10 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
 
 def _against(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list,
              grid: np.ndarray, fd: np.ndarray, symbolic: list[sp.Expr],
-             funcs: RandomFunctions) -> tuple[bool, float, float, str]:
+             funcs: RandomFunctions, memo: dict | None = None) -> tuple[bool, float, float, str]:
     """The symbolic derivative against the finite differences `fd` (p, F, X)."""
     fd = _layout(fd, world.layout)
-    sym = evaluate(symbolic, names, grid, funcs)
+    sym = evaluate(symbolic, names, grid, funcs, memo)
     err = np.abs(fd - sym)
     scale = np.maximum(np.abs(fd), np.abs(sym))
     agree = bool(np.all(err <= FD_ATOL + FD_RTOL * scale))
