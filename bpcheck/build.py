@@ -171,7 +171,7 @@ def _undefined(name: str):
 def _entrywise(fn):
     def apply(u: Any) -> Any:
         if isinstance(u, sp.MatrixBase):
-            return sp.ImmutableMatrix(u.rows, u.cols, lambda i, j: fn(u[i, j]))
+            return sp.ImmutableMatrix(u.rows, u.cols, [fn(x) for x in u.flat()])
         return fn(u)
     return apply
 

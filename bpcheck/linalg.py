@@ -51,11 +51,13 @@ def unit(v: Value) -> Value:
 
 
 def mat(rows: int, cols: int, fn: Callable[[int, int], sp.Expr]) -> sp.ImmutableMatrix:
-    return sp.ImmutableMatrix(rows, cols, fn)
+    # (a list of entries builds a SymPy matrix several times faster than a function)
+    return sp.ImmutableMatrix(rows, cols, [fn(i, j) for i in range(rows) for j in range(cols)])
 
 
 def entries(v: Value) -> list[sp.Basic]:
-    return list(v) if is_mat(v) else [v]
+    """Entries in row-major order (a scalar is its own one entry)."""
+    return v.flat() if is_mat(v) else [v]
 
 
 def neg(v: Value) -> Value:
@@ -101,7 +103,7 @@ def product(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
 
 
 def entrywise_sum(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
-    return sp.ImmutableMatrix(a.rows, a.cols, [x + y for x, y in zip(a, b)])
+    return sp.ImmutableMatrix(a.rows, a.cols, [x + y for x, y in zip(a.flat(), b.flat())])
 
 
 def div(a: Value, b: Value) -> Value:
@@ -127,12 +129,12 @@ def hadamard(a: Value, b: Value) -> Value:
         return mul(a, b)
     if a.shape != b.shape:
         raise ShapeError(f"Hadamard product of a {fmt(a)} and a {fmt(b)} matrix")
-    return mat(a.rows, a.cols, lambda i, j: a[i, j] * b[i, j])
+    return sp.ImmutableMatrix(a.rows, a.cols, [x * y for x, y in zip(a.flat(), b.flat())])
 
 
 def elementwise(fn: Callable[[sp.Expr], sp.Expr], v: Value) -> Value:
     if is_mat(v):
-        return mat(v.rows, v.cols, lambda i, j: fn(v[i, j]))
+        return sp.ImmutableMatrix(v.rows, v.cols, [fn(x) for x in v.flat()])
     return fn(v)
 
 

@@ -94,7 +94,8 @@ def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.Immut
         return f"{label}_{{{i + 1}{j + 1}}}" if max(rows, cols) < 10 else f"{label}_{{{i + 1},{j + 1}}}"
     # no assumptions: symengine differentiates assumption-free symbols reliably (real
     # values are what the numeric side samples; the algebra never needs the assumption)
-    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Symbol(name(i, j), **assumptions))
+    return sp.ImmutableMatrix(rows, cols, [sp.Symbol(name(i, j), **assumptions)
+                                           for i in range(rows) for j in range(cols)])
 
 
 # ---- activations and losses -------------------------------------------------
@@ -102,7 +103,7 @@ def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.Immut
 def elementwise(fn: Callable[[sp.Expr], sp.Expr]) -> Callable[[Value], Value]:
     def apply(v: Value) -> Value:
         if isinstance(v, sp.MatrixBase):
-            return sp.ImmutableMatrix(v.rows, v.cols, lambda i, j: fn(v[i, j]))
+            return sp.ImmutableMatrix(v.rows, v.cols, [fn(x) for x in v.flat()])
         return fn(v)
     return apply
 
@@ -115,7 +116,8 @@ def softmax(v: Value) -> Value:
         e = [Exp(v[i, j]) for i in range(v.rows)]
         total = sp.Add(*e)
         cols.append([ei / total for ei in e])
-    return sp.ImmutableMatrix(v.rows, v.cols, lambda i, j: cols[j][i])
+    return sp.ImmutableMatrix(v.rows, v.cols, [cols[j][i] for i in range(v.rows)
+                                               for j in range(v.cols)])
 
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
