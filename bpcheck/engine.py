@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+
 from .atoms import UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, undefined_function
 
 try:
@@ -80,9 +81,8 @@ def _convert(e: sp.Basic) -> Any:
 
 def partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[sp.Basic]]:
     """[∂f/∂x for x in xs] for f in fs, differentiated by symengine; each atom's
-    derivative is its own `fdiff` rule (σ' = σ(1 − σ), ∂G → ∂k·G, ...), put in
-    where symengine leaves Derivative/Subs of the uninterpreted function symbols.
-    Raises Unsupported for what it cannot hold."""
+    derivative is its own `fdiff` rule (σ' = σ(1 − σ), ∂G → ∂k·G, ...), applied by
+    the chain rule below.  Raises Unsupported for what it cannot hold."""
     if se is None:
         raise Unsupported("symengine is not installed")
     converted = [to_engine(f) for f in fs]
@@ -146,6 +146,7 @@ def _held(g: Any) -> tuple[Any, list[tuple[Any, Any]], dict]:
 
 
 def _symbol(app: Any) -> Any:
+    """A fresh symbol for an application (no formula can name it; it never leaves here)."""
     if app not in _SYMBOL:
         _SYMBOL[app] = se.Symbol(f"⟨application {len(_SYMBOL)}⟩")
     return _SYMBOL[app]

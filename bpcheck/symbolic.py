@@ -150,15 +150,14 @@ def is_zero_rational(e: sp.Expr) -> bool:
 
 
 def _symengine_zero(e: Any) -> bool:
+    """symengine's own conversion (it holds what `engine.to_engine` refuses, such as
+    the fresh dummies of the atoms stage), then the same numerator test."""
     try:
         import symengine as se
         converted = se.sympify(e)
     except Exception:  # not installed, or an object symengine cannot hold
         return False
-    if se.expand(converted) == 0:
-        return True
-    num, _ = converted.as_numer_denom()
-    return se.expand(num) == 0
+    return engine.is_zero(converted)
 
 
 def _atoms_to_symbols(e: sp.Expr, kinds: tuple) -> sp.Expr:
