@@ -7,7 +7,7 @@ random smooth functions, so that an identity "for every G" is tested on many G.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -190,9 +190,9 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
 
 
 class Screen:
-    """A quick numeric look shared by the many candidate formulas of one world (the
-    repairs a diagnosis tries): one fixed set of points over all the world's free
-    symbols and one memo of sub-expression values, so each candidate costs only the
+    """A quick numeric look shared by every formula of one world (each claim's cases,
+    the repairs a diagnosis tries): one fixed set of points over all the world's free
+    symbols and one memo of sub-expression values, so each formula costs only the
     sub-terms it does not share with the others.  No counterexample, no proof."""
 
     MAX_MEMO = 200_000
@@ -245,20 +245,10 @@ class Screen:
             if kv is not None:
                 rows = (np.abs(kv) >= KINK_MARGIN).all(axis=1)
         a, b = vals[rows, :len(left)], vals[rows, len(left):]
-        if a.shape[0] < max(min_points, 1):
+        if a.shape[0] < max(min_points, 1) or \
+                not (np.isfinite(a) & np.isfinite(b)).all(axis=1).any():
             return None
-        finite = np.isfinite(a) & np.isfinite(b)
-        if not finite.all(axis=1).any():
-            return None
-        err = np.where(finite, np.abs(a - b), 0.0)
-        scale = np.maximum(np.abs(a), np.abs(b))
-        rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
-        agree = not (err > atol + rtol * scale).any()
-        finite_rows = int(finite.all(axis=1).sum())
-        note = "" if finite_rows == a.shape[0] else \
-            f"{a.shape[0] - finite_rows} points gave non-finite values"
-        return NumericResult(agree, int(a.shape[0]), self.seed, float(err.max(initial=0.0)),
-                             float(np.where(err > atol, rel, 0.0).max(initial=0.0)), note=note)
+        return _summary(a, b, *_errors(a, b, rtol, atol), self.seed, atol)
 
 
 _LOGIC = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal,
@@ -286,17 +276,33 @@ class _Problem:
     def errors(self, pts: np.ndarray) -> tuple[np.ndarray, ...]:
         vals = evaluate(self.left + self.right, self.symbols, pts, self.funcs)
         a, b = vals[:, :len(self.left)], vals[:, len(self.left):]
-        finite = np.isfinite(a) & np.isfinite(b)
-        err = np.where(finite, np.abs(a - b), 0.0)
-        scale = np.maximum(np.abs(a), np.abs(b))
-        rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
-        return a, b, err, rel, err > self.atol + self.rtol * scale
+        return (a, b, *_errors(a, b, self.rtol, self.atol))
 
     def off_kinks(self, pts: np.ndarray) -> np.ndarray:
         if not self.kinks or not self.symbols:
             return np.ones(pts.shape[0], bool)
         vals = np.abs(evaluate(self.kinks, self.symbols, pts, self.funcs))
         return (vals >= KINK_MARGIN).all(axis=1)
+
+
+def _errors(a: np.ndarray, b: np.ndarray, rtol: float,
+            atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Absolute and relative errors (0 where a side is not finite), and which miss."""
+    finite = np.isfinite(a) & np.isfinite(b)
+    err = np.where(finite, np.abs(a - b), 0.0)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
+    return err, rel, err > atol + rtol * scale
+
+
+def _summary(a: np.ndarray, b: np.ndarray, err: np.ndarray, rel: np.ndarray, bad: np.ndarray,
+             seed: int, atol: float) -> NumericResult:
+    """A comparison's outcome and evidence, without a counterexample."""
+    finite_rows = int((np.isfinite(a) & np.isfinite(b)).all(axis=1).sum())
+    note = "" if finite_rows == a.shape[0] else \
+        f"{a.shape[0] - finite_rows} points gave non-finite values"
+    return NumericResult(not bad.any(), int(a.shape[0]), seed, float(err.max(initial=0.0)),
+                         float(np.where(err > atol, rel, 0.0).max(initial=0.0)), note=note)
 
 
 def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
@@ -319,13 +325,9 @@ def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
         return NumericResult(False, 0, seed, 0.0, 0.0, None,
                              "no sample point away from the kinks: nothing was compared")
     a, b, err, rel, bad = prob.errors(pts)
-    finite_rows = int((np.isfinite(a) & np.isfinite(b)).all(axis=1).sum())
-    result = dict(points=int(pts.shape[0]), seed=seed, max_abs=float(err.max(initial=0.0)),
-                  max_rel=float(np.where(err > atol, rel, 0.0).max(initial=0.0)))
-    if not bad.any():
-        note = "" if finite_rows == pts.shape[0] else \
-            f"{pts.shape[0] - finite_rows} points gave non-finite values"
-        return NumericResult(True, note=note, **result)
+    summary = _summary(a, b, err, rel, bad, seed, atol)
+    if summary.agree:
+        return summary
     p = int(np.argmax(np.where(bad, rel + err, -1).max(axis=1)))
     point = _simplify_point(prob, pts[p]) if simplify else pts[p]
     a, b, err, rel, bad = prob.errors(point[None, :])
@@ -335,7 +337,7 @@ def compare(lhs: Any, rhs: Any, world: World, seed: int = 0, points: int = 24,
         lhs=tuple(float(v) for v in a[0]), rhs=tuple(float(v) for v in b[0]),
         entry=_entry_name(lhs, k), abs_err=float(err[0, k]), rel_err=float(rel[0, k]),
         seed=seed, shape="×".join(map(str, shape_of(lhs))))
-    return NumericResult(False, counterexample=cx, **result)
+    return replace(summary, counterexample=cx, note="")
 
 
 def _simplify_point(prob: _Problem, point: np.ndarray) -> np.ndarray:
