@@ -205,11 +205,13 @@ class Screen:
         self.pts = np.random.default_rng([seed, 4242]).uniform(lows, highs, (n, len(symbols)))
         self.base = {s: self.pts[:, k] for k, s in enumerate(symbols)}
         self.memo: dict[sp.Basic, Any] = dict(self.base)
+        self.tree_memo: dict[tuple, Any] = {}  # quickeval: formula sub-trees' numbers
         self.funcs = RandomFunctions(seed)
 
     def values(self, exprs: list[sp.Expr]) -> np.ndarray | None:
         if len(self.memo) > self.MAX_MEMO:
             self.memo = dict(self.base)
+            self.tree_memo.clear()
         out = np.empty((self.pts.shape[0], len(exprs)))
         with np.errstate(all="ignore"):
             for k, e in enumerate(exprs):
@@ -244,7 +246,12 @@ class Screen:
                 return None
             if kv is not None:
                 rows = (np.abs(kv) >= KINK_MARGIN).all(axis=1)
-        a, b = vals[rows, :len(left)], vals[rows, len(left):]
+        return self.judge(vals[rows, :len(left)], vals[rows, len(left):], rtol, atol,
+                          min_points)
+
+    def judge(self, a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
+              min_points: int = 1) -> NumericResult | None:
+        """Both sides' entries (points × entries) compared; None: too few usable points."""
         if a.shape[0] < max(min_points, 1) or \
                 not (np.isfinite(a) & np.isfinite(b)).all(axis=1).any():
             return None

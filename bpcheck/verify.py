@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Iterator
 
+import numpy as np
 import sympy as sp
 
 from . import dag
@@ -117,8 +118,17 @@ def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 
         world = world_for(claim)
         names = setting_names(claim.setting) | {v for v, _ in claim.where}
         trees = [parse(claim.sides[k], names).tree for k in link]
+        kinked = _kinked(claim)
         for case in cases(claim, world):
             try:
+                quick = None if world.indexed else _quick_agree(world, trees, case, options,
+                                                                kinked)
+                if quick == "shape":
+                    return "shape"
+                if quick is not None:
+                    if not quick:
+                        return "differ"
+                    continue
                 lhs, rhs = (_side(world, t, case) for t in trees)
             except IndexRangeError:
                 return "invalid"
@@ -127,10 +137,10 @@ def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 
             if same_shape(lhs, rhs):
                 return "shape"
             agree = _screen(world, options).agree(lhs, rhs, options.rtol, options.atol,
-                                                  _kinked(claim))
+                                                  kinked)
             if agree is None:  # the screen cannot tell: the full comparison
                 num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
-                              options.atol, simplify=False, kinked=_kinked(claim))
+                              options.atol, simplify=False, kinked=kinked)
                 if num.points == 0:
                     return "invalid"
                 agree = num.agree
@@ -139,6 +149,27 @@ def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 
         return "equal"
     except (EvalError, ValueError, KeyError, TypeError):
         return "invalid"
+
+
+def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any],
+                 options: Options, kinked: bool) -> bool | str | None:
+    """Both sides at the screen's points, their operators applied to numbers
+    (`quickeval`): True/False, "shape", or None when only SymPy values can tell."""
+    from .quickeval import CannotScreen, QuickEvaluator
+    screen = _screen(world, options)
+    ev = QuickEvaluator(screen, {k: v for k, v in case.items() if not k.startswith("__")},
+                        onehot_subs(world, case), kinked)
+    try:
+        with np.errstate(all="ignore"):
+            lhs, rhs = (ev.eval(t) for t in trees)
+    except CannotScreen:
+        return None
+    lhs, rhs = lhs.unit(), rhs.unit()
+    if lhs.shape != rhs.shape or lhs.mat != rhs.mat:
+        return "shape"
+    rows = ev.off_kinks
+    found = screen.judge(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
+    return None if found is None else found.agree
 
 
 def _screen(world: World, options: Options) -> Screen:
