@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,12 +111,39 @@ def _list(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from .config import resolve_options
+
+    settings = resolve_options(args)
+    use_cache = settings.cache and not args.no_cache
+    workers = _early_workers(settings, use_cache)
+    try:
+        return _verify_with(args, settings, use_cache, workers)
+    finally:
+        if workers is not None:
+            workers.close()
+
+
+def _early_workers(settings, use_cache: bool):
+    """Start the worker processes now when every claim will likely need deciding
+    (no cache, or an empty one): they import SymPy while the catalog loads."""
+    from .runner import Workers
+    if settings.jobs == 1 or (use_cache and _has_entries(Path(settings.cache_dir))):
+        return None
+    return Workers.start(settings.jobs)
+
+
+def _has_entries(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as found:
+            return any(True for _ in found)
+    except OSError:
+        return False
+
+
+def _verify_with(args: argparse.Namespace, settings, use_cache: bool, workers) -> int:
     from .runner import run_claims
     from .serialize import result_dict, summary
     from .terminal import TerminalReporter
 
-    settings = resolve_options(args)
-    use_cache = settings.cache and not args.no_cache
     catalog = load(args, settings.paths, settings.cache_dir if use_cache else None)
     claims = select(list(catalog.claims), args, settings)
     cache = _cache(settings) if use_cache else None
@@ -128,7 +156,7 @@ def _verify(args: argparse.Namespace) -> int:
     with reporter:
         pairs = run_claims(claims, settings.options, None if quiet else reporter,
                            settings.jobs, cache.lookup if cache else None,
-                           cache.store if cache else None)
+                           cache.store if cache else None, workers)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     _outputs(args, catalog, pairs, summ)

@@ -14,7 +14,7 @@ from typing import Iterator
 
 from .catalog import setting_names
 from .edits import Edit, edits
-from .exprs import FormulaError, parse
+from .exprs import FormulaError, check_tree, node_key, parse
 from .model import Claim, Expect, Kind, Options, Verdict
 
 MAX_SCREENED = 600
@@ -40,19 +40,19 @@ def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
         return Diagnosis(False)
     link = verdict.links[verdict.first_broken]
     left, wrong = claim.sides[link.left], claim.sides[link.right]
-    search = _Search(claim, left, options)
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
+    search = _Search(claim, left, wrong, options, names)
     batch = int(claim.setting.get("batch", 0) or 0)
-    singles = [e for e in edits(wrong, batch) if _parses(e.text, names)]
+    singles = [e for e in edits(wrong, batch) if search.valid(e)]
     found = search.first_repair((e,) for e in singles)
     if found is None:
         # a second edit only after a first that leaves the formula well-formed: of two
         # mistakes, one can always be undone first without breaking the shapes
-        seen = {e.text for e in singles} | {wrong}
-        pairs = ((first, second) for first in singles if search.outcomes.get(first.text) == "differ"
-                 for second in edits(first.text, batch)
-                 if second.text not in seen and not seen.add(second.text)
-                 and _parses(second.text, names))
+        seen = {node_key(e.tree) for e in singles} | {node_key(parse(wrong, names).tree)}
+        pairs = ((first, second) for first in singles
+                 if search.outcomes.get(node_key(first.tree)) == "differ"
+                 for second in edits(first.tree, batch)
+                 if _unseen(seen, node_key(second.tree)) and search.valid(second))
         found = search.first_repair(pairs)
     if found is None:
         return Diagnosis(False, tried=search.tried)
@@ -60,36 +60,55 @@ def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
                      found[-1].text, search.tried)
 
 
-class _Search:
-    """Screens candidate repairs numerically; a candidate that passes is decided in full."""
+def _unseen(seen: set[int], key: int) -> bool:
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
-    def __init__(self, claim: Claim, left: str, options: Options) -> None:
-        self.claim, self.left, self.options = claim, left, options
+
+class _Search:
+    """Screens candidate repairs numerically (as trees: most are never written out);
+    a candidate that passes is decided in full."""
+
+    def __init__(self, claim: Claim, left: str, wrong: str, options: Options,
+                 names: set[str]) -> None:
+        self.claim, self.left, self.options, self.names = claim, left, options, names
+        self.left_tree = parse(left, names).tree
+        # edits add or drop only fprime and transpose calls, never a kinked one (ReLU,
+        # max, |·|): every candidate is kinked exactly when the refuted formula is
+        from .verify import kinked_trees  # lazily: verify imports us
+        self.kinked = kinked_trees(claim.setting, [self.left_tree, parse(wrong, names).tree])
         self.quick = replace(options, points=8, reference=False, diagnose=False, shrink=False)
-        self.outcomes: dict[str, str] = {}
+        self.outcomes: dict[int, str] = {}  # by the candidate tree's structure
         self.tried = 0
 
+    def valid(self, edit: Edit) -> bool:
+        """Is the candidate a formula of the setting (what `parse` would accept)?"""
+        try:
+            check_tree(edit.tree, self.names)
+            return True
+        except FormulaError:
+            return False
+
     def first_repair(self, paths: Iterator[tuple[Edit, ...]]) -> tuple[Edit, ...] | None:
-        from .verify import numeric_outcome, verify_claim  # the verifier imports us lazily
+        from .verify import tree_outcome, verify_claim
         for path in paths:
             if self.tried >= MAX_SCREENED:
                 return None
             self.tried += 1
-            trial = replace(self.claim, id=f"{self.claim.id}~repair", side_lines=(), corrects="",
-                            sides=(self.left, path[-1].text), expect=Expect.HOLDS)
-            outcome = self.outcomes[path[-1].text] = numeric_outcome(trial, self.quick)
+            outcome = tree_outcome(self.claim, [self.left_tree, path[-1].tree], self.quick,
+                                   self.kinked)
+            self.outcomes[node_key(path[-1].tree)] = outcome
             if outcome == "equal" and verify_claim(
-                    trial, replace(self.options, diagnose=False, shrink=False)).kind is Kind.VERIFIED:
+                    self._trial(path[-1].text),
+                    replace(self.options, diagnose=False, shrink=False)).kind is Kind.VERIFIED:
                 return path
         return None
 
-
-def _parses(text: str, names: set[str]) -> bool:
-    try:
-        parse(text, names)
-        return True
-    except (FormulaError, SyntaxError):
-        return False
+    def _trial(self, text: str) -> Claim:
+        return replace(self.claim, id=f"{self.claim.id}~repair", side_lines=(), corrects="",
+                       sides=(self.left, text), expect=Expect.HOLDS)
 
 
 def apply(verdict: Verdict, diagnosis: Diagnosis) -> Verdict:

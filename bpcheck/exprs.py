@@ -128,21 +128,43 @@ def _parse(text: str, known_names: set[str]) -> Formula:
     except SyntaxError as exc:
         raise FormulaError(f"syntax error in formula: {exc.msg}",
                            (exc.lineno or 1) - 1) from None
-    nodes = list(ast.walk(tree))
+    check_tree(tree, known_names)
+    return Formula(text, tree)
+
+
+def check_tree(tree: ast.AST, known_names: set[str]) -> None:
+    """Raise FormulaError unless every node of the tree is allowed in a formula
+    (what `parse` checks after parsing; edited trees are checked the same way)."""
+    nodes = walk(tree)
     known_names = known_names | bound_indices(nodes)
     for node in nodes:  # the most telling problem first: dunder names
         if isinstance(node, ast.Name) and node.id.startswith("__"):
             raise FormulaError(f"name {node.id!r} is not allowed", getattr(node, "lineno", 1) - 1)
     for node in nodes:
         _check_node(node, known_names)
-    return Formula(text, tree)
+
+
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node of the tree, in `ast.walk`'s order (about twice as fast: formulas
+    and their candidate repairs are walked thousands of times in a diagnosis)."""
+    out, i = [tree], 0
+    while i < len(out):
+        node = out[i]
+        i += 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                out.append(value)
+            elif isinstance(value, list):
+                out.extend([v for v in value if isinstance(v, ast.AST)])
+    return out
 
 
 def bound_indices(tree: ast.AST | list[ast.AST]) -> set[str]:
     """Index names bound by sum(expr, (k, low, high)) are known inside the formula
     (`tree` may be given as the list of its nodes)."""
     bound = set()
-    for node in (tree if isinstance(tree, list) else ast.walk(tree)):
+    for node in (tree if isinstance(tree, list) else walk(tree)):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id in ("sum", "Sum") and len(node.args) == 2
                 and isinstance(node.args[1], ast.Tuple) and node.args[1].elts

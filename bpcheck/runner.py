@@ -24,10 +24,11 @@ def _decide(args: tuple[list[int], list[Claim], Any]) -> list[tuple[int, dict[st
 
 def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None = None,
                jobs: int = 0, lookup: Callable[[Claim], Verdict | None] | None = None,
-               store: Callable[[Claim, Verdict], None] | None = None
-               ) -> list[tuple[Claim, Verdict]]:
+               store: Callable[[Claim, Verdict], None] | None = None,
+               workers: Workers | None = None) -> list[tuple[Claim, Verdict]]:
     """Verdicts in catalog order; `lookup`/`store` let a cache skip decided claims;
-    jobs = 0 picks the number of worker processes by itself (`auto_jobs`)."""
+    jobs = 0 picks the number of worker processes by itself (`auto_jobs`); `workers`
+    started early (`Workers.start`) are used when given, and closed."""
     claims = list(claims)
     done: dict[int, Verdict] = {}
     todo = []
@@ -39,8 +40,11 @@ def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None 
                 reporter.claim_done(c, hit)
         else:
             todo.append(i)
+    if workers is not None and not todo:
+        workers.close()  # everything came from the cache: the early workers go unused
+        workers = None
     for i, verdict in _decide_all([claims[i] for i in todo], todo, options,
-                                  jobs or auto_jobs(len(todo))):
+                                  jobs or auto_jobs(len(todo)), workers):
         done[i] = verdict
         if store:
             store(claims[i], verdict)
@@ -59,24 +63,54 @@ def auto_jobs(count: int) -> int:
     return min(os.cpu_count() or 1, 8) if count >= AUTO_MIN_CLAIMS else 1
 
 
-def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int):
+class Workers:
+    """Worker processes, forked before the catalog is even loaded when a cold run is
+    likely: each imports the verifier (SymPy, symengine, NumPy: the import floor)
+    while the parent still reads the claims, so that cost is not paid in series."""
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing as mp  # only when workers are asked for
+        self.count = count
+        self.pool = mp.get_context("fork").Pool(count, initializer=_import_verifier)
+
+    @classmethod
+    def start(cls, jobs: int) -> Workers | None:
+        count = jobs or auto_jobs(AUTO_MIN_CLAIMS)
+        return cls(count) if count > 1 else None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+def _import_verifier() -> None:
+    import importlib
+    for name in ("verify", "diagnose", "shrink", "quickeval", "serialize"):
+        importlib.import_module(f"{__package__}.{name}")
+
+
+def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int,
+                workers: Workers | None = None):
     from .serialize import verdict_from
     if not claims:  # everything came from the cache: SymPy is never imported
         return
-    if jobs <= 1 or len(claims) <= 1:
+    if workers is None and (jobs <= 1 or len(claims) <= 1):
         from .verify import verify_claim
         for i, c in zip(index, claims):
             yield i, verify_claim(c, options)
         return
-    import multiprocessing as mp  # only when workers are asked for
     by_index = dict(zip(index, claims))
     groups = _setting_groups(claims, index)
-    ctx = mp.get_context("fork")
-    with ctx.Pool(min(jobs, len(groups))) as pool:
+    workers = workers or Workers(min(jobs, len(groups)))
+    try:
         tasks = [([i for i, _ in g], [c for _, c in g], options) for g in groups]
-        for results in pool.imap_unordered(_decide, tasks):
+        for results in workers.pool.imap_unordered(_decide, tasks):
             for i, d in results:
                 yield i, verdict_from(by_index[i].id, d)
+    finally:
+        workers.close()
 
 
 def _setting_groups(claims: list[Claim], index: list[int]) -> list[list[tuple[int, Claim]]]:

@@ -30,7 +30,7 @@ from .evaluate import EvalError, Evaluator
 from .exprs import parse, node_key
 from .catalog import setting_names
 from .linalg import IndexRangeError, ShapeError
-from .model import Claim, Kind, LinkResult, Options, Step, Verdict, expected_ok
+from .model import Claim, Kind, LinkResult, Options, Setting, Step, Verdict, expected_ok
 from .numeric import Screen, compare
 from .symbolic import decide, same_shape
 from .world import World
@@ -115,10 +115,19 @@ def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 
     "differ" (they differ somewhere), "shape" (the sides do not fit together) or
     "invalid" (an index outside the setting, or nothing to compare)."""
     try:
-        world = world_for(claim)
         names = setting_names(claim.setting) | {v for v, _ in claim.where}
         trees = [parse(claim.sides[k], names).tree for k in link]
-        kinked = _kinked(claim)
+    except (ValueError, KeyError, TypeError):
+        return "invalid"
+    return tree_outcome(claim, trees, options, _kinked(claim))
+
+
+def tree_outcome(claim: Claim, trees: list[ast.Expression], options: Options,
+                 kinked: bool) -> str:
+    """`numeric_outcome` of two parsed sides in the claim's setting and index cases
+    (a diagnosis screens candidate trees without writing them out as text)."""
+    try:
+        world = world_for(claim)
         for case in cases(claim, world):
             try:
                 quick = None if world.indexed else _quick_agree(world, trees, case, options,
@@ -187,6 +196,15 @@ def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
 # ---- cases: index bindings x target classes -----------------------------------
 
 def cases(claim: Claim, world: World) -> list[dict[str, Any]]:
+    """Every index binding of the claim's ranges (and `when`) with every target class;
+    kept per world, since a diagnosis asks again for each candidate repair."""
+    key = (claim.where, claim.when)
+    if key not in world.case_memo:
+        world.case_memo[key] = _cases(claim, world)
+    return world.case_memo[key]
+
+
+def _cases(claim: Claim, world: World) -> list[dict[str, Any]]:
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
     bound: list[dict[str, Any]] = [{}]
     for var, rng in claim.where:
@@ -321,11 +339,35 @@ KINKED_WORDS = ("relu", "step", "abs", "max", "min", "piecewise", "maxpool", "ar
 
 def _kinked(claim: Claim) -> bool:
     """Can the claim contain ReLU/step/|·|/max/piecewise atoms? (a cheap static test)"""
-    s = claim.setting
+    key = (claim.setting, claim.sides)
+    if key not in _KINKED:
+        if len(_KINKED) >= MAX_SIDES:
+            _KINKED.clear()
+        _KINKED[key] = _kinked_text(claim)
+    return _KINKED[key]
+
+
+_KINKED: dict[tuple, bool] = {}
+
+
+def _kinked_text(claim: Claim) -> bool:
+    return kinked_setting(claim.setting) or any(
+        re.search(rf"\b{w}\s*\(", t) for t in claim.sides for w in KINKED_WORDS)
+
+
+def kinked_setting(s: Setting) -> bool:
+    """Does the setting itself bring kinks (a ReLU layer, a kinked definition)?"""
     if s.get("activation") == "relu" or s.get("output") == "relu":
         return True
-    texts = list(claim.sides) + [t for _, t in (s.get("define", ()) or ())]
+    texts = [t for _, t in (s.get("define", ()) or ())]
     return any(re.search(rf"\b{w}\s*\(", t) for t in texts for w in KINKED_WORDS)
+
+
+def kinked_trees(setting: Setting, trees: list[ast.Expression]) -> bool:
+    """`_kinked` for parsed sides: a call of a kinked function in any of them."""
+    return kinked_setting(setting) or any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in KINKED_WORDS
+        for t in trees for n in ast.walk(t))
 
 
 _DISTRUST = {

@@ -233,7 +233,8 @@ def cli_run(cwd: Path) -> tuple[dict, dict]:
 
 def test_warm_cli_run_decides_nothing_and_skips_sympy(catalog_file, tmp_path):
     status, cold = cli_run(tmp_path)
-    assert status == {"rc": 0, "sympy": True, "numpy": True}
+    assert status["rc"] == 0  # decided here or in worker processes (an empty cache starts them)
+    assert not any(r["extra"].get("cached") for r in cold["results"])
     stamps = {p.name: p.stat().st_mtime_ns for p in entries(tmp_path / ".bpcheck_cache")}
     assert len(stamps) == 3
 

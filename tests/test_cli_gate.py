@@ -186,6 +186,41 @@ def test_parallel_workers_give_the_same_verdicts(course, capsys):
     assert verdicts(serial) == verdicts(parallel)
 
 
+def test_workers_start_early_only_when_the_run_is_likely_cold(course, capsys, monkeypatch):
+    """An empty or absent cache (or --no-cache) starts the workers before the catalog
+    loads; a cache with entries does not (a warm run must stay cheap)."""
+    from bpcheck import runner
+    started = []
+    real_start = runner.Workers.start
+
+    def spy(jobs):
+        workers = real_start(jobs)
+        started.append(workers is not None)
+        return workers
+    monkeypatch.setattr(runner.Workers, "start", staticmethod(spy))
+    rc, cold = run_json(capsys, "-j", "2")  # no cache yet
+    assert rc == 0 and started == [True]
+    rc, warm = run_json(capsys, "-j", "2")  # every claim is a cache hit now
+    assert rc == 0 and started == [True]
+    assert verdicts(warm) == verdicts(cold)
+    rc, _ = run_json(capsys, "--no-cache", "-j", "1")  # one process asked for
+    assert rc == 0 and started == [True]
+
+
+def test_early_workers_are_closed_when_nothing_needs_deciding(course):
+    from bpcheck.runner import Workers
+    claims = load_catalog([course / "derivations"]).claims
+    workers = Workers(2)
+    pairs = run_claims(claims, Options(), lookup=lambda c: _cached(c), workers=workers)
+    assert workers.pool is None  # terminated: every verdict came from the lookup
+    assert [v.reason for _, v in pairs] == ["cached"] * len(claims)
+
+
+def _cached(claim):
+    from bpcheck.model import Kind, Verdict
+    return Verdict(claim.id, Kind.VERIFIED, True, "cached")
+
+
 def verdicts(doc: dict) -> list[tuple]:
     return [(r["id"], r["verdict"], r["ok"], r["counterexample"]) for r in doc["results"]]
 

@@ -20,6 +20,24 @@ def test_edit_kinds_cover_the_usual_mistakes():
     assert "W[l][j, i] * delta[l][j] * a[l - 1][i]" in swapped
 
 
+def test_edits_of_a_tree_leave_it_alone_and_share_what_they_do_not_touch():
+    import ast
+    from bpcheck.exprs import check_tree, node_key, parse
+    text = "fprime(z[l]) ⊙ (transpose(W[l+1]) * delta[l+1])"
+    tree = parse(text, {"l", "z", "W", "delta"}).tree
+    before = ast.dump(tree)
+    found = list(edits(tree))
+    assert ast.dump(tree) == before  # the parsed tree is never modified
+    assert [e.text for e in found] == [e.text for e in edits(text)]  # text or tree: the same
+    for e in found:  # each variant's tree is what its text parses to
+        assert node_key(e.tree) == node_key(ast.parse(e.text.replace("⊙", "%"), mode="eval"))
+        check_tree(e.tree, {"l", "z", "W", "delta"})
+    dropped = next(e for e in found if e.kind == "transpose-missing")
+    assert dropped.tree.body.left is tree.body.left  # fprime(z[l]) is shared, not copied
+    keys = [node_key(e.tree) for e in found]
+    assert len(set(keys)) == len(keys) and node_key(tree) not in keys  # no duplicates
+
+
 def test_mutants_of_the_recurrence_are_all_refuted(tmp_path):
     claim = next(c for c in load_catalog([ROOT / "derivations" / "design_card.toml"]).claims
                  if c.id == "card.delta-recurrence")
