@@ -109,6 +109,21 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
     return pts
 
 
+def walk_values(exprs: list[sp.Expr], memo: dict, funcs: RandomFunctions,
+                points: int) -> np.ndarray | None:
+    """(points, entries) values by the memoised walk alone, the memo holding the
+    symbols' values; None for a symbol outside the memo or an unusual node."""
+    out = np.empty((points, len(exprs)))
+    with np.errstate(all="ignore"):
+        for k, e in enumerate(exprs):
+            try:
+                value = _walk(e, memo, funcs)
+            except _NeedsLambdify:
+                return None
+            out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)), points)
+    return out
+
+
 def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray,
              funcs: RandomFunctions | None = None, memo: dict | None = None) -> np.ndarray:
     """(points, entries) float64 values; non-finite where undefined.
@@ -212,16 +227,7 @@ class Screen:
         if len(self.memo) > self.MAX_MEMO:
             self.memo = dict(self.base)
             self.tree_memo.clear()
-        out = np.empty((self.pts.shape[0], len(exprs)))
-        with np.errstate(all="ignore"):
-            for k, e in enumerate(exprs):
-                try:
-                    value = _walk(e, self.memo, self.funcs)
-                except _NeedsLambdify:  # a symbol outside the world, or an unusual node
-                    return None
-                out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)),
-                                            self.pts.shape[0])
-        return out
+        return walk_values(exprs, self.memo, self.funcs, self.pts.shape[0])
 
     def agree(self, lhs: Any, rhs: Any, rtol: float, atol: float, kinked: bool) -> bool | None:
         """Do the sides agree at every point off the kinks? None: cannot tell here."""

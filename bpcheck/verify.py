@@ -402,11 +402,13 @@ def _side(world: World, tree: ast.Expression, case: dict[str, Any]) -> Any:
 def _lemma_steps(world: World, trees: list[ast.Expression]) -> tuple[Step, ...]:
     if not _LEMMAS:
         _LEMMAS.extend(prove_lemmas())
-    uses = {"Sig": False, "Tanh": False}
-    for node in world.nodes.values():
-        if node.defn is not None and hasattr(node.defn, "atoms"):
-            uses["Sig"] |= bool(node.defn.atoms(Sig))
-            uses["Tanh"] |= bool(node.defn.atoms(Tanh))
+    uses = world.lemma_uses
+    if not uses:  # which lemmas the world's definitions rest on, found once per world
+        uses.update(Sig=False, Tanh=False)
+        for node in world.nodes.values():
+            if node.defn is not None and hasattr(node.defn, "atoms"):
+                uses["Sig"] |= bool(node.defn.atoms(Sig))
+                uses["Tanh"] |= bool(node.defn.atoms(Tanh))
     steps = []
     for text, ok in _LEMMAS:
         if ("σ" in text and uses["Sig"]) or ("tanh" in text and uses["Tanh"]):

@@ -51,6 +51,7 @@ class World:
     fd_memo: dict[tuple, Any] = field(default_factory=dict)  # threeway: finite differences
     screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
     case_memo: dict[tuple, list] = field(default_factory=dict)  # verify.cases
+    lemma_uses: dict[str, bool] = field(default_factory=dict)  # verify: σ, tanh lemmas
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
         self.nodes[name] = Node(name, sym)
