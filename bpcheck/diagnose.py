@@ -9,12 +9,13 @@ honest "no simple repair found", never a guess.
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, replace
 from typing import Iterator
 
 from .catalog import setting_names
 from .edits import Edit, edits
-from .exprs import FormulaError, check_tree, node_key, parse
+from .exprs import FormulaError, bound_indices, check_tree, node_key, parse, walk
 from .model import Claim, Expect, Kind, Options, Verdict
 
 MAX_SCREENED = 600
@@ -75,21 +76,44 @@ class _Search:
                  names: set[str]) -> None:
         self.claim, self.left, self.options, self.names = claim, left, options, names
         self.left_tree = parse(left, names).tree
+        wrong_tree = parse(wrong, names).tree
+        self.checked = {id(n): n for n in walk(wrong_tree)}  # parse checked these
+        self.bound = bound_indices(wrong_tree)
         # edits add or drop only fprime and transpose calls, never a kinked one (ReLU,
         # max, |·|): every candidate is kinked exactly when the refuted formula is
         from .verify import kinked_trees  # lazily: verify imports us
-        self.kinked = kinked_trees(claim.setting, [self.left_tree, parse(wrong, names).tree])
+        self.kinked = kinked_trees(claim.setting, [self.left_tree, wrong_tree])
         self.quick = replace(options, points=8, reference=False, diagnose=False, shrink=False)
         self.outcomes: dict[int, str] = {}  # by the candidate tree's structure
         self.tried = 0
 
     def valid(self, edit: Edit) -> bool:
-        """Is the candidate a formula of the setting (what `parse` would accept)?"""
+        """Is the candidate a formula of the setting (what `parse` would accept)?
+        Only its new nodes are checked: the sub-trees it shares with the refuted
+        formula, or with a checked candidate, were checked already (edits never drop
+        the sum that binds an index)."""
+        fresh = self._fresh(edit.tree)
         try:
-            check_tree(edit.tree, self.names)
-            return True
+            check_tree(fresh, self.names | self.bound)
         except FormulaError:
             return False
+        self.checked.update((id(n), n) for n in fresh)  # the nodes are kept: ids stay unique
+        return True
+
+    def _fresh(self, tree: ast.AST) -> list[ast.AST]:
+        out, todo = [], [tree]
+        while todo:
+            node = todo.pop()
+            if id(node) in self.checked:
+                continue
+            out.append(node)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    todo.append(value)
+                elif isinstance(value, list):
+                    todo.extend(v for v in value if isinstance(v, ast.AST))
+        return out
 
     def first_repair(self, paths: Iterator[tuple[Edit, ...]]) -> tuple[Edit, ...] | None:
         from .verify import tree_outcome, verify_claim

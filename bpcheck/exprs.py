@@ -132,10 +132,10 @@ def _parse(text: str, known_names: set[str]) -> Formula:
     return Formula(text, tree)
 
 
-def check_tree(tree: ast.AST, known_names: set[str]) -> None:
-    """Raise FormulaError unless every node of the tree is allowed in a formula
-    (what `parse` checks after parsing; edited trees are checked the same way)."""
-    nodes = walk(tree)
+def check_tree(tree: ast.AST | list[ast.AST], known_names: set[str]) -> None:
+    """Raise FormulaError unless every node of the tree (or of the list of nodes) is
+    allowed in a formula (what `parse` checks; edited trees are checked the same way)."""
+    nodes = tree if isinstance(tree, list) else walk(tree)
     known_names = known_names | bound_indices(nodes)
     for node in nodes:  # the most telling problem first: dunder names
         if isinstance(node, ast.Name) and node.id.startswith("__"):

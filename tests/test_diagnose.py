@@ -147,3 +147,25 @@ def test_three_way_labels():
     assert not ref.trusted and ref.label == "reference"
     engine = judge((False, 1.0, 1.0, "plateau"), None)
     assert not engine.trusted and engine.label == "symbolic engine"
+
+
+def test_a_candidate_is_checked_like_a_parsed_formula(write_catalog):
+    """Only the nodes an edit made are checked again, and an unknown name is refused."""
+    import ast
+    from bpcheck.diagnose import _Search
+    from bpcheck.edits import Edit, edits
+    path = write_catalog(claim_toml("c", "net", "diff(J, z[L])", "(a[L] - y) ⊙ fprime(z[L])"),
+                         header=NET)
+    (claim,) = load_catalog([path]).claims
+    search = _Search(claim, claim.sides[0], claim.sides[1], Options(), {"J", "z", "a", "y", "L"})
+    found = list(edits(claim.sides[1]))
+    assert found and all(search.valid(e) for e in found)
+    base = found[0].tree.body
+    unknown = Edit("sign", ast.Expression(ast.BinOp(base, ast.Sub(), ast.Name("q", ast.Load()))),
+                   lambda: ("", ""))
+    assert not search.valid(unknown)
+    attribute = Edit("sign", ast.Expression(ast.Attribute(base, "real", ast.Load())),
+                     lambda: ("", ""))
+    assert not search.valid(attribute)
+    again = Edit("sign", ast.Expression(ast.UnaryOp(ast.USub(), base)), lambda: ("", ""))
+    assert search.valid(again)  # shares every node but its root with a checked candidate
