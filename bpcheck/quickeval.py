@@ -60,6 +60,7 @@ class QuickEvaluator:
     def __init__(self, screen: Screen, bindings: dict[str, Any],
                  classes: dict[Any, Any] | None = None, kinked: bool = False) -> None:
         self.screen, self.world = screen, screen.world
+        self.bindings = bindings
         self.symbolic = Evaluator(self.world, bindings)
         self.classes = classes or {}  # the one-hot targets of a case, put into every value
         self.kinked = kinked
@@ -78,6 +79,9 @@ class QuickEvaluator:
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
             return Num(np.full(self.points, float(node.value)), False)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "sum" and self._finite_sum(node):
+            return self._sum(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id not in self.world.functions:
             name = node.func.id
             if name in _TRANSPOSE and len(node.args) == 1:
@@ -89,6 +93,23 @@ class QuickEvaluator:
         if isinstance(node, ast.Subscript) and not isinstance(node.value, ast.Name):
             return self._entry(node)
         return self._read(node)
+
+    # -- sum(expr, (k, low, high)) over concrete bounds: the terms' numbers added --------
+    def _finite_sum(self, node: ast.Call) -> bool:
+        spec = node.args[1] if len(node.args) == 2 else None
+        return (isinstance(spec, ast.Tuple) and len(spec.elts) == 3
+                and isinstance(spec.elts[0], ast.Name)
+                and spec.elts[0].id not in self.world.constants)
+
+    def _sum(self, node: ast.Call) -> Num:
+        var, lo, hi = node.args[1].elts
+        total = Num(np.zeros(self.points), False)
+        for k in range(self.symbolic.integer(lo), self.symbolic.integer(hi) + 1):
+            term = QuickEvaluator(self.screen, {**self.bindings, var.id: k}, self.classes,
+                                  self.kinked)
+            total = _add(total, term.eval(node.args[0]))
+            self.off_kinks &= term.off_kinks
+        return total
 
     # -- a node evaluated symbolically (kept per world), read at the points -------------
     def _read(self, node: ast.AST) -> Num:

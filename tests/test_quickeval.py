@@ -56,6 +56,9 @@ FORMULAS = [
     "W[2][2, 1] * a[1][1]",
     "(W[2] * a[1])[2]",
     "transpose(W[2] * a[1])[1, 2]",
+    "sum(W[2][1, k] * a[1][k], (k, 1, 2)) + b[2][1]",   # a finite sum, term by term
+    "sum(a[1] * a[1][k], (k, 1, 2))",                  # ... of vectors
+    "sum(a[1][k], (k, 3, 2)) + 1",                     # an empty one
 ]
 
 
