@@ -81,9 +81,18 @@ def _xr(e: sp.Basic, mapping: dict, memo: dict) -> sp.Basic:
         out = e
     else:
         args = tuple(_xr(a, mapping, memo) for a in e.args)
-        out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+        if not any(a is not b for a, b in zip(args, e.args)):
+            out = e
+        elif e.is_Mul and _ZERO in args and not any(a in NOT_FINITE for a in args):
+            out = _ZERO  # what Mul gives, without asking every other factor is_finite
+        else:
+            out = e.func(*args)
     memo[e] = out
     return out
+
+
+_ZERO = sp.S.Zero
+NOT_FINITE = frozenset((sp.S.Infinity, sp.S.NegativeInfinity, sp.S.ComplexInfinity, sp.S.NaN))
 
 
 def replace_type(e: sp.Basic, types: tuple[type, ...], fn: Callable[[sp.Basic], sp.Basic],

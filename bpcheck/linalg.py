@@ -11,6 +11,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from . import engine
+from .dag import NOT_FINITE
 from .atoms import IsMax, MaxOf
 
 Value = Any
@@ -99,7 +100,21 @@ def product(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
     """The matrix product a·b (shapes already checked)."""
     rows, cols = a.tolist(), b.T.tolist()
     return sp.ImmutableMatrix(len(rows), len(cols),
-                              [sp.Add(*[x * y for x, y in zip(r, c)]) for r in rows for c in cols])
+                              [sp.Add(*[x * y for x, y in zip(r, c) if _nonzero_term(x, y)])
+                               for r in rows for c in cols])
+
+
+def _nonzero_term(x: sp.Expr, y: sp.Expr) -> bool:
+    """False when x·y is 0 for sure: SymPy's 0·u asks whether u is finite, which for
+    a large u walks all of it (u = ±∞ as a number would make the product NaN)."""
+    if x is _ZERO:
+        return y in NOT_FINITE
+    if y is _ZERO:
+        return x in NOT_FINITE
+    return True
+
+
+_ZERO = sp.S.Zero
 
 
 def entrywise_sum(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:

@@ -220,3 +220,24 @@ def test_walks_enter_indexed_entries():
     assert dag.has_type(a[q], (sp.Idx, sp.Symbol)) == a[q].has(q)
     assert dag.atoms_of(e, (sp.Symbol,)) == e.atoms(sp.Symbol)
     assert dag.replace_type(e, (sp.Indexed,), lambda i: y) == y * x + sp.KroneckerDelta(q, 1)
+
+
+@pytest.mark.parametrize("mapping, expected", [({x: 0}, sp.S.Zero), ({x: 0, n: sp.oo}, sp.nan),
+                                               ({x: 0, n: sp.zoo}, sp.nan), ({x: 2}, None)])
+def test_xreplace_to_a_zero_factor_is_what_sympy_gives(mapping, expected):
+    """A factor replaced by 0 makes the product 0 without SymPy asking whether every
+    other factor is finite; an infinite number beside it still gives NaN, as in SymPy."""
+    big = x * n * Sig(y + z) * sp.log(1 + Exp(y) / (Exp(y) + Exp(z))) * (t - Tanh(x))
+    got = dag.xreplace(big, {k: sp.sympify(v) for k, v in mapping.items()})
+    assert got == big.xreplace({k: sp.sympify(v) for k, v in mapping.items()})
+    if expected is not None:
+        assert got is expected
+
+
+def test_matrix_product_skips_zero_terms_but_not_infinite_ones():
+    from bpcheck.linalg import product
+    a = sp.ImmutableMatrix([[0, x, 1], [sp.oo, 0, y]])
+    b = sp.ImmutableMatrix([[Sig(z)], [0], [sp.log(t)]])
+    assert product(a, b) == a * b
+    assert product(a, b)[0, 0] == sp.log(t)
+    assert product(a, b)[1, 0] == (a * b)[1, 0]
