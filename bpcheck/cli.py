@@ -156,7 +156,7 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, workers) -
     with reporter:
         pairs = run_claims(claims, settings.options, None if quiet else reporter,
                            settings.jobs, cache.lookup if cache else None,
-                           cache.store if cache else None, workers)
+                           cache.store if cache else None, workers, own_process=True)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     _outputs(args, catalog, pairs, summ)

@@ -354,3 +354,18 @@ def test_changed_outside_git_is_a_usage_error(course, monkeypatch, capsys):
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(course.parent))
     assert cli.main(["verify", "--changed"]) == 2
     assert "git" in capsys.readouterr().err
+
+
+def test_the_garbage_collector_is_tuned_only_in_bpcheck_s_own_processes(course):
+    import gc
+    from bpcheck.runner import GC_THRESHOLD
+    claims = load_catalog([course / "derivations"]).claims[:1]
+    before = gc.get_threshold()
+    try:
+        run_claims(claims, Options(shrink=False), jobs=1)  # a library call (the plugin)
+        assert gc.get_threshold() == before
+        run_claims(claims, Options(shrink=False), jobs=1, own_process=True)  # the CLI
+        assert gc.get_threshold() == GC_THRESHOLD
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
