@@ -255,6 +255,17 @@ class Screen:
         return self.judge(vals[rows, :len(left)], vals[rows, len(left):], rtol, atol,
                           min_points)
 
+    @staticmethod
+    def agrees(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool | None:
+        """`judge(...).agree` without the evidence (a repair screen asks it thousands
+        of times); None: no point where both sides are finite."""
+        finite = np.isfinite(a) & np.isfinite(b)
+        if not finite.all(axis=1).any():
+            return None
+        with np.errstate(invalid="ignore"):
+            bad = finite & (np.abs(a - b) > atol + rtol * np.maximum(np.abs(a), np.abs(b)))
+        return not bad.any()
+
     def judge(self, a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
               min_points: int = 1) -> NumericResult | None:
         """Both sides' entries (points × entries) compared; None: too few usable points."""

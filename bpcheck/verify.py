@@ -177,8 +177,7 @@ def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any]
     if lhs.shape != rhs.shape or lhs.mat != rhs.mat:
         return "shape"
     rows = ev.off_kinks
-    found = screen.judge(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
-    return None if found is None else found.agree
+    return screen.agrees(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
 
 
 def _screen(world: World, options: Options) -> Screen:
