@@ -55,6 +55,26 @@ def has_type(e: sp.Basic, types: tuple[type, ...]) -> bool:
     return any(isinstance(node, types) for node in nodes(e))
 
 
+def contains(e: sp.Basic, types: tuple[type, ...], memo: dict[sp.Basic, bool]) -> bool:
+    """`has_type` with the answer for every node kept in `memo` (one memo per
+    `types`), so that asking again about expressions sharing sub-terms walks only
+    the nodes not seen before."""
+    hit = memo.get(e)
+    if hit is not None:
+        return hit
+    stack: list[tuple[sp.Basic, bool]] = [(e, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in memo:
+            continue
+        if ready:
+            memo[node] = isinstance(node, types) or any(memo[a] for a in node.args)
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in memo)
+    return memo[e]
+
+
 def atoms_of(e: sp.Basic, types: tuple[type, ...]) -> set[sp.Basic]:
     """The distinct nodes of `e` of one of `types` (as `e.atoms(*types)`)."""
     return {node for node in nodes(e) if isinstance(node, types)}
@@ -114,4 +134,4 @@ def replace_type(e: sp.Basic, types: tuple[type, ...], fn: Callable[[sp.Basic], 
     return out
 
 
-__all__ = ["atoms_of", "free_symbols", "has_type", "nodes", "xreplace", "replace_type"]
+__all__ = ["atoms_of", "contains", "free_symbols", "has_type", "nodes", "xreplace", "replace_type"]

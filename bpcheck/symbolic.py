@@ -42,6 +42,9 @@ def same_shape(lhs: Any, rhs: Any) -> str:
     return ""
 
 
+_HAS_DERIVATIVE: dict[sp.Basic, bool] = {}  # per node, kept: the same terms are asked about again
+
+
 def canonical_derivatives(e: sp.Expr) -> sp.Expr:
     """Write every partial derivative of an undefined function G as one atom
     D[k]G(args): SymPy spells the same derivative as Derivative(G(x), x) or as
@@ -66,7 +69,9 @@ def canonical_derivatives(e: sp.Expr) -> sp.Expr:
         wrt = [v for v, count in inner.variable_count for _ in range(count)]
         return atom(inner.expr, wrt, mapping) or d
 
-    if not dag.has_type(e, (sp.Derivative,)):
+    if len(_HAS_DERIVATIVE) > 400_000:
+        _HAS_DERIVATIVE.clear()
+    if not dag.contains(e, (sp.Derivative,), _HAS_DERIVATIVE):
         return e
     e = dag.replace_type(e, (sp.Subs,), convert)
     return dag.replace_type(e, (sp.Derivative,), convert)

@@ -241,3 +241,16 @@ def test_matrix_product_skips_zero_terms_but_not_infinite_ones():
     assert product(a, b) == a * b
     assert product(a, b)[0, 0] == sp.log(t)
     assert product(a, b)[1, 0] == (a * b)[1, 0]
+
+
+def test_contains_matches_has_type_and_keeps_its_answers():
+    memo: dict = {}
+    shared = Sig(x + y) * Exp(z)
+    with_d = shared + sp.Derivative(undefined_function("G")(x), x, evaluate=False)
+    without = shared - Tanh(t)
+    for e in (with_d, without, shared, x, sp.Integer(3)):
+        assert dag.contains(e, (sp.Derivative,), memo) == dag.has_type(e, (sp.Derivative,))
+    assert memo[shared] is False and memo[with_d] is True
+    size = len(memo)
+    assert dag.contains(shared * 2, (sp.Derivative,), memo) is False
+    assert len(memo) == size + 2  # only the new nodes: the product and the number 2
