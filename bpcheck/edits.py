@@ -126,8 +126,8 @@ def edits(text: str | ast.Expression, batch: int = 0) -> Iterator[Edit]:
 def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
     body = tree.body
     paths = _Paths(tree)
-    in_index = {id(m) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
-                for m in ast.walk(n.slice)}
+    in_index = {id(m) for n in paths.nodes if isinstance(n, ast.Subscript)
+                for m in walk(n.slice)}
     for new, node in _variants(paths, lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub)
                                and id(n) not in in_index,
                                lambda n: ast.BinOp(n.right, ast.Sub(), n.left)):
@@ -166,7 +166,7 @@ def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
         yield Edit("index-swap", new,
                    lambda node=node, fixed=fixed: (f"indices of {_show(node)} swapped",
                    f"{_show(node)} should be {_show(fixed)} (swapped indices)"))
-    yield from _index_renames(tree)
+    yield from _index_renames(tree, paths)
     yield from _index_changes(tree, paths)
     yield Edit("factor-2", _new(ast.BinOp(ast.Constant(2), ast.Mult(), body)),
                lambda: ("a factor 2 added",
@@ -195,7 +195,7 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
         yield Edit("fprime-missing", new,
                    lambda gone=gone: (f"the factor {_show(gone)} dropped",
                    f"an extra activation-derivative factor {_show(gone)}"))
-    entries = sorted({_show(n) for n in ast.walk(tree) if isinstance(n, ast.Subscript)
+    entries = sorted({_show(n) for n in paths.nodes if isinstance(n, ast.Subscript)
                       and _layer_subscript(n.value) and n.value.value.id in ("z", "delta", "a")
                       and not isinstance(n.slice, ast.Tuple)}, key=str)
     for text in entries:  # an entry formula: δ_j = (a_j − y_j) f'(z_j)
@@ -205,7 +205,7 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
         new = ast.BinOp(tree.body, ast.Mult(), _call("fprime", z))
         yield Edit("fprime-extra", _new(new), lambda z=z: (f"an extra factor fprime({_show(z)})",
                    f"the activation-derivative factor fprime({_show(z)}) is missing"))
-    layered = [n for n in ast.walk(tree) if _layer_subscript(n) and n.value.id in ("z", "delta", "a")]
+    layered = [n for n in paths.nodes if _layer_subscript(n) and n.value.id in ("z", "delta", "a")]
     layers = sorted({_show(n.slice) for n in layered}
                     # δ^(l+1) passed back to layer l needs f'(z^(l)): one layer down too
                     | {_show(_shift(n, -1).slice) for n in layered if n.value.id == "delta"})
@@ -217,17 +217,17 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
                    f"the activation-derivative factor fprime(z[{layer}]) is missing"))
 
 
-def _index_renames(tree: ast.Expression) -> Iterator[Edit]:
+def _index_renames(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
     """δ_i a_j → δ_j a_i: two entry indices exchanged everywhere."""
-    layer_names = {m.id for n in ast.walk(tree) if _layer_subscript(n)
-                   for m in ast.walk(n.slice) if isinstance(m, ast.Name)}
-    names = sorted({m.id for n in ast.walk(tree) if isinstance(n, ast.Subscript)
-                    and not _layer_subscript(n) for m in ast.walk(n.slice) if isinstance(m, ast.Name)}
+    layer_names = {m.id for n in paths.nodes if _layer_subscript(n)
+                   for m in walk(n.slice) if isinstance(m, ast.Name)}
+    names = sorted({m.id for n in paths.nodes if isinstance(n, ast.Subscript)
+                    and not _layer_subscript(n) for m in walk(n.slice) if isinstance(m, ast.Name)}
                    - layer_names - bound_indices(tree))
     for k, first in enumerate(names):
         for second in names[k + 1:]:
             new = copy.deepcopy(tree)
-            for n in ast.walk(new):
+            for n in walk(new):
                 if isinstance(n, ast.Name) and n.id in (first, second):
                     n.id = second if n.id == first else first
             yield Edit("index-swap", new,
@@ -239,7 +239,7 @@ def _index_changes(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
     """δ_i where δ_j belongs: one entry index replaced by another of the formula's."""
     entry = lambda n: (isinstance(n, ast.Subscript) and not _layer_subscript(n)
                        and isinstance(n.slice, ast.Name))
-    names = sorted({n.slice.id for n in ast.walk(tree) if entry(n)})
+    names = sorted({n.slice.id for n in paths.nodes if entry(n)})
     for other in names:
         for new, node in _variants(paths, lambda n: entry(n) and n.slice.id != other,
                                    lambda n: ast.Subscript(n.value, ast.Name(other, ast.Load()), ast.Load())):
