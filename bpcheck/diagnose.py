@@ -44,12 +44,13 @@ def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
     search = _Search(claim, left, wrong, options, names)
     batch = int(claim.setting.get("batch", 0) or 0)
-    singles = [e for e in edits(wrong, batch) if search.valid(e)]
+    # edits of the parsed tree share its (checked) nodes; the tree itself is never changed
+    singles = [e for e in edits(search.wrong_tree, batch) if search.valid(e)]
     found = search.first_repair((e,) for e in singles)
     if found is None:
         # a second edit only after a first that leaves the formula well-formed: of two
         # mistakes, one can always be undone first without breaking the shapes
-        seen = {node_key(e.tree) for e in singles} | {node_key(parse(wrong, names).tree)}
+        seen = {node_key(e.tree) for e in singles} | {node_key(search.wrong_tree)}
         pairs = ((first, second) for first in singles
                  if search.outcomes.get(node_key(first.tree)) == "differ"
                  for second in edits(first.tree, batch)
@@ -76,7 +77,7 @@ class _Search:
                  names: set[str]) -> None:
         self.claim, self.left, self.options, self.names = claim, left, options, names
         self.left_tree = parse(left, names).tree
-        wrong_tree = parse(wrong, names).tree
+        self.wrong_tree = wrong_tree = parse(wrong, names).tree
         self.checked = {id(n): n for n in walk(wrong_tree)}  # parse checked these
         self.bound = bound_indices(wrong_tree)
         # edits add or drop only fprime and transpose calls, never a kinked one (ReLU,
