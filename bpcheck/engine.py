@@ -83,6 +83,11 @@ def partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[sp.Basic]]:
     """[∂f/∂x for x in xs] for f in fs, differentiated by symengine; each atom's
     derivative is its own `fdiff` rule (σ' = σ(1 − σ), ∂G → ∂k·G, ...), applied by
     the chain rule below.  Raises Unsupported for what it cannot hold."""
+    return [[from_engine(d) for d in row] for row in engine_partials(fs, xs)]
+
+
+def engine_partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[Any]]:
+    """`partials`, left as symengine expressions (for arithmetic that stays there)."""
     if se is None:
         raise Unsupported("symengine is not installed")
     converted = [to_engine(f) for f in fs]
@@ -92,7 +97,7 @@ def partials(fs: list[sp.Basic], xs: list[sp.Symbol]) -> list[list[sp.Basic]]:
     if len(_D) > MAX_MEMO:
         for memo in (_D, _HELD, _SYMBOL, _RULES, _FREE):
             memo.clear()
-    return [[from_engine(_d(g, w)) for w in wrt] for g in converted]
+    return [[_d(g, w) for w in wrt] for g in converted]
 
 
 # The chain rule over function symbols, by hand: in g every application A = F(u, ...)
@@ -234,4 +239,5 @@ def equal(a: sp.Basic, b: sp.Basic) -> bool:
         return False
 
 
-__all__ = ["Unsupported", "available", "equal", "from_engine", "is_zero", "partials", "to_engine"]
+__all__ = ["Unsupported", "available", "engine_partials", "equal", "from_engine", "is_zero",
+           "partials", "to_engine"]

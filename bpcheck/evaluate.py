@@ -17,6 +17,7 @@ from . import linalg as la
 from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
 from .linalg import IndexRangeError, ShapeError, shape_of
 from .exprs import node_key
+from .gradients import gradient
 from .symbolic import canonical_derivatives
 from .world import ACTIVATIONS, DERIVATIVES, World
 
@@ -287,6 +288,9 @@ class Evaluator:
         if self.world.indexed:
             return sp.diff(la.scalar(self.eval(f_node)), self.eval(x_node))
         target, entry = self._diff_target(x_node)
+        d = self._gradient(f_node, target, entry)
+        if d is not None:
+            return d
         d = self._derivative(f_node, target, entry)
         if self.world.nodes[target].defn is not None:
             outer = self.world.expand(target, self.stop)
@@ -299,6 +303,30 @@ class Evaluator:
                 memo.clear()
             d = dag.xreplace(d, mapping, memo)
         return d
+
+    def _gradient(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
+        """∂F/∂X for F a scalar quantity (the loss): from one reverse pass per setting
+        (`gradients`), instead of expanding F with X held for every X.  None: not such
+        a case, and `_derivative` decides."""
+        if self.stop is not None or not isinstance(f_node, ast.Name):
+            return None
+        try:
+            f_name, f_entry = self.reference(f_node)
+        except EvalError:
+            return None
+        node = self.world.nodes[f_name]
+        if f_entry is not None or node.defn is None or not isinstance(node.sym, sp.Symbol):
+            return None
+        grad = gradient(self.world, f_name, target)
+        if grad is None:
+            return None
+        if self.world.undefined:
+            grad = [canonical_derivatives(g) for g in grad]
+        var = self.world.nodes[target].sym
+        if entry is not None:
+            return grad[entry[0] * var.cols + entry[1]]
+        return la.mat(var.rows, var.cols, lambda i, j: grad[i * var.cols + j]) \
+            if la.is_mat(var) else grad[0]
 
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
         """∂F/∂X with X held as its own symbols; kept per world, since formulas and

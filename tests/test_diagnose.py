@@ -2,6 +2,7 @@
 from dataclasses import replace
 
 import pytest
+import sympy as sp
 
 import bpcheck.linalg as la
 import bpcheck.verify as verify_mod
@@ -116,9 +117,17 @@ def test_relu_claim_differing_only_at_zero_is_verified_with_its_convention(write
 
 @pytest.fixture
 def broken_sympy(monkeypatch):
-    """Inject a wrong symbolic derivative (every derivative 0.1% too large)."""
+    """Inject a wrong symbolic derivative (every derivative 0.1% too large), on both
+    ways the verifier takes one: F expanded with X held, and the reverse pass."""
+    import bpcheck.evaluate as evaluate_mod
     real = la.derivative
     monkeypatch.setattr(la, "derivative", lambda f, var, layout: real(f, var, layout) * 1.001)
+    real_gradient = evaluate_mod.gradient
+
+    def wrong_gradient(world, f, x):
+        grad = real_gradient(world, f, x)
+        return None if grad is None else [g * sp.Rational(1001, 1000) for g in grad]
+    monkeypatch.setattr(evaluate_mod, "gradient", wrong_gradient)
     monkeypatch.setattr(verify_mod, "_SIDES", {})
     monkeypatch.setattr(verify_mod, "_WORLDS", {})  # fresh derivative memos too
     yield

@@ -1,0 +1,108 @@
+"""gradients: ∂F/∂X for every node X from one reverse pass over the definitions.
+
+Each gradient must be the derivative the verifier took before, node by node: F
+expanded with X held, differentiated, X's definition put back.  Checked by proof
+(the symengine zero test) and by numbers."""
+import ast
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from bpcheck import engine, gradients
+from bpcheck import linalg as la
+from bpcheck.build import build_world
+from bpcheck.catalog import setting_names
+from bpcheck.evaluate import Evaluator
+from bpcheck.exprs import parse
+from bpcheck.model import Setting
+from bpcheck.numeric import Screen
+from bpcheck.symbolic import canonical_derivatives
+
+pytestmark = pytest.mark.skipif(not engine.available(), reason="symengine is not installed")
+
+NETWORKS = [
+    (("activation", "sigmoid"), ("loss", "mse_half"), ("widths", (3, 2, 2))),
+    (("activation", "relu"), ("loss", "mse_half"), ("widths", (2, 3, 2))),
+    (("activation", "tanh"), ("output", "softmax"), ("loss", "cross_entropy"),
+     ("widths", (3, 2, 3))),
+    (("activation", "sigmoid"), ("output", "softmax"), ("loss", "cross_entropy"),
+     ("target", "onehot"), ("batch", 2), ("reduction", "mean"), ("widths", (2, 2, 2))),
+    (("activation", "sigmoid"), ("loss", "generic"), ("widths", (2, 2, 2))),
+]
+
+
+def _by_expansion(world, f_name, x_name):
+    """The derivative as the verifier takes it for any F: F with X held, X put back."""
+    node = world.nodes[x_name]
+    held = la.unit(world.expand(f_name, x_name))
+    row = la.partials([held], la.entries(node.sym))[0]
+    if node.defn is not None:
+        back = dict(zip(la.entries(node.sym), la.entries(world.expand(x_name))))
+        row = [d.xreplace(back) for d in row]
+    return [canonical_derivatives(d) if world.undefined else d for d in row]
+
+
+@pytest.mark.parametrize("params", NETWORKS, ids=lambda p: "-".join(str(v[1]) for v in p[:3]))
+def test_every_gradient_is_the_derivative_taken_node_by_node(params):
+    world = build_world(Setting("g", "network", params))
+    screen = Screen(world, seed=4, n=6)
+    # intermediates first, then leaves, then intermediates again: the substitution memo
+    # grows as gradients name more nodes, and what it kept must not go stale
+    names = sorted(world.nodes, key=lambda n: world.nodes[n].defn is None)
+    for name in names + names[:3]:
+        got = gradients.gradient(world, "J", name)
+        want = _by_expansion(world, "J", name)
+        assert got is not None and len(got) == len(want)
+        for g, w in zip(got, want):
+            assert engine.equal(g, w), (name, g, w)
+        values = screen.values(got + want)
+        if values is not None:
+            half = len(got)
+            np.testing.assert_allclose(values[:, :half], values[:, half:], rtol=1e-9, atol=1e-12)
+
+
+def test_a_node_the_loss_does_not_depend_on_has_a_zero_gradient():
+    setting = Setting("g", "scalar", (("symbols", ("u", "v")),
+                                      ("define", (("E", "u ** 2"), ("D", "v ** 3")))))
+    world = build_world(setting)
+    assert gradients.gradient(world, "E", "v") == [0]
+    assert gradients.gradient(world, "E", "u") == [2 * sp.Symbol("u")]
+
+
+def test_a_definition_using_a_node_it_does_not_list_is_left_to_the_expansion():
+    world = build_world(Setting("g", "network", NETWORKS[0]))
+    j = world.nodes["J"]
+    stray = next(n for n in world.nodes if n.startswith("z") or "z" in n)
+    extra = la.entries(world.nodes[stray].sym)[0]
+    world.add_def("J", j.sym, j.defn + extra, j.parents)  # uses z without listing it
+    world.diff_memo.clear()
+    assert gradients.gradient(world, "J", "x") is None
+
+
+def test_the_evaluator_takes_the_loss_gradient_from_the_reverse_pass(monkeypatch):
+    setting = Setting("g", "network", NETWORKS[0])
+    world = build_world(setting)
+    names = setting_names(setting)
+    asked = []
+    real = gradients.gradient
+
+    def spy(w, f, x):
+        asked.append((f, x))
+        return real(w, f, x)
+    monkeypatch.setattr("bpcheck.evaluate.gradient", spy)
+    ev = Evaluator(world, {})
+    for text, target in [("diff(J, W[1])", "W[1]"), ("diff(J, z[1])", "z[1]"),
+                         ("diff(J, W[2][1, 2])", "W[2][1, 2]")]:
+        value = ev.eval(parse(text, names).tree)
+        node, entry = ev.reference(ast.parse(target, mode="eval").body)
+        want = _by_expansion(world, "J", node)
+        sym = world.nodes[node].sym
+        got = [value] if entry is not None else la.entries(value)
+        if entry is not None:
+            want = [want[entry[0] * sym.cols + entry[1]]]
+        assert len(got) == len(want) and all(engine.equal(g, w) for g, w in zip(got, want))
+    assert [f for f, _ in asked] == ["J", "J", "J"]
+    before = len(asked)
+    ev.eval(parse("diff(a[2], z[2])", names).tree)  # not a scalar quantity: the expansion
+    assert len(asked) == before
