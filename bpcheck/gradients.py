@@ -25,6 +25,13 @@ _ZERO = sp.S.Zero
 def gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
     """∂F/∂X for every entry of X (row-major), in free symbols; None when the setting's
     definitions do not allow the reverse pass (a definition uses a node it does not list)."""
+    key = ("gradient", f_name, x_name)
+    if key not in world.diff_memo:  # asked again for each index case of each claim
+        world.diff_memo[key] = _gradient(world, f_name, x_name)
+    return world.diff_memo[key]
+
+
+def _gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
     grads = _gradients(world, f_name)
     if grads is None:
         return None
