@@ -2,9 +2,9 @@
 
 One reverse pass over the definitions: the chain rule, applied the way
 backpropagation applies it.  Each definition is differentiated by its parents'
-symbols (`linalg.partials`: small expressions, since every parent is held as its
-own symbols), the contributions are summed from F down, and every intermediate
-is then written in free symbols.  This is the value `Evaluator._diff` gets by
+symbols (small expressions, since every parent is held as its own symbols), the
+contributions are summed from F down, all in symengine (SymPy when symengine cannot
+hold a definition), and every intermediate is then written in free symbols.  This is the value `Evaluator._diff` gets by
 expanding F with X held, differentiating, and putting X's definition back, but it is
 computed once for F instead of once for each X.  The three-way check still compares
 every derivative with finite differences and the NumPy reference.
@@ -84,7 +84,7 @@ def _upstream(world: World, f_name: str) -> list[str] | None:
     definition holds symbols of a node that is not among its parents."""
     order: list[str] = []
     seen: set[str] = set()
-    owner = {s: n for n, node in world.nodes.items() for s in la.entries(node.sym)}
+    owner = _owners(world)
 
     def visit(name: str) -> bool:
         if name in seen:
@@ -131,17 +131,18 @@ def _expansions(world: World, held: list[sp.Expr]) -> tuple[dict[Any, Any], dict
     owner = _owners(world)
     # the memo stays right as the mapping grows: every symbol of a node it keeps was
     # mapped before that node was first met (they are among `held`'s symbols)
-    for name in {owner[s] for s in dag.free_symbols(held) if s in owner} - done:
+    used = {owner[s] for s in dag.free_symbols(held) if s in owner}
+    for name in {n for n in used if world.nodes[n].defn is not None} - done:
         done.add(name)
         mapping.update(zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name))))
     return mapping, memo
 
 
 def _owners(world: World) -> dict[Any, str]:
-    """Each intermediate's symbols mapped to its name."""
+    """Each node's symbols mapped to its name."""
     key = ("gradients", "owners")
     if key not in world.diff_memo:
-        world.diff_memo[key] = {s: n for n, node in world.nodes.items() if node.defn is not None
+        world.diff_memo[key] = {s: n for n, node in world.nodes.items()
                                 for s in la.entries(node.sym)}
     return world.diff_memo[key]
 

@@ -72,7 +72,6 @@ class Workers:
 
     def __init__(self, count: int) -> None:
         import multiprocessing as mp  # only when workers are asked for
-        self.count = count
         self.pool = mp.get_context("fork").Pool(count, initializer=_import_verifier)
 
     @classmethod
