@@ -45,7 +45,7 @@ def _gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
 def _gradients(world: World, f_name: str) -> _Held | None:
     key = ("gradients", f_name)
     if key not in world.diff_memo:
-        order = _upstream(world, f_name)
+        order = world.upstream(f_name)
         if order is None:
             world.diff_memo[key] = None
         else:
@@ -79,27 +79,6 @@ def _engine_zero() -> Any:
     return engine.se.Integer(0)
 
 
-def _upstream(world: World, f_name: str) -> list[str] | None:
-    """The nodes F is computed from, each after its parents (F last); None if some
-    definition holds symbols of a node that is not among its parents."""
-    order: list[str] = []
-    seen: set[str] = set()
-    owner = _owners(world)
-
-    def visit(name: str) -> bool:
-        if name in seen:
-            return True
-        seen.add(name)
-        node = world.nodes[name]
-        if node.defn is not None:
-            used = {owner[s] for s in dag.free_symbols(la.entries(node.defn)) if s in owner}
-            if not used <= set(node.parents) or not all(visit(p) for p in node.parents):
-                return False
-        order.append(name)
-        return True
-    return order if visit(f_name) else None
-
-
 def _backward(world: World, f_name: str, order: list[str], partials: Callable,
               zero: Any) -> dict[str, list[Any]]:
     """Adjoints in held form: grads[N][k] = ∂F/∂(entry k of N), children before parents."""
@@ -128,7 +107,7 @@ def _expansions(world: World, held: list[sp.Expr]) -> tuple[dict[Any, Any], dict
     if key not in world.diff_memo:
         world.diff_memo[key] = ({}, {}, set())
     mapping, memo, done = world.diff_memo[key]
-    owner = _owners(world)
+    owner = world.owners()
     # the memo stays right as the mapping grows: every symbol of a node it keeps was
     # mapped before that node was first met (they are among `held`'s symbols)
     used = {owner[s] for s in dag.free_symbols(held) if s in owner}
@@ -136,15 +115,6 @@ def _expansions(world: World, held: list[sp.Expr]) -> tuple[dict[Any, Any], dict
         done.add(name)
         mapping.update(zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name))))
     return mapping, memo
-
-
-def _owners(world: World) -> dict[Any, str]:
-    """Each node's symbols mapped to its name."""
-    key = ("gradients", "owners")
-    if key not in world.diff_memo:
-        world.diff_memo[key] = {s: n for n, node in world.nodes.items()
-                                for s in la.entries(node.sym)}
-    return world.diff_memo[key]
 
 
 __all__ = ["gradient"]

@@ -109,6 +109,15 @@ def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
     return pts
 
 
+def walk_value(e: sp.Expr, memo: dict, funcs: RandomFunctions) -> Any:
+    """One expression's value by the memoised walk (the memo holds the symbols' values);
+    raises KeyError for a symbol or node the walk cannot evaluate."""
+    try:
+        return np.real(_walk(e, memo, funcs))
+    except _NeedsLambdify as exc:
+        raise KeyError(str(exc)) from None
+
+
 def walk_values(exprs: list[sp.Expr], memo: dict, funcs: RandomFunctions,
                 points: int) -> np.ndarray | None:
     """(points, entries) values by the memoised walk alone, the memo holding the

@@ -3,7 +3,9 @@
 The quantity `diff(F, X)` is computed by SymPy.  SymPy is known to return
 wrong derivatives in rare cases, so the same derivative is also taken by
 central finite differences of F (and, for a network loss, by the NumPy
-reference).  When they disagree, the one out of line is named:
+reference).  When F is a node (the loss), its values come from its definitions
+one after another, X perturbed and everything after it recomputed in numbers;
+any other F is written out with X held and evaluated.  When they disagree, the one out of line is named:
 - the symbolic engine, when finite differences (and the reference) agree with
   each other but not with SymPy: never trusted, never VERIFIED;
 - the reference, when SymPy and finite differences agree against it;
@@ -24,7 +26,7 @@ from .dag import free_symbols, xreplace
 from .crosscheck import ReferenceResult, reference_check
 from .evaluate import EvalError, Evaluator
 from .linalg import entries, unit
-from .numeric import RandomFunctions, evaluate, sample_points, walk_values
+from .numeric import KINK_MARGIN, RandomFunctions, evaluate, sample_points, walk_value, walk_values
 from .symbolic import canonical_derivatives
 from .world import World
 
@@ -88,28 +90,137 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
             and body.func.id == "diff" and len(body.args) == 2) or world.indexed:
         return None
     bindings = {k: v for k, v in case.items() if not k.startswith("__")}
+    ev = Evaluator(world, bindings)
     try:
-        node, entry = Evaluator(world, bindings).reference(body.args[1])
-        inner = Evaluator(world, bindings, stop=node).eval(body.args[0])
+        node, entry = ev.reference(body.args[1])
+        quantity = _quantity(world, ev, body.args[0])
+        inner = None if quantity else Evaluator(world, bindings, stop=node).eval(body.args[0])
     except (EvalError, ValueError):
         return None
     from .build import onehot_subs
     subs = onehot_subs(world, case)
     var_syms = entries(world.nodes[node].sym)
     variables = [var_syms[_flat_index(world.nodes[node].sym, entry)]] if entry else var_syms
-    memo: dict = {}
     canon = canonical_derivatives if world.undefined else (lambda e: e)
+    symbolic = [canon(e) for e in entries(unit(value))]
+    funcs = RandomFunctions(options.seed)
+    cols = [var_syms.index(v) for v in variables]
+    if quantity:  # F is a node: perturb X and recompute what follows it, number by number
+        try:
+            names, grid, table, memo, f_at = _forward_table(world, quantity, node, subs,
+                                                            options, kinked)
+            return _against(world, f_at, variables, names, grid, table[:, :, cols], symbolic,
+                            funcs, memo)
+        except (NotAtPoints, KeyError):  # a definition the walk cannot evaluate, or a
+            # symbol F does not have: F written out with X held decides, as for any F
+            inner = Evaluator(world, bindings, stop=node).eval(body.args[0])
+    memo: dict = {}
     f_entries = [canon(xreplace(e, subs, memo)) for e in entries(unit(inner))]
     expansion = {s: canon(xreplace(e, subs, memo)) for s, e in
                  zip(var_syms, entries(world.expand(node)))} if world.nodes[node].defn else {}
-    symbolic = [canon(e) for e in entries(unit(value))]
     names, grid, table, memo = _fd_table(world, f_entries, var_syms, expansion, options, kinked)
-    cols = [var_syms.index(v) for v in variables]
     try:
-        return _against(world, f_entries, variables, names, grid, table[:, :, cols], symbolic,
-                        RandomFunctions(options.seed), memo)
+        return _against(world, _at(f_entries, names, funcs), variables, names, grid,
+                        table[:, :, cols], symbolic, funcs, memo)
     except NotAtPoints:  # a symbol F does not have (cannot happen for a derivative of F)
         return _compare(world, f_entries, variables, expansion, symbolic, options, kinked)
+
+
+def _quantity(world: World, ev: Evaluator, f_node: ast.AST) -> str | None:
+    """The node F names (`J`, `E`), when its values can be recomputed from its
+    definitions alone; None otherwise (F is then expanded with X held)."""
+    if not isinstance(f_node, ast.Name):
+        return None
+    name, entry = ev.reference(f_node)
+    node = world.nodes[name]
+    if entry is not None or node.defn is None or world.upstream(name) is None:
+        return None
+    return name
+
+
+def _at(f_entries: list[sp.Expr], names: list, funcs: RandomFunctions):
+    """F's entries at given points (one row per point, one column per name)."""
+    return lambda pts: evaluate(f_entries, names, pts, funcs)
+
+
+class _Forward:
+    """A quantity's values from its definitions, one after another, at points given
+    for the inputs (and for X, which then replaces its definition): what perturbing X
+    does to F, with every other path held, without F written out with X held."""
+
+    def __init__(self, world: World, f_name: str, x_name: str, subs: dict,
+                 funcs: RandomFunctions) -> None:
+        self.world, self.funcs, self.subs = world, funcs, subs
+        self.order = [n for n in world.upstream(f_name) if n != x_name]
+        self.f_syms = entries(world.nodes[f_name].sym)
+
+    def run(self, names: list, pts: np.ndarray) -> dict:
+        rows = pts.shape[0]
+        memo: dict = {n: pts[:, k] for k, n in enumerate(names)}
+        memo.update({s: np.full(rows, float(v)) for s, v in self.subs.items()})
+        with np.errstate(all="ignore"):
+            for name in self.order:
+                node = self.world.nodes[name]
+                if node.defn is not None:
+                    for s, e in zip(entries(node.sym), entries(node.defn)):
+                        memo[s] = np.broadcast_to(walk_value(e, memo, self.funcs), (rows,))
+        return memo
+
+    def at(self, names: list):
+        def values(pts: np.ndarray) -> np.ndarray:
+            memo = self.run(names, pts)
+            return np.stack([np.real(memo[s]) for s in self.f_syms], axis=1)
+        return values
+
+
+def _forward_table(world: World, f_name: str, x_name: str, subs: dict, options: Any,
+                   kinked: bool) -> tuple[list, np.ndarray, np.ndarray, dict, Any]:
+    """Points and the finite-difference Jacobian of node F by every entry of X, from
+    F's definitions: once per (F, X, target classes) in a world.  The points avoid the
+    kinks of every definition on the way."""
+    key = ("forward", f_name, x_name, tuple(subs.items()), options.seed, kinked)
+    if key not in world.fd_memo:
+        funcs = RandomFunctions(options.seed)
+        forward = _Forward(world, f_name, x_name, subs, funcs)
+        leaves = sorted({s for n in world.upstream(f_name) if world.nodes[n].defn is None
+                         for s in entries(world.nodes[n].sym)} - set(subs),
+                        key=sp.default_sort_key)
+        pts = _sample(world, leaves, _Forward(world, f_name, "", subs, funcs) if kinked
+                      else None, options.seed)
+        x_node = world.nodes[x_name]
+        names: list = list(leaves)
+        if x_node.defn is not None:  # an intermediate takes the value its definition gives
+            base = _Forward(world, x_name, "", subs, funcs).run(leaves, pts)
+            pts = np.hstack([pts, np.stack([np.broadcast_to(base[s], (FD_POINTS,))
+                                            for s in entries(x_node.sym)], axis=1)])
+            names += entries(x_node.sym)
+        f_at = forward.at(names)
+        table = _jacobian(f_at, entries(x_node.sym), names, pts)
+        world.fd_memo[key] = (names, pts, table, {n: pts[:, k] for k, n in enumerate(names)},
+                              f_at)
+    return world.fd_memo[key]
+
+
+def _sample(world: World, leaves: list, kinks: _Forward | None, seed: int) -> np.ndarray:
+    """Points for the inputs, as `sample_points` draws them; with `kinks`, the points
+    near a kink of any definition on the way (ReLU at 0, a max tie) are drawn again."""
+    rng = np.random.default_rng(seed + 2)
+    lows = np.array([world.ranges.get(s, (-2.0, 2.0))[0] for s in leaves])
+    highs = np.array([world.ranges.get(s, (-2.0, 2.0))[1] for s in leaves])
+    pts = rng.uniform(lows, highs, size=(FD_POINTS, len(leaves)))
+    if kinks is None:
+        return pts
+    args = [k for n in kinks.order if world.nodes[n].defn is not None
+            for e in entries(world.nodes[n].defn) for k in kink_arguments(e)]
+    for _ in range(50 if args else 0):
+        memo = kinks.run(leaves, pts)
+        vals = np.stack([np.broadcast_to(np.abs(walk_value(k, memo, kinks.funcs)),
+                                         (FD_POINTS,)) for k in args], axis=1)
+        bad = (vals < KINK_MARGIN).any(axis=1)
+        if not bad.any():
+            break
+        pts[bad] = rng.uniform(lows, highs, size=(int(bad.sum()), len(leaves)))
+    return pts
 
 
 def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
@@ -124,7 +235,8 @@ def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
         funcs = RandomFunctions(options.seed)
         names, grid = _grid(world, f_entries, expansion, f_entries if kinked else [],
                             options.seed, funcs)
-        world.fd_memo[key] = (names, grid, _jacobian(f_entries, var_syms, names, grid, funcs),
+        world.fd_memo[key] = (names, grid, _jacobian(_at(f_entries, names, funcs), var_syms,
+                                                     names, grid),
                               {n: grid[:, k] for k, n in enumerate(names)})
     return world.fd_memo[key]
 
@@ -154,14 +266,16 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
     funcs = RandomFunctions(options.seed)
     names, grid = _grid(world, f_entries + symbolic, expansion,
                         f_entries + symbolic if kinked else [], options.seed, funcs)
-    fd = _jacobian(f_entries, variables, names, grid, funcs)
-    return _against(world, f_entries, variables, names, grid, fd, symbolic, funcs)
+    f_at = _at(f_entries, names, funcs)
+    fd = _jacobian(f_at, variables, names, grid)
+    return _against(world, f_at, variables, names, grid, fd, symbolic, funcs)
 
 
-def _against(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list,
+def _against(world: World, f_at: Any, variables: list[sp.Symbol], names: list,
              grid: np.ndarray, fd: np.ndarray, symbolic: list[sp.Expr],
              funcs: RandomFunctions, memo: dict | None = None) -> tuple[bool, float, float, str]:
-    """The symbolic derivative against the finite differences `fd` (p, F, X)."""
+    """The symbolic derivative against the finite differences `fd` (p, F, X); `f_at`
+    gives F's entries at points, for the convergence check."""
     fd = _layout(fd, world.layout)
     if memo is None:
         sym = evaluate(symbolic, names, grid, funcs)
@@ -173,7 +287,7 @@ def _against(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
     scale = np.maximum(np.abs(fd), np.abs(sym))
     agree = bool(np.all(err <= FD_ATOL + FD_RTOL * scale))
     rel = float(np.max(err / np.maximum(scale, 1e-12), initial=0.0))
-    conv = "" if agree else _convergence(f_entries, variables, names, grid, funcs, sym, fd)
+    conv = "" if agree else _convergence(f_at, variables, names, grid, sym, fd)
     if conv == "converging":
         agree = True
     return agree, float(err.max(initial=0.0)), rel, conv
@@ -183,8 +297,8 @@ class NotAtPoints(Exception):
     pass
 
 
-def _jacobian(f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list[sp.Symbol],
-              grid: np.ndarray, funcs: RandomFunctions, scale: float = 1.0) -> np.ndarray:
+def _jacobian(f_at: Any, variables: list[sp.Symbol], names: list[sp.Symbol],
+              grid: np.ndarray, scale: float = 1.0) -> np.ndarray:
     """D[p, i, j] = ∂F_i/∂v_j at point p by central differences.  Every shifted
     point goes into one evaluation (the DAG walk is vectorised over points)."""
     p, n = grid.shape[0], len(variables)
@@ -194,8 +308,8 @@ def _jacobian(f_entries: list[sp.Expr], variables: list[sp.Symbol], names: list[
     for j, col in enumerate(cols):
         shifted[0, j, :, col] += h[:, j]
         shifted[1, j, :, col] -= h[:, j]
-    f = evaluate(f_entries, names, shifted.reshape(-1, grid.shape[1]), funcs)
-    f = f.reshape(2, n, p, len(f_entries))
+    f = f_at(shifted.reshape(-1, grid.shape[1]))
+    f = f.reshape(2, n, p, f.shape[1])
     return np.transpose((f[0] - f[1]) / (2 * h.T[:, :, None]), (1, 2, 0))
 
 
@@ -211,11 +325,11 @@ def _layout(d: np.ndarray, layout: str) -> np.ndarray:
     return d.reshape(p, -1)
 
 
-def _convergence(f_entries, variables, names, grid, funcs, sym, fd) -> str:
+def _convergence(f_at, variables, names, grid, sym, fd) -> str:
     """Does the mismatch shrink ~4x per halving of a larger step (truncation error)?"""
     errors = []
     for scale in (100.0, 50.0, 25.0):
-        approx = _jacobian(f_entries, variables, names, grid, funcs, scale)
+        approx = _jacobian(f_at, variables, names, grid, scale)
         errors.append(float(np.max(np.abs(approx.reshape(sym.shape[0], -1)[:, :sym.shape[1]]
                                           - sym), initial=0.0)))
     if errors[0] > 0 and errors[2] < errors[0] / 8:

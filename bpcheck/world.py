@@ -14,7 +14,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .atoms import Exp, Relu, Sig, Step, Tanh
-from .dag import xreplace
+from .dag import free_symbols, xreplace
 from .model import Setting
 
 Value = Any  # sp.Expr or sp.ImmutableMatrix
@@ -45,6 +45,7 @@ class World:
     define_trees: dict[str, Any] = field(default_factory=dict)
     functions_indexed: dict[str, Callable[..., Value]] = field(default_factory=dict)
     _memo: dict[tuple[str, str | None], Value] = field(default_factory=dict)
+    _graph: dict[Any, Any] = field(default_factory=dict)  # owners(), upstream()
     diff_memo: dict[tuple, Value] = field(default_factory=dict)
     eval_memo: dict[tuple, Value] = field(default_factory=dict)  # evaluate.Evaluator
     subs_memo: dict[tuple, dict] = field(default_factory=dict)  # evaluate: X's expansion put in
@@ -55,6 +56,7 @@ class World:
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
         self.nodes[name] = Node(name, sym)
+        self._graph.clear()
         for s in _symbols_of(sym):
             if s not in self.ranges:
                 self.free.append(s)
@@ -62,6 +64,41 @@ class World:
 
     def add_def(self, name: str, sym: Value, defn: Value, parents: tuple[str, ...]) -> None:
         self.nodes[name] = Node(name, sym, defn, parents)
+        self._graph.clear()
+
+    def owners(self) -> dict[sp.Basic, str]:
+        """Each node's symbols mapped to the node's name."""
+        if "owners" not in self._graph:
+            self._graph["owners"] = {s: n for n, node in self.nodes.items()
+                                     for s in _entries(node.sym)}
+        return self._graph["owners"]
+
+    def upstream(self, name: str) -> list[str] | None:
+        """The nodes `name` is computed from, each after its parents (`name` last);
+        None if some definition among them holds symbols of a node that is not one of
+        its parents (then only the expansion, not a pass over the graph, is right)."""
+        key = ("upstream", name)
+        if key not in self._graph:
+            self._graph[key] = self._topological(name)
+        return self._graph[key]
+
+    def _topological(self, name: str) -> list[str] | None:
+        order: list[str] = []
+        seen: set[str] = set()
+        owner = self.owners()
+
+        def visit(n: str) -> bool:
+            if n in seen:
+                return True
+            seen.add(n)
+            node = self.nodes[n]
+            if node.defn is not None:
+                used = {owner[s] for s in free_symbols(_entries(node.defn)) if s in owner}
+                if not used <= set(node.parents) or not all(visit(p) for p in node.parents):
+                    return False
+            order.append(n)
+            return True
+        return order if visit(name) else None
 
     def expand(self, name: str, stop: str | None = None) -> Value:
         """The node written in free symbols, holding `stop` as a variable."""

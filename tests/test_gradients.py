@@ -106,3 +106,31 @@ def test_the_evaluator_takes_the_loss_gradient_from_the_reverse_pass(monkeypatch
     before = len(asked)
     ev.eval(parse("diff(a[2], z[2])", names).tree)  # not a scalar quantity: the expansion
     assert len(asked) == before
+
+
+# ---- the finite-difference check recomputes F from its definitions -------------------
+
+@pytest.mark.parametrize("params", NETWORKS, ids=lambda p: "-".join(str(v[1]) for v in p[:3]))
+def test_forward_differences_match_differences_of_f_written_out(params, monkeypatch):
+    """Perturbing X and recomputing what follows it from the definitions gives the
+    finite differences of F expanded with X held (the same points, the same numbers)."""
+    from bpcheck import threeway
+    from bpcheck.build import onehot_subs
+    from bpcheck.model import Options
+    world = build_world(Setting("g", "network", params))
+    names = setting_names(world.setting)
+    case = world.cases[-1]
+    for x in ("W[1]", "z[1]", "a[1]", "b[2]"):
+        tree = parse(f"diff(J, {x})", names).tree
+        value = Evaluator(world, {}).eval(tree)
+        value = value.xreplace(onehot_subs(world, case)) if onehot_subs(world, case) else value
+        for kinked in (False, True):
+            world.fd_memo.clear()
+            forward = threeway._finite_differences(world, tree, value, case, Options(), kinked)
+            with monkeypatch.context() as m:
+                m.setattr(threeway, "_quantity", lambda *a: None)
+                world.fd_memo.clear()
+                written = threeway._finite_differences(world, tree, value, case, Options(),
+                                                       kinked)
+            assert forward[0] and written[0], (x, forward, written)  # both agree with algebra
+            assert forward[1] == pytest.approx(written[1], rel=1e-3, abs=1e-12)
