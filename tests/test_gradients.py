@@ -134,3 +134,17 @@ def test_forward_differences_match_differences_of_f_written_out(params, monkeypa
                                                        kinked)
             assert forward[0] and written[0], (x, forward, written)  # both agree with algebra
             assert forward[1] == pytest.approx(written[1], rel=1e-3, abs=1e-12)
+
+
+def test_definitions_symengine_cannot_hold_take_the_sympy_pass():
+    """Positive symbols (symengine takes plain symbols only) and a piecewise definition:
+    the reverse pass runs in SymPy and still gives the derivative of the expansion."""
+    setting = Setting("g", "scalar", (("symbols", ("u",)), ("positive", ("v",)),
+                                      ("define", (("h", "piecewise((u * v, u > 0), (u ** 2, True))"),
+                                                  ("E", "h ** 2 + v * h")))))
+    world = build_world(setting)
+    for x in ("u", "v", "h"):
+        got = gradients.gradient(world, "E", x)
+        want = _by_expansion(world, "E", x)
+        assert got is not None and len(got) == len(want) == 1
+        assert sp.simplify(got[0] - want[0]) == 0, (x, got, want)
