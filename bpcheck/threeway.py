@@ -131,7 +131,10 @@ def _quantity(world: World, ev: Evaluator, f_node: ast.AST) -> str | None:
     definitions alone; None otherwise (F is then expanded with X held)."""
     if not isinstance(f_node, ast.Name):
         return None
-    name, entry = ev.reference(f_node)
+    try:
+        name, entry = ev.reference(f_node)
+    except EvalError:  # not a node (a constant, a function): written out as any F
+        return None
     node = world.nodes[name]
     if entry is not None or node.defn is None or world.upstream(name) is None:
         return None
