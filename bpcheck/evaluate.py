@@ -287,7 +287,7 @@ class Evaluator:
         f_node, x_node = node.args
         if self.world.indexed:
             return sp.diff(la.scalar(self.eval(f_node)), self.eval(x_node))
-        target, entry = self._diff_target(x_node)
+        target, entry = self.diff_target(x_node)
         d = self._gradient(f_node, target, entry)
         if d is not None:
             return d
@@ -308,14 +308,8 @@ class Evaluator:
         """∂F/∂X for F a scalar quantity (the loss): from one reverse pass per setting
         (`gradients`), instead of expanding F with X held for every X.  None: not such
         a case, and `_derivative` decides."""
-        if self.stop is not None or not isinstance(f_node, ast.Name):
-            return None
-        try:
-            f_name, f_entry = self.reference(f_node)
-        except EvalError:
-            return None
-        node = self.world.nodes[f_name]
-        if f_entry is not None or node.defn is None or not isinstance(node.sym, sp.Symbol):
+        f_name = self.scalar_quantity(f_node)
+        if f_name is None:
             return None
         grad = gradient(self.world, f_name, target)
         if grad is None:
@@ -327,6 +321,20 @@ class Evaluator:
             return grad[entry[0] * var.cols + entry[1]]
         return la.mat(var.rows, var.cols, lambda i, j: grad[i * var.cols + j]) \
             if la.is_mat(var) else grad[0]
+
+    def scalar_quantity(self, f_node: ast.AST) -> str | None:
+        """The node a `diff`'s F names, when it is a scalar quantity with a definition
+        (the loss) and no variable is held here; None otherwise."""
+        if self.stop is not None or not isinstance(f_node, ast.Name):
+            return None
+        try:
+            f_name, f_entry = self.reference(f_node)
+        except EvalError:
+            return None
+        node = self.world.nodes[f_name]
+        if f_entry is not None or node.defn is None or not isinstance(node.sym, sp.Symbol):
+            return None
+        return f_name
 
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
         """∂F/∂X with X held as its own symbols; kept per world, since formulas and
@@ -342,7 +350,7 @@ class Evaluator:
                                       self.world.layout)
         return memo[key]
 
-    def _diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:
+    def diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:
         try:
             return self.reference(x_node)
         except EvalError:

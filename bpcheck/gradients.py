@@ -31,13 +31,22 @@ def gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
     return world.diff_memo[key]
 
 
-def _gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
+def held_gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
+    """∂F/∂X before the intermediates are written out: in the symbols of the nodes
+    (for reading numbers from node values); None as for `gradient`."""
     grads = _gradients(world, f_name)
     if grads is None:
         return None
     held = grads.get(x_name)
     if held is None:  # F does not depend on X
         return [_ZERO] * len(la.entries(world.nodes[x_name].sym))
+    return held
+
+
+def _gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
+    held = held_gradient(world, f_name, x_name)
+    if held is None:
+        return None
     mapping, memo = _expansions(world, held)
     return [dag.xreplace(g, mapping, memo) for g in held]
 
@@ -117,4 +126,4 @@ def _expansions(world: World, held: list[sp.Expr]) -> tuple[dict[Any, Any], dict
     return mapping, memo
 
 
-__all__ = ["gradient"]
+__all__ = ["gradient", "held_gradient"]

@@ -118,6 +118,37 @@ def walk_value(e: sp.Expr, memo: dict, funcs: RandomFunctions) -> Any:
         raise KeyError(str(exc)) from None
 
 
+class Forward:
+    """A quantity's values from its definitions, one after another, at points given
+    for the inputs (and for X, which then replaces its definition): what perturbing X
+    does to F, with every other path held, without F written out with X held (the
+    finite-difference check), and the values of every node at a screen's points."""
+
+    def __init__(self, world: World, f_name: str, x_name: str, subs: dict,
+                 funcs: RandomFunctions) -> None:
+        self.world, self.funcs, self.subs = world, funcs, subs
+        self.order = [n for n in world.upstream(f_name) if n != x_name]
+        self.f_syms = entries(world.nodes[f_name].sym)
+
+    def run(self, names: list, pts: np.ndarray) -> dict:
+        rows = pts.shape[0]
+        memo: dict = {n: pts[:, k] for k, n in enumerate(names)}
+        memo.update({s: np.full(rows, float(v)) for s, v in self.subs.items()})
+        with np.errstate(all="ignore"):
+            for name in self.order:
+                node = self.world.nodes[name]
+                if node.defn is not None:
+                    for s, e in zip(entries(node.sym), entries(node.defn)):
+                        memo[s] = np.broadcast_to(walk_value(e, memo, self.funcs), (rows,))
+        return memo
+
+    def at(self, names: list):
+        def values(pts: np.ndarray) -> np.ndarray:
+            memo = self.run(names, pts)
+            return np.stack([np.real(memo[s]) for s in self.f_syms], axis=1)
+        return values
+
+
 def walk_values(exprs: list[sp.Expr], memo: dict, funcs: RandomFunctions,
                 points: int) -> np.ndarray | None:
     """(points, entries) values by the memoised walk alone, the memo holding the

@@ -21,7 +21,8 @@ from .atoms import kink_arguments
 from .evaluate import Evaluator
 from .exprs import node_key
 from .linalg import IndexRangeError, ShapeError, entries, is_mat, shape_of
-from .numeric import KINK_MARGIN, Screen
+from .gradients import held_gradient
+from .numeric import KINK_MARGIN, Forward, Screen, walk_value
 from .symbolic import canonical_derivatives
 
 _UNARY = {"exp": np.exp, "log": np.log, "ln": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
@@ -92,7 +93,52 @@ class QuickEvaluator:
                 return Num(_UNARY[name](v.v), v.mat)
         if isinstance(node, ast.Subscript) and not isinstance(node.value, ast.Name):
             return self._entry(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "diff" and len(node.args) == 2 and not self.kinked:
+            found = self._gradient(node)
+            if found is not None:
+                return found
         return self._read(node)
+
+    # -- ∂F/∂X of the loss: its held form read at the nodes' values ---------------------
+    def _gradient(self, node: ast.Call) -> Num | None:
+        """The reverse pass's gradient in the nodes' symbols, evaluated with every
+        node's value at the points (one forward pass per screen and target classes),
+        instead of its SymPy value written in the inputs."""
+        f_node, x_node = node.args
+        if self.world.indexed or self.symbolic.scalar_quantity(f_node) is None:
+            return None
+        target, entry = self.symbolic.diff_target(x_node)
+        f_name = self.symbolic.scalar_quantity(f_node)
+        key = ("gradient", node_key(node), self.context)
+        memo = self.screen.tree_memo
+        if key not in memo:
+            held = held_gradient(self.world, f_name, target)
+            if held is None:
+                return None
+            values = self._node_values(f_name)
+            try:
+                numbers = [np.broadcast_to(walk_value(g, values, self.screen.funcs),
+                                           (self.points,)) for g in held]
+            except KeyError:
+                return None
+            var = self.world.nodes[target].sym
+            if entry is not None:
+                memo[key] = Num(numbers[entry[0] * var.cols + entry[1]], False)
+            elif is_mat(var):
+                memo[key] = Num(np.stack(numbers, axis=1).reshape(self.points, var.rows,
+                                                                   var.cols), True)
+            else:
+                memo[key] = Num(numbers[0], False)
+        return memo[key]
+
+    def _node_values(self, f_name: str) -> dict:
+        key = ("forward", f_name, self.context[1])
+        memo = self.screen.tree_memo
+        if key not in memo:
+            forward = Forward(self.world, f_name, "", self.classes, self.screen.funcs)
+            memo[key] = forward.run(list(self.world.free), self.screen.pts)
+        return memo[key]
 
     # -- sum(expr, (k, low, high)) over concrete bounds: the terms' numbers added --------
     def _finite_sum(self, node: ast.Call) -> bool:

@@ -26,7 +26,8 @@ from .dag import free_symbols, xreplace
 from .crosscheck import ReferenceResult, reference_check
 from .evaluate import EvalError, Evaluator
 from .linalg import entries, unit
-from .numeric import KINK_MARGIN, RandomFunctions, evaluate, sample_points, walk_value, walk_values
+from .numeric import (KINK_MARGIN, Forward, RandomFunctions, evaluate, sample_points,
+                      walk_value, walk_values)
 from .symbolic import canonical_derivatives
 from .world import World
 
@@ -146,36 +147,6 @@ def _at(f_entries: list[sp.Expr], names: list, funcs: RandomFunctions):
     return lambda pts: evaluate(f_entries, names, pts, funcs)
 
 
-class _Forward:
-    """A quantity's values from its definitions, one after another, at points given
-    for the inputs (and for X, which then replaces its definition): what perturbing X
-    does to F, with every other path held, without F written out with X held."""
-
-    def __init__(self, world: World, f_name: str, x_name: str, subs: dict,
-                 funcs: RandomFunctions) -> None:
-        self.world, self.funcs, self.subs = world, funcs, subs
-        self.order = [n for n in world.upstream(f_name) if n != x_name]
-        self.f_syms = entries(world.nodes[f_name].sym)
-
-    def run(self, names: list, pts: np.ndarray) -> dict:
-        rows = pts.shape[0]
-        memo: dict = {n: pts[:, k] for k, n in enumerate(names)}
-        memo.update({s: np.full(rows, float(v)) for s, v in self.subs.items()})
-        with np.errstate(all="ignore"):
-            for name in self.order:
-                node = self.world.nodes[name]
-                if node.defn is not None:
-                    for s, e in zip(entries(node.sym), entries(node.defn)):
-                        memo[s] = np.broadcast_to(walk_value(e, memo, self.funcs), (rows,))
-        return memo
-
-    def at(self, names: list):
-        def values(pts: np.ndarray) -> np.ndarray:
-            memo = self.run(names, pts)
-            return np.stack([np.real(memo[s]) for s in self.f_syms], axis=1)
-        return values
-
-
 def _forward_table(world: World, f_name: str, x_name: str, subs: dict, options: Any,
                    kinked: bool) -> tuple[list, np.ndarray, np.ndarray, dict, Any]:
     """Points and the finite-difference Jacobian of node F by every entry of X, from
@@ -184,16 +155,16 @@ def _forward_table(world: World, f_name: str, x_name: str, subs: dict, options: 
     key = ("forward", f_name, x_name, tuple(subs.items()), options.seed, kinked)
     if key not in world.fd_memo:
         funcs = RandomFunctions(options.seed)
-        forward = _Forward(world, f_name, x_name, subs, funcs)
+        forward = Forward(world, f_name, x_name, subs, funcs)
         leaves = sorted({s for n in world.upstream(f_name) if world.nodes[n].defn is None
                          for s in entries(world.nodes[n].sym)} - set(subs),
                         key=sp.default_sort_key)
-        pts = _sample(world, leaves, _Forward(world, f_name, "", subs, funcs) if kinked
+        pts = _sample(world, leaves, Forward(world, f_name, "", subs, funcs) if kinked
                       else None, options.seed)
         x_node = world.nodes[x_name]
         names: list = list(leaves)
         if x_node.defn is not None:  # an intermediate takes the value its definition gives
-            base = _Forward(world, x_name, "", subs, funcs).run(leaves, pts)
+            base = Forward(world, x_name, "", subs, funcs).run(leaves, pts)
             pts = np.hstack([pts, np.stack([np.broadcast_to(base[s], (FD_POINTS,))
                                             for s in entries(x_node.sym)], axis=1)])
             names += entries(x_node.sym)
@@ -204,7 +175,7 @@ def _forward_table(world: World, f_name: str, x_name: str, subs: dict, options: 
     return world.fd_memo[key]
 
 
-def _sample(world: World, leaves: list, kinks: _Forward | None, seed: int) -> np.ndarray:
+def _sample(world: World, leaves: list, kinks: Forward | None, seed: int) -> np.ndarray:
     """Points for the inputs, as `sample_points` draws them; with `kinks`, the points
     near a kink of any definition on the way (ReLU at 0, a max tie) are drawn again."""
     rng = np.random.default_rng(seed + 2)

@@ -59,6 +59,9 @@ FORMULAS = [
     "sum(W[2][1, k] * a[1][k], (k, 1, 2)) + b[2][1]",   # a finite sum, term by term
     "sum(a[1] * a[1][k], (k, 1, 2))",                  # ... of vectors
     "sum(a[1][k], (k, 3, 2)) + 1",                     # an empty one
+    "diff(J, W[1])",                                   # the loss's gradient, read at the
+    "diff(J, z[1]) * transpose(a[0])",                 # nodes' values (the reverse pass)
+    "diff(J, W[2][1, 2]) + diff(J, b[2])[2]",
 ]
 
 
