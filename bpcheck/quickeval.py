@@ -18,7 +18,7 @@ import numpy as np
 
 from . import dag
 from .atoms import kink_arguments
-from .evaluate import Evaluator
+from .evaluate import EvalError, Evaluator
 from .exprs import node_key
 from .linalg import IndexRangeError, ShapeError, entries, is_mat, shape_of
 from .gradients import held_gradient
@@ -67,18 +67,43 @@ class QuickEvaluator:
         self.kinked = kinked
         self.context = (tuple(sorted(bindings.items())), tuple(self.classes.values()))
         self.points = screen.pts.shape[0]
-        self.off_kinks = np.ones(self.points, bool)  # points away from every kink read
+        self.off_kinks: np.ndarray | None = None  # points away from every kink read (None: all)
 
     def eval(self, node: ast.AST) -> Num:
+        """The node's numbers, kept per screen by structure and context: a candidate
+        repair shares all but the path its edit changed with the formula it came from,
+        so only that path is computed again.  Errors are kept too."""
         if isinstance(node, ast.Expression):
             return self.eval(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return Num(np.full(self.points, float(node.value)), False)
+        memo = self.screen.tree_memo
+        key = (node_key(node), self.context, self.kinked)
+        hit = memo.get(key)
+        if hit is None:
+            outer, self.off_kinks = self.off_kinks, None  # the sub-tree's own kink mask
+            try:
+                value: Num | Exception = self._compute(node)
+            except (ShapeError, CannotScreen, EvalError) as exc:
+                value = exc
+            hit = memo[key] = (value, self.off_kinks)
+            self.off_kinks = outer
+        value, off_kinks = hit
+        self._keep_off(off_kinks)
+        if isinstance(value, Exception):
+            raise type(value)(*value.args)
+        return value
+
+    def _keep_off(self, off_kinks: np.ndarray | None) -> None:
+        if off_kinks is not None:
+            self.off_kinks = off_kinks if self.off_kinks is None else self.off_kinks & off_kinks
+
+    def _compute(self, node: ast.AST) -> Num:
         if isinstance(node, ast.BinOp) and self._numeric_op(node):
             return self._binop(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             v = self.eval(node.operand)
             return Num(-v.v, v.mat) if isinstance(node.op, ast.USub) else v
-        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return Num(np.full(self.points, float(node.value)), False)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                 and node.func.id == "sum" and self._finite_sum(node):
             return self._sum(node)
@@ -110,27 +135,21 @@ class QuickEvaluator:
             return None
         target, entry = self.symbolic.diff_target(x_node)
         f_name = self.symbolic.scalar_quantity(f_node)
-        key = ("gradient", node_key(node), self.context)
-        memo = self.screen.tree_memo
-        if key not in memo:
-            held = held_gradient(self.world, f_name, target)
-            if held is None:
-                return None
-            values = self._node_values(f_name)
-            try:
-                numbers = [np.broadcast_to(walk_value(g, values, self.screen.funcs),
-                                           (self.points,)) for g in held]
-            except KeyError:
-                return None
-            var = self.world.nodes[target].sym
-            if entry is not None:
-                memo[key] = Num(numbers[entry[0] * var.cols + entry[1]], False)
-            elif is_mat(var):
-                memo[key] = Num(np.stack(numbers, axis=1).reshape(self.points, var.rows,
-                                                                   var.cols), True)
-            else:
-                memo[key] = Num(numbers[0], False)
-        return memo[key]
+        held = held_gradient(self.world, f_name, target)
+        if held is None:
+            return None
+        values = self._node_values(f_name)
+        try:
+            numbers = [np.broadcast_to(walk_value(g, values, self.screen.funcs),
+                                       (self.points,)) for g in held]
+        except KeyError:
+            return None
+        var = self.world.nodes[target].sym
+        if entry is not None:
+            return Num(numbers[entry[0] * var.cols + entry[1]], False)
+        if is_mat(var):
+            return Num(np.stack(numbers, axis=1).reshape(self.points, var.rows, var.cols), True)
+        return Num(numbers[0], False)
 
     def _node_values(self, f_name: str) -> dict:
         key = ("forward", f_name, self.context[1])
@@ -154,19 +173,13 @@ class QuickEvaluator:
             term = QuickEvaluator(self.screen, {**self.bindings, var.id: k}, self.classes,
                                   self.kinked)
             total = _add(total, term.eval(node.args[0]))
-            self.off_kinks &= term.off_kinks
+            self._keep_off(term.off_kinks)
         return total
 
     # -- a node evaluated symbolically (kept per world), read at the points -------------
     def _read(self, node: ast.AST) -> Num:
-        memo = self.screen.tree_memo
-        key = (node_key(node), self.context, self.kinked)
-        hit = memo.get(key)
-        if hit is None:
-            hit = memo[key] = self._numbers(self.symbolic.eval(node))
-        value, off_kinks = hit
-        if off_kinks is not None:
-            self.off_kinks &= off_kinks
+        value, off_kinks = self._numbers(self.symbolic.eval(node))
+        self._keep_off(off_kinks)
         return value
 
     def _numbers(self, value: Any) -> tuple[Num, np.ndarray | None]:

@@ -176,7 +176,7 @@ def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any]
     lhs, rhs = lhs.unit(), rhs.unit()
     if lhs.shape != rhs.shape or lhs.mat != rhs.mat:
         return "shape"
-    rows = ev.off_kinks
+    rows = ev.off_kinks if ev.off_kinks is not None else slice(None)
     return screen.agrees(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
 
 
