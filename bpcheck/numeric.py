@@ -94,18 +94,24 @@ def _lambdify(symbols: list[sp.Symbol], exprs: list[sp.Expr]):
 
 def sample_points(world: World, symbols: list[sp.Symbol], kinks: list[sp.Expr],
                   rng: np.random.Generator, n: int) -> np.ndarray:
+    known = set(symbols)
+    kinks = [k for k in kinks if dag.free_symbols([k]) <= known]
+    near = (lambda pts: np.abs(evaluate(kinks, symbols, pts))) if kinks and symbols else None
+    return draw_points(world, symbols, rng, n, near)
+
+
+def draw_points(world: World, symbols: list[sp.Symbol], rng: np.random.Generator, n: int,
+                kink_values: Any = None) -> np.ndarray:
+    """n points, each symbol uniform in its range; with `kink_values` (points → |kink
+    arguments|, one column each), the points near a kink are drawn again."""
     lows = np.array([world.ranges.get(s, (-2.0, 2.0))[0] for s in symbols])
     highs = np.array([world.ranges.get(s, (-2.0, 2.0))[1] for s in symbols])
     pts = rng.uniform(lows, highs, size=(n, len(symbols)))
-    known = set(symbols)
-    kinks = [k for k in kinks if dag.free_symbols([k]) <= known]
-    if kinks and symbols:
-        for _ in range(50):  # resample the points that sit on (or near) a kink
-            vals = np.abs(evaluate(kinks, symbols, pts))
-            bad = (vals < KINK_MARGIN).any(axis=1)
-            if not bad.any():
-                break
-            pts[bad] = rng.uniform(lows, highs, size=(int(bad.sum()), len(symbols)))
+    for _ in range(50 if kink_values is not None else 0):
+        bad = (kink_values(pts) < KINK_MARGIN).any(axis=1)
+        if not bad.any():
+            break
+        pts[bad] = rng.uniform(lows, highs, size=(int(bad.sum()), len(symbols)))
     return pts
 
 

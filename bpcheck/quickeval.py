@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import dag
-from .atoms import kink_arguments
+from .atoms import NUMPY_FUNCS, kink_arguments
 from .evaluate import EvalError, Evaluator
 from .exprs import node_key
 from .linalg import IndexRangeError, ShapeError, entries, is_mat, shape_of
@@ -26,7 +26,7 @@ from .numeric import KINK_MARGIN, Forward, Screen, walk_value
 from .symbolic import canonical_derivatives
 
 _UNARY = {"exp": np.exp, "log": np.log, "ln": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
-          "sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v))}
+          "sigmoid": NUMPY_FUNCS["Sig"]}
 _TRANSPOSE = ("transpose", "T")
 
 

@@ -26,7 +26,7 @@ from .dag import free_symbols, xreplace
 from .crosscheck import ReferenceResult, reference_check
 from .evaluate import EvalError, Evaluator
 from .linalg import entries, unit
-from .numeric import (KINK_MARGIN, Forward, RandomFunctions, evaluate, sample_points,
+from .numeric import (Forward, RandomFunctions, draw_points, evaluate, sample_points,
                       walk_value, walk_values)
 from .symbolic import canonical_derivatives
 from .world import World
@@ -178,23 +178,16 @@ def _forward_table(world: World, f_name: str, x_name: str, subs: dict, options: 
 def _sample(world: World, leaves: list, kinks: Forward | None, seed: int) -> np.ndarray:
     """Points for the inputs, as `sample_points` draws them; with `kinks`, the points
     near a kink of any definition on the way (ReLU at 0, a max tie) are drawn again."""
-    rng = np.random.default_rng(seed + 2)
-    lows = np.array([world.ranges.get(s, (-2.0, 2.0))[0] for s in leaves])
-    highs = np.array([world.ranges.get(s, (-2.0, 2.0))[1] for s in leaves])
-    pts = rng.uniform(lows, highs, size=(FD_POINTS, len(leaves)))
-    if kinks is None:
-        return pts
-    args = [k for n in kinks.order if world.nodes[n].defn is not None
-            for e in entries(world.nodes[n].defn) for k in kink_arguments(e)]
-    for _ in range(50 if args else 0):
+    args = [] if kinks is None else [k for n in kinks.order if world.nodes[n].defn is not None
+                                     for e in entries(world.nodes[n].defn)
+                                     for k in kink_arguments(e)]
+
+    def kink_values(pts: np.ndarray) -> np.ndarray:
         memo = kinks.run(leaves, pts)
-        vals = np.stack([np.broadcast_to(np.abs(walk_value(k, memo, kinks.funcs)),
-                                         (FD_POINTS,)) for k in args], axis=1)
-        bad = (vals < KINK_MARGIN).any(axis=1)
-        if not bad.any():
-            break
-        pts[bad] = rng.uniform(lows, highs, size=(int(bad.sum()), len(leaves)))
-    return pts
+        return np.stack([np.broadcast_to(np.abs(walk_value(k, memo, kinks.funcs)),
+                                         (pts.shape[0],)) for k in args], axis=1)
+    return draw_points(world, leaves, np.random.default_rng(seed + 2), FD_POINTS,
+                       kink_values if args else None)
 
 
 def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
