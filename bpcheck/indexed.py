@@ -9,8 +9,10 @@ numerically at concrete sizes, so a wrong symbolic step cannot pass alone.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+import math
+from typing import Any, Iterator
 
+import numpy as np
 import sympy as sp
 
 from . import dag
@@ -19,11 +21,13 @@ from .catalog import setting_names
 from .evaluate import Evaluator
 from .exprs import parse
 from .model import Claim, Kind, LinkResult, Step
-from .numeric import compare
+from .atoms import PARTIAL_NAME, UNDEFINED
+from .numeric import UNARY, RandomFunctions, compare, summarize
 from .symbolic import is_zero_rational
 
 SIZES = (2, 3, 4)
 MAX_ASSIGNMENTS = 24
+POINTS = 8
 
 
 def _ranges(claim: Claim, world: Any) -> list[tuple[sp.Symbol, sp.Expr, sp.Expr]]:
@@ -93,24 +97,153 @@ def _prove(diff: sp.Expr, ranges: list, steps: list[Step]) -> bool:
 
 
 def _numeric(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
+    """Both sides at concrete sizes (2, 3, 4 for each size) and every index assignment
+    (at most MAX_ASSIGNMENTS), in numbers: the worst agreement, or the first mismatch.
+    Sums are looped and deltas compared at the points (`_Direct`); a mismatch is shown
+    as written out by SymPy at that size, with its counterexample simplified."""
+    try:
+        found = _numeric_direct(ranges, lhs, rhs, options)
+    except _Unsupported:  # a node the direct walk does not know: written out by SymPy
+        return _numeric_concrete(world, ranges, lhs, rhs, options)
+    if found is None or found[0].agree:
+        return found and found[0]
+    res, size_map, idx = found
+    shown = _assignment(world, ranges, size_map, idx, lhs, rhs, options)
+    return shown if not shown.agree else res
+
+
+def _assignments(ranges: list) -> Iterator[tuple[dict, tuple[int, ...]]]:
     size_syms = sorted({hi for _, _, hi in ranges if hi.is_Symbol}, key=str)
-    worst = None
     count = 0
     for sizes in itertools.product(SIZES, repeat=len(size_syms)):
         size_map = dict(zip(size_syms, sizes))
         spans = [range(int(lo.subs(size_map)), int(hi.subs(size_map)) + 1) for _, lo, hi in ranges]
-        sizes_in = {k: sp.Integer(v) for k, v in size_map.items()}
-        sized = [sp.sympify(e).xreplace(sizes_in).doit() for e in (lhs, rhs)]  # sums expanded once
         for idx in itertools.product(*spans):
             if count >= MAX_ASSIGNMENTS:
-                return worst
+                return
             count += 1
-            l, r = (_concrete(e, {v: i for (v, _, _), i in zip(ranges, idx)}) for e in sized)
-            res = compare(l, r, world, options.seed, 8, options.rtol, options.atol)
-            if not res.agree:
-                return res
-            worst = res if worst is None or res.max_abs > worst.max_abs else worst
+            yield size_map, idx
+
+
+def _numeric_direct(ranges: list, lhs: Any, rhs: Any, options: Any):
+    worst = None
+    walk = _Direct(options.seed, POINTS)  # its memo is keyed by the whole assignment
+    for size_map, idx in _assignments(ranges):
+        env = {**size_map, **{v: i for (v, _, _), i in zip(ranges, idx)}}
+        a, b = (np.broadcast_to(walk.value(e, env), (POINTS,))[:, None] for e in (lhs, rhs))
+        res = summarize(a, b, options.rtol, options.atol, options.seed)
+        if not res.agree:
+            return res, size_map, idx
+        worst = res if worst is None or res.max_abs > worst.max_abs else worst
+    return worst and (worst, None, None)
+
+
+def _assignment(world: Any, ranges: list, size_map: dict, idx: tuple, lhs: Any, rhs: Any,
+                options: Any):
+    """One assignment written out by SymPy (entries as symbols), compared by `compare`."""
+    sizes_in = {k: sp.Integer(v) for k, v in size_map.items()}
+    sized = [sp.sympify(e).xreplace(sizes_in).doit() for e in (lhs, rhs)]
+    l, r = (_concrete(e, {v: i for (v, _, _), i in zip(ranges, idx)}) for e in sized)
+    return compare(l, r, world, options.seed, POINTS, options.rtol, options.atol)
+
+
+def _numeric_concrete(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
+    worst = None
+    for size_map, idx in _assignments(ranges):
+        res = _assignment(world, ranges, size_map, idx, lhs, rhs, options)
+        if not res.agree:
+            return res
+        worst = res if worst is None or res.max_abs > worst.max_abs else worst
     return worst
+
+
+class _Unsupported(Exception):
+    pass
+
+
+class _Direct:
+    """A side's value at concrete sizes and indices, at random points, straight from
+    its SymPy tree: each entry z[k] is a seeded random value per point (drawn by its
+    name and indices, so the same entry has the same values on both sides), an
+    undefined f a random smooth function, a sum a loop, a delta a comparison."""
+
+    def __init__(self, seed: int, points: int) -> None:
+        self.seed, self.points = seed, points
+        self.values: dict[tuple, np.ndarray] = {}
+        self.memo: dict[tuple, Any] = {}
+        self.funcs = RandomFunctions(seed)
+
+    def value(self, e: Any, env: dict) -> Any:
+        key = (e, tuple(sorted(env.items(), key=lambda kv: kv[0].name)))
+        if key not in self.memo:
+            self.memo[key] = self._value(e, env)
+        return self.memo[key]
+
+    def _value(self, e: Any, env: dict) -> Any:
+        if e.is_Number:
+            return float(e)
+        if e.is_Symbol:
+            return float(self.integer(e, env))
+        if isinstance(e, sp.Indexed):
+            return self._entry(str(e.base), tuple(self.integer(i, env) for i in e.indices))
+        if e.is_Add:
+            return sum(self.value(a, env) for a in e.args)
+        if e.is_Mul:
+            out = 1.0
+            for a in e.args:
+                out = out * self.value(a, env)
+            return out
+        if e.is_Pow and e.exp.is_Integer:
+            base, k = self.value(e.base, env), int(e.exp)
+            return base ** k if k >= 0 else 1.0 / base ** -k
+        if isinstance(e, sp.KroneckerDelta):
+            i, j = (self.integer(a, env) for a in e.args)
+            return float(i == j)
+        if isinstance(e, sp.Sum):
+            return self._sum(e.function, list(e.limits), env)
+        if isinstance(e, UNDEFINED):
+            return self._undefined(e, env)
+        if type(e).__name__ in UNARY and len(e.args) == 1:
+            return UNARY[type(e).__name__](self.value(e.args[0], env))
+        raise _Unsupported(type(e).__name__)
+
+    def integer(self, e: Any, env: dict) -> int:
+        """An index or size: an integer, a bound symbol, or sums and products of them."""
+        if e.is_Integer:
+            return int(e)
+        if e.is_Symbol and e in env:
+            return env[e]
+        if e.is_Add or e.is_Mul:
+            parts = [self.integer(a, env) for a in e.args]
+            return sum(parts) if e.is_Add else math.prod(parts)
+        raise _Unsupported(f"the index {e}")
+
+    def _entry(self, base: str, indices: tuple[int, ...]) -> np.ndarray:
+        key = (base, indices)
+        if key not in self.values:
+            digest = sum(map(ord, base))  # by name, not by the order entries are met in
+            rng = np.random.default_rng([self.seed, 3571, digest, *indices])
+            self.values[key] = rng.uniform(-2.0, 2.0, self.points)
+        return self.values[key]
+
+    def _sum(self, body: Any, limits: list, env: dict) -> Any:
+        (var, lo, hi), rest = limits[0], limits[1:]
+        lo, hi = self.integer(lo, env), self.integer(hi, env)
+        if hi < lo - 1:  # SymPy's (Karr's) convention for reversed bounds: not here
+            raise _Unsupported("a sum with reversed bounds")
+        total: Any = 0.0
+        for k in range(lo, hi + 1):
+            inner = {**env, var: k}
+            total = total + (self._sum(body, rest, inner) if rest else self.value(body, inner))
+        return total
+
+    def _undefined(self, e: Any, env: dict) -> Any:
+        m = PARTIAL_NAME.match(e.func.__name__)
+        slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()
+        if len(slots) > 2:
+            raise _Unsupported("a third derivative of an undefined function")
+        return self.funcs.value(m.group(2) if m else e.func.__name__,
+                                [self.value(a, env) for a in e.args], slots)
 
 
 _LEFT_OPEN = (sp.Sum, sp.Derivative, sp.Subs, sp.Piecewise, sp.KroneckerDelta)

@@ -199,7 +199,7 @@ class _NeedsLambdify(Exception):
     pass
 
 
-_UNARY = {"Sig": NUMPY_FUNCS["Sig"], "Exp": np.exp, "Tanh": np.tanh, "exp": np.exp,
+UNARY = {"Sig": NUMPY_FUNCS["Sig"], "Exp": np.exp, "Tanh": np.tanh, "exp": np.exp,
           "log": np.log, "sin": np.sin, "cos": np.cos, "tanh": np.tanh,
           "Step": NUMPY_FUNCS["Step"], "Relu": NUMPY_FUNCS["Relu"], "AbsF": np.abs,
           "Abs": np.abs}
@@ -230,8 +230,8 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
             value = base ** int(ex) if ex >= 0 else 1.0 / base ** int(-ex)
         else:
             value = np.power(np.asarray(base, dtype=complex if ex != int(ex) else float), ex)
-    elif type(e).__name__ in _UNARY and len(e.args) == 1:
-        value = _UNARY[type(e).__name__](_walk(e.args[0], memo, funcs))
+    elif type(e).__name__ in UNARY and len(e.args) == 1:
+        value = UNARY[type(e).__name__](_walk(e.args[0], memo, funcs))
     elif type(e).__name__ in ("MaxOf", "IsMax", "KroneckerDelta"):
         value = NUMPY_FUNCS[type(e).__name__](*[_walk(a, memo, funcs) for a in e.args])
     elif isinstance(e, sp.Piecewise):  # the first piece whose condition holds
@@ -318,7 +318,7 @@ class Screen:
         if a.shape[0] < max(min_points, 1) or \
                 not (np.isfinite(a) & np.isfinite(b)).all(axis=1).any():
             return None
-        return _summary(a, b, *_errors(a, b, rtol, atol), self.seed, atol)
+        return summarize(a, b, rtol, atol, self.seed)
 
 
 _LOGIC = {sp.StrictLessThan: np.less, sp.LessThan: np.less_equal,
@@ -363,6 +363,12 @@ def _errors(a: np.ndarray, b: np.ndarray, rtol: float,
     scale = np.maximum(np.abs(a), np.abs(b))
     rel = np.where(finite, err / np.maximum(scale, 1e-300), 0.0)
     return err, rel, err > atol + rtol * scale
+
+
+def summarize(a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
+              seed: int) -> NumericResult:
+    """Two sides' values (points × entries) compared, without a counterexample."""
+    return _summary(a, b, *_errors(a, b, rtol, atol), seed, atol)
 
 
 def _summary(a: np.ndarray, b: np.ndarray, err: np.ndarray, rel: np.ndarray, bad: np.ndarray,
