@@ -114,21 +114,22 @@ def _verify(args: argparse.Namespace) -> int:
 
     settings = resolve_options(args)
     use_cache = settings.cache and not args.no_cache
-    workers = _early_workers(settings, use_cache)
-    try:
-        return _verify_with(args, settings, use_cache, workers)
-    finally:
-        if workers is not None:
-            workers.close()
+    return _verify_with(args, settings, use_cache, _read(args, settings, use_cache))
 
 
-def _early_workers(settings, use_cache: bool):
-    """Start the worker processes now when every claim will likely need deciding
-    (no cache, or an empty one): they import SymPy while the catalog loads."""
-    from .runner import Workers
-    if settings.jobs == 1 or (use_cache and _has_entries(Path(settings.cache_dir))):
-        return None
-    return Workers.start(settings.jobs)
+def _read(args: argparse.Namespace, settings, use_cache: bool) -> Catalog:
+    """The catalog.  When every claim will likely need deciding (no cache, or an
+    empty one), a forked child reads it while this process imports SymPy (the import
+    floor), so the two are not paid in series; the workers, forked afterwards, start
+    with SymPy imported.  A warm run reads it here and never imports SymPy, nor does
+    `--changed`, which may select nothing."""
+    from .runner import Forked, import_verifier
+    read = lambda: load(args, settings.paths, settings.cache_dir if use_cache else None)
+    if args.changed or (use_cache and _has_entries(Path(settings.cache_dir))):
+        return read()
+    reading = Forked(read)
+    import_verifier()
+    return reading.result()
 
 
 def _has_entries(folder: Path) -> bool:
@@ -139,12 +140,11 @@ def _has_entries(folder: Path) -> bool:
         return False
 
 
-def _verify_with(args: argparse.Namespace, settings, use_cache: bool, workers) -> int:
+def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: Catalog) -> int:
     from .runner import run_claims
     from .serialize import result_dict, summary
     from .terminal import TerminalReporter
 
-    catalog = load(args, settings.paths, settings.cache_dir if use_cache else None)
     claims = select(list(catalog.claims), args, settings)
     cache = _cache(settings) if use_cache else None
     quiet = args.format == "json"
@@ -156,7 +156,7 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, workers) -
     with reporter:
         pairs = run_claims(claims, settings.options, None if quiet else reporter,
                            settings.jobs, cache.lookup if cache else None,
-                           cache.store if cache else None, workers, own_process=True)
+                           cache.store if cache else None, own_process=True)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     _outputs(args, catalog, pairs, summ)

@@ -25,12 +25,11 @@ def _decide(args: tuple[list[int], list[Claim], Any]) -> list[tuple[int, dict[st
 def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None = None,
                jobs: int = 0, lookup: Callable[[Claim], Verdict | None] | None = None,
                store: Callable[[Claim, Verdict], None] | None = None,
-               workers: Workers | None = None, own_process: bool = False
-               ) -> list[tuple[Claim, Verdict]]:
+               own_process: bool = False) -> list[tuple[Claim, Verdict]]:
     """Verdicts in catalog order; `lookup`/`store` let a cache skip decided claims;
-    jobs = 0 picks the number of worker processes by itself (`auto_jobs`); `workers`
-    started early (`Workers.start`) are used when given, and closed.  `own_process`:
-    the caller is bpcheck's own command, so the garbage collector may be tuned."""
+    jobs = 0 picks the number of worker processes by itself (`auto_jobs`).
+    `own_process`: the caller is bpcheck's own command, so the garbage collector may
+    be tuned."""
     claims = list(claims)
     done: dict[int, Verdict] = {}
     todo = []
@@ -42,11 +41,8 @@ def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None 
                 reporter.claim_done(c, hit)
         else:
             todo.append(i)
-    if workers is not None and not todo:
-        workers.close()  # everything came from the cache: the early workers go unused
-        workers = None
     for i, verdict in _decide_all([claims[i] for i in todo], todo, options,
-                                  jobs or auto_jobs(len(todo)), workers, own_process):
+                                  jobs or auto_jobs(len(todo)), own_process):
         done[i] = verdict
         if store:
             store(claims[i], verdict)
@@ -66,18 +62,12 @@ def auto_jobs(count: int) -> int:
 
 
 class Workers:
-    """Worker processes, forked before the catalog is even loaded when a cold run is
-    likely: each imports the verifier (SymPy, symengine, NumPy: the import floor)
-    while the parent still reads the claims, so that cost is not paid in series."""
+    """Worker processes, forked from this one: when it has imported the verifier
+    already (`import_verifier`, a cold run), they start with SymPy imported."""
 
     def __init__(self, count: int) -> None:
         import multiprocessing as mp  # only when workers are asked for
-        self.pool = mp.get_context("fork").Pool(count, initializer=_import_verifier)
-
-    @classmethod
-    def start(cls, jobs: int) -> Workers | None:
-        count = jobs or auto_jobs(AUTO_MIN_CLAIMS)
-        return cls(count) if count > 1 else None
+        self.pool = mp.get_context("fork").Pool(count, initializer=import_verifier)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -86,11 +76,67 @@ class Workers:
             self.pool = None
 
 
-def _import_verifier() -> None:
+def import_verifier() -> None:
+    """Import everything that decides claims (SymPy, symengine, NumPy: the import
+    floor), and tune the garbage collector for what follows."""
     import importlib
     for name in ("verify", "diagnose", "shrink", "quickeval", "serialize"):
         importlib.import_module(f"{__package__}.{name}")
     tune_gc()
+
+
+class Forked:
+    """`fn()` computed in a forked child while this process goes on (a cold run reads
+    its catalog there while it imports SymPy here); `result()` waits for the child
+    and gives its value or raises its exception.  Without fork, `fn` runs at once."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        import os
+        self.pid = None
+        if not hasattr(os, "fork"):
+            self.outcome = _outcome(fn)
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child never returns into the caller
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb") as out:
+                    out.write(_pickled(_outcome(fn)))
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.pid, self.read = pid, read
+
+    def result(self) -> Any:
+        if self.pid is not None:
+            import os
+            import pickle
+            with os.fdopen(self.read, "rb") as found:
+                data = found.read()
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            self.outcome = pickle.loads(data) if data else \
+                (False, RuntimeError("the child reading ahead ended without a result"))
+        ok, value = self.outcome
+        if not ok:
+            raise value
+        return value
+
+
+def _outcome(fn: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        return True, fn()
+    except BaseException as exc:  # given to the parent as it is (KeyboardInterrupt too)
+        return False, exc
+
+
+def _pickled(outcome: tuple[bool, Any]) -> bytes:
+    import pickle
+    try:
+        return pickle.dumps(outcome)
+    except Exception as exc:  # an exception that does not pickle: its text still goes
+        return pickle.dumps((False, RuntimeError(f"{outcome[1]!r} ({exc})")))
 
 
 GC_THRESHOLD = (20_000, 10, 10)
@@ -108,11 +154,11 @@ def tune_gc() -> None:
 
 
 def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int,
-                workers: Workers | None = None, tune: bool = False):
+                tune: bool = False):
     from .serialize import verdict_from
     if not claims:  # everything came from the cache: SymPy is never imported
         return
-    if workers is None and (jobs <= 1 or len(claims) <= 1):
+    if jobs <= 1 or len(claims) <= 1:
         from .verify import verify_claim
         if tune:
             tune_gc()
@@ -121,7 +167,7 @@ def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int,
         return
     by_index = dict(zip(index, claims))
     groups = _setting_groups(claims, index)
-    workers = workers or Workers(min(jobs, len(groups)))
+    workers = Workers(min(jobs, len(groups)))
     try:
         tasks = [([i for i, _ in g], [c for _, c in g], options) for g in groups]
         for results in workers.pool.imap_unordered(_decide, tasks):

@@ -5,6 +5,7 @@ second), so nothing here depends on the shipped catalog.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -186,39 +187,51 @@ def test_parallel_workers_give_the_same_verdicts(course, capsys):
     assert verdicts(serial) == verdicts(parallel)
 
 
-def test_workers_start_early_only_when_the_run_is_likely_cold(course, capsys, monkeypatch):
-    """An empty or absent cache (or --no-cache) starts the workers before the catalog
-    loads; a cache with entries does not (a warm run must stay cheap)."""
+def test_a_cold_run_reads_its_catalog_while_importing_sympy(course, capsys, monkeypatch):
+    """An empty or absent cache (or --no-cache) reads the catalog in a forked child
+    while this process imports the verifier; a cache with entries, or --changed,
+    reads it here and imports nothing ahead."""
     from bpcheck import runner
-    started = []
-    real_start = runner.Workers.start
+    ahead = []
+    real_import = runner.import_verifier
 
-    def spy(jobs):
-        workers = real_start(jobs)
-        started.append(workers is not None)
-        return workers
-    monkeypatch.setattr(runner.Workers, "start", staticmethod(spy))
+    def spy():
+        ahead.append(True)
+        real_import()
+    monkeypatch.setattr(runner, "import_verifier", spy)
     rc, cold = run_json(capsys, "-j", "2")  # no cache yet
-    assert rc == 0 and started == [True]
+    assert rc == 0 and ahead == [True]
     rc, warm = run_json(capsys, "-j", "2")  # every claim is a cache hit now
-    assert rc == 0 and started == [True]
+    assert rc == 0 and ahead == [True]
     assert verdicts(warm) == verdicts(cold)
-    rc, _ = run_json(capsys, "--no-cache", "-j", "1")  # one process asked for
-    assert rc == 0 and started == [True]
+    rc, one = run_json(capsys, "--no-cache", "-j", "1")  # one process gains too
+    assert rc == 0 and ahead == [True, True]
+    assert verdicts(one) == verdicts(cold)
 
 
-def test_early_workers_are_closed_when_nothing_needs_deciding(course):
-    from bpcheck.runner import Workers
-    claims = load_catalog([course / "derivations"]).claims
-    workers = Workers(2)
-    pairs = run_claims(claims, Options(), lookup=lambda c: _cached(c), workers=workers)
-    assert workers.pool is None  # terminated: every verdict came from the lookup
-    assert [v.reason for _, v in pairs] == ["cached"] * len(claims)
+def test_forked_gives_the_childs_value_or_its_exception():
+    from bpcheck.runner import Forked
+    parent = os.getpid()
+    assert Forked(os.getpid).result() != parent  # computed in another process
+    assert Forked(lambda: {"claims": [1, 2]}).result() == {"claims": [1, 2]}
+    with pytest.raises(cli.UsageError, match="no such file"):
+        Forked(lambda: cli.load(argparse.Namespace(paths=["missing/"], keyword=None))).result()
+
+    class Local(Exception):  # defined here: cannot be pickled by reference
+        pass
+
+    def fail():
+        raise Local("unpicklable")
+    with pytest.raises(RuntimeError, match="unpicklable"):
+        Forked(fail).result()
 
 
-def _cached(claim):
-    from bpcheck.model import Kind, Verdict
-    return Verdict(claim.id, Kind.VERIFIED, True, "cached")
+def test_a_bad_catalog_read_ahead_still_gives_file_line_and_exit_2(course, capsys):
+    write(course, "derivations/broken.toml", BROKEN)
+    rc, doc = run_json(capsys, "--no-cache")
+    assert rc == 2
+    assert doc["errors"] and all(e["file"].endswith("broken.toml") and e["line"] > 0
+                                 for e in doc["errors"])
 
 
 def verdicts(doc: dict) -> list[tuple]:
