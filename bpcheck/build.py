@@ -8,6 +8,7 @@ import sympy as sp
 
 from . import linalg as la
 from .atoms import partial_of, undefined_function
+from .dag import flat, matrix
 from .evaluate import EvalError, Evaluator, activation_functions
 from .exprs import parse
 from .model import Setting
@@ -163,15 +164,14 @@ def _undefined(name: str):
     fn = undefined_function(name)
 
     def apply(*args: Any) -> sp.Expr:
-        flat = [e for a in args for e in (list(a) if isinstance(a, sp.MatrixBase) else [a])]
-        return fn(*flat)
+        return fn(*[e for a in args for e in _flat(a)])
     return apply
 
 
 def _entrywise(fn):
     def apply(u: Any) -> Any:
         if isinstance(u, sp.MatrixBase):
-            return sp.ImmutableMatrix(u.rows, u.cols, [fn(x) for x in u.flat()])
+            return matrix(u.rows, u.cols, [fn(x) for x in flat(u)])
         return fn(u)
     return apply
 
@@ -200,7 +200,7 @@ def _add_defines(world: World, setting: Setting) -> None:
 
 
 def _flat(v: Any) -> list[Any]:
-    return list(v) if isinstance(v, sp.MatrixBase) else [v]
+    return flat(v) if isinstance(v, sp.MatrixBase) else [v]
 
 
 __all__ = ["build_world", "onehot_subs"]

@@ -16,6 +16,7 @@ import sympy as sp
 from .evaluate import EvalError, Evaluator
 from .linalg import entries, unit
 from .atoms import kink_arguments
+from .dag import flat
 from .numeric import evaluate, sample_points
 from .world import World
 
@@ -139,8 +140,8 @@ def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[s
 
 def _array(world: World, name: str, values: dict[sp.Symbol, float]) -> np.ndarray:
     sym = world.nodes[name].sym
-    return np.array([[values.get(sym[i, j], 0.0) for j in range(sym.cols)]
-                     for i in range(sym.rows)], dtype=float)
+    return np.array([values.get(s, 0.0) for s in flat(sym)],
+                    dtype=float).reshape(sym.rows, sym.cols)
 
 
 def _reference_gradient(world: World, mlp: Any, ref: Any, values: dict[sp.Symbol, float],

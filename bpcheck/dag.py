@@ -12,6 +12,34 @@ from typing import Any, Callable, Iterable, Iterator
 
 import sympy as sp
 
+try:  # SymPy's own representation of a symbolic matrix (what its constructor builds)
+    from sympy.polys.domains import EXRAW
+    from sympy.polys.matrices import DomainMatrix
+    from sympy.polys.matrices.sdm import SDM
+    _FROM_REP = sp.ImmutableDenseMatrix._fromrep
+except (ImportError, AttributeError):  # pragma: no cover - another SymPy: the public way
+    _FROM_REP = None
+
+
+def matrix(rows: int, cols: int, items: list[Any]) -> sp.ImmutableMatrix:
+    """`sp.ImmutableMatrix(rows, cols, items)`: equal to it, hash and all.  When the
+    items are SymPy expressions, not all numbers, the constructor would put them in
+    its EXRAW representation after inspecting each one; that is built directly here,
+    several times faster (matrices are made throughout a network's evaluation)."""
+    if _FROM_REP is not None and all(isinstance(x, sp.Basic) for x in items) \
+            and not all(x.is_Number for x in items):
+        return _FROM_REP(DomainMatrix.from_rep(SDM.from_list_flat(items, (rows, cols), EXRAW)))
+    return sp.ImmutableMatrix(rows, cols, items)
+
+
+def flat(m: sp.MatrixBase) -> list[Any]:
+    """`m.flat()` (entries in row-major order) without converting an EXRAW matrix's
+    representation first."""
+    rep = getattr(m, "_rep", None)
+    if _FROM_REP is not None and rep is not None and rep.domain is EXRAW:
+        return rep.rep.to_list_flat()
+    return m.flat()
+
 
 def free_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
     """The Symbols in `exprs` (bound variables of Subs/Derivative/Sum/Lambda left to SymPy)."""
@@ -87,7 +115,7 @@ def xreplace(e: Any, mapping: dict, memo: dict | None = None) -> Any:
         return e
     memo = {} if memo is None else memo
     if isinstance(e, sp.MatrixBase):
-        return sp.ImmutableMatrix(e.rows, e.cols, [_xr(v, mapping, memo) for v in e])
+        return matrix(e.rows, e.cols, [_xr(v, mapping, memo) for v in flat(e)])
     return _xr(e, mapping, memo)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from . import engine
-from .dag import NOT_FINITE
+from .dag import NOT_FINITE, flat, matrix
 from .atoms import IsMax, MaxOf
 
 Value = Any
@@ -53,12 +53,12 @@ def unit(v: Value) -> Value:
 
 def mat(rows: int, cols: int, fn: Callable[[int, int], sp.Expr]) -> sp.ImmutableMatrix:
     # (a list of entries builds a SymPy matrix several times faster than a function)
-    return sp.ImmutableMatrix(rows, cols, [fn(i, j) for i in range(rows) for j in range(cols)])
+    return matrix(rows, cols, [fn(i, j) for i in range(rows) for j in range(cols)])
 
 
 def entries(v: Value) -> list[sp.Basic]:
     """Entries in row-major order (a scalar is its own one entry)."""
-    return v.flat() if is_mat(v) else [v]
+    return flat(v) if is_mat(v) else [v]
 
 
 def neg(v: Value) -> Value:
@@ -98,10 +98,12 @@ def matmul(a: Value, b: Value) -> Value:
 
 def product(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
     """The matrix product a·b (shapes already checked)."""
-    rows, cols = a.tolist(), b.T.tolist()
-    return sp.ImmutableMatrix(len(rows), len(cols),
-                              [sp.Add(*[x * y for x, y in zip(r, c) if _nonzero_term(x, y)])
-                               for r in rows for c in cols])
+    fa, fb, n = flat(a), flat(b), a.cols
+    rows = [fa[i * n:(i + 1) * n] for i in range(a.rows)]
+    cols = [fb[j::b.cols] for j in range(b.cols)]
+    return matrix(len(rows), len(cols),
+                  [sp.Add(*[x * y for x, y in zip(r, c) if _nonzero_term(x, y)])
+                   for r in rows for c in cols])
 
 
 def _nonzero_term(x: sp.Expr, y: sp.Expr) -> bool:
@@ -118,7 +120,7 @@ _ZERO = sp.S.Zero
 
 
 def entrywise_sum(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
-    return sp.ImmutableMatrix(a.rows, a.cols, [x + y for x, y in zip(a.flat(), b.flat())])
+    return matrix(a.rows, a.cols, [x + y for x, y in zip(flat(a), flat(b))])
 
 
 def div(a: Value, b: Value) -> Value:
@@ -144,12 +146,12 @@ def hadamard(a: Value, b: Value) -> Value:
         return mul(a, b)
     if a.shape != b.shape:
         raise ShapeError(f"Hadamard product of a {fmt(a)} and a {fmt(b)} matrix")
-    return sp.ImmutableMatrix(a.rows, a.cols, [x * y for x, y in zip(a.flat(), b.flat())])
+    return matrix(a.rows, a.cols, [x * y for x, y in zip(flat(a), flat(b))])
 
 
 def elementwise(fn: Callable[[sp.Expr], sp.Expr], v: Value) -> Value:
     if is_mat(v):
-        return sp.ImmutableMatrix(v.rows, v.cols, [fn(x) for x in v.flat()])
+        return matrix(v.rows, v.cols, [fn(x) for x in flat(v)])
     return fn(v)
 
 
@@ -174,15 +176,15 @@ def derivative(f: Value, var: Value, layout: str) -> Value:
     f = unit(f)
     if not is_mat(var):
         if is_mat(f):
-            grid = partials(list(f), [var])
-            d = sp.ImmutableMatrix(f.rows, f.cols, [row[0] for row in grid])
+            grid = partials(flat(f), [var])
+            d = matrix(f.rows, f.cols, [row[0] for row in grid])
             return d.T if layout == "denominator" and d.cols == 1 else d
         return partials([f], [var])[0][0]
     if not is_mat(f):
-        row = partials([f], list(var))[0]
+        row = partials([f], flat(var))[0]
         return mat(var.rows, var.cols, lambda i, j: row[i * var.cols + j])
     if f.cols == 1 and var.cols == 1:
-        grid = partials(list(f), list(var))
+        grid = partials(flat(f), flat(var))
         jac = mat(f.rows, var.rows, lambda i, j: grid[i][j])
         return jac.T if layout == "denominator" else jac
     raise ShapeError(f"the derivative of a {fmt(f)} by a {fmt(var)} matrix is a tensor; "
@@ -206,7 +208,7 @@ def _matrix(*rows: Value) -> Value:
 def _diag(v: Value) -> Value:
     if not is_mat(v) or min(v.shape) != 1:
         raise ShapeError(f"diag needs a vector, got {fmt(v)}")
-    items = list(v)
+    items = flat(v)
     return mat(len(items), len(items), lambda i, j: items[i] if i == j else 0)
 
 

@@ -25,6 +25,7 @@ from .atoms import kink_arguments
 from .dag import free_symbols, xreplace
 from .crosscheck import ReferenceResult, reference_check
 from .evaluate import EvalError, Evaluator
+from .exprs import node_key
 from .linalg import entries, unit
 from .numeric import (Forward, RandomFunctions, draw_points, evaluate, sample_points,
                       walk_value, walk_values)
@@ -61,12 +62,18 @@ class ThreeWay:
 
 def cross_check(world: World, tree: ast.Expression, value: Any, case: dict[str, Any],
                 options: Any, kinked: bool = True) -> ThreeWay | None:
-    """`kinked=False` (the claim has no ReLU/max/|·|) skips the search for kink points."""
-    ref = reference_check(world, tree, value, case, options, kinked) if options.reference else None
-    fd = _finite_differences(world, tree, value, case, options, kinked)
-    if fd is None and ref is None:
-        return None
-    return judge(fd, ref)
+    """`kinked=False` (the claim has no ReLU/max/|·|) skips the search for kink points.
+    `value` is the world's value of `tree` in `case`, so the outcome is kept by those:
+    the claims that take the same derivative (an erratum, its correction, a repair
+    tried for it) share its check."""
+    key = ("threeway", node_key(tree), tuple(sorted(case.items())), kinked, options.seed,
+           options.reference)
+    if key not in world.fd_memo:
+        ref = reference_check(world, tree, value, case, options, kinked) \
+            if options.reference else None
+        fd = _finite_differences(world, tree, value, case, options, kinked)
+        world.fd_memo[key] = None if fd is None and ref is None else judge(fd, ref)
+    return world.fd_memo[key]
 
 
 def judge(fd: tuple[bool, float, float, str] | None, ref: ReferenceResult | None) -> ThreeWay:

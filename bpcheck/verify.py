@@ -79,7 +79,7 @@ def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
     start = time.perf_counter()
     try:
         with deadline(options.timeout):
-            links, scope = _check_links(claim, options)
+            links, scope = _decided_links(claim, options)
         verdict = _combine(claim, links, scope)
     except ClaimTimeout:
         verdict = Verdict(claim.id, Kind.INCONCLUSIVE, False,
@@ -91,6 +91,26 @@ def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
     seconds = time.perf_counter() - start
     ok = expected_ok(verdict.kind, claim.expect)
     return Verdict(**{**verdict.__dict__, "ok": ok, "seconds": round(seconds, 4)})
+
+
+def _decided_links(claim: Claim, options: Options) -> tuple[list[LinkResult], str]:
+    """`_check_links`, kept in the world by the claim's content: a repair that a
+    diagnosis verifies is often the catalog's own correction of the erratum (the same
+    formula, perhaps spaced differently), decided once.  Ids, titles and lines do not
+    change links."""
+    if claim.strategy == "indexed":  # sizes are symbols: no world of its setting here
+        return _check_links(claim, options)
+    try:
+        names = setting_names(claim.setting) | {v for v, _ in claim.where}
+        sides = tuple(node_key(parse(s, names).tree) for s in claim.sides)
+    except (ValueError, KeyError, TypeError):  # not a formula: decided (as an error) anew
+        return _check_links(claim, options)
+    memo = world_for(claim).decided
+    key = (sides, claim.where, claim.when, claim.strategy, claim.scope,
+           replace(options, diagnose=True, shrink=True))  # neither changes a link
+    if key not in memo:
+        memo[key] = _check_links(claim, options)
+    return memo[key]
 
 
 def _explain(claim: Claim, verdict: Verdict, options: Options) -> Verdict:

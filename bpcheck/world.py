@@ -14,7 +14,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .atoms import Exp, Relu, Sig, Step, Tanh
-from .dag import free_symbols, xreplace
+from .dag import flat, free_symbols, matrix, xreplace
 from .model import Setting
 
 Value = Any  # sp.Expr or sp.ImmutableMatrix
@@ -53,6 +53,7 @@ class World:
     screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
     case_memo: dict[tuple, list] = field(default_factory=dict)  # verify.cases
     lemma_uses: dict[str, bool] = field(default_factory=dict)  # verify: σ, tanh lemmas
+    decided: dict[tuple, Any] = field(default_factory=dict)  # verify: links by claim content
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
         self.nodes[name] = Node(name, sym)
@@ -119,11 +120,11 @@ class World:
 
 
 def _symbols_of(v: Value) -> list[sp.Basic]:
-    return list(v) if isinstance(v, sp.MatrixBase) else [v]
+    return flat(v) if isinstance(v, sp.MatrixBase) else [v]
 
 
 def _entries(v: Value) -> list[sp.Basic]:
-    return list(v) if isinstance(v, sp.MatrixBase) else [v]
+    return flat(v) if isinstance(v, sp.MatrixBase) else [v]
 
 
 def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.ImmutableMatrix:
@@ -133,8 +134,8 @@ def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.Immut
         return f"{label}_{{{i + 1}{j + 1}}}" if max(rows, cols) < 10 else f"{label}_{{{i + 1},{j + 1}}}"
     # no assumptions: symengine differentiates assumption-free symbols reliably (real
     # values are what the numeric side samples; the algebra never needs the assumption)
-    return sp.ImmutableMatrix(rows, cols, [sp.Symbol(name(i, j), **assumptions)
-                                           for i in range(rows) for j in range(cols)])
+    return matrix(rows, cols, [sp.Symbol(name(i, j), **assumptions)
+                               for i in range(rows) for j in range(cols)])
 
 
 # ---- activations and losses -------------------------------------------------
@@ -142,7 +143,7 @@ def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.Immut
 def elementwise(fn: Callable[[sp.Expr], sp.Expr]) -> Callable[[Value], Value]:
     def apply(v: Value) -> Value:
         if isinstance(v, sp.MatrixBase):
-            return sp.ImmutableMatrix(v.rows, v.cols, [fn(x) for x in v.flat()])
+            return matrix(v.rows, v.cols, [fn(x) for x in flat(v)])
         return fn(v)
     return apply
 
@@ -155,8 +156,7 @@ def softmax(v: Value) -> Value:
         e = [Exp(v[i, j]) for i in range(v.rows)]
         total = sp.Add(*e)
         cols.append([ei / total for ei in e])
-    return sp.ImmutableMatrix(v.rows, v.cols, [cols[j][i] for i in range(v.rows)
-                                               for j in range(v.cols)])
+    return matrix(v.rows, v.cols, [cols[j][i] for i in range(v.rows) for j in range(v.cols)])
 
 
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {

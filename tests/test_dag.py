@@ -254,3 +254,35 @@ def test_contains_matches_has_type_and_keeps_its_answers():
     size = len(memo)
     assert dag.contains(shared * 2, (sp.Derivative,), memo) is False
     assert len(memo) == size + 2  # only the new nodes: the product and the number 2
+
+
+# ---- matrices built on SymPy's own representation --------------------------------------
+
+MATRIX_ITEMS = [
+    [x, y, z, t],  # symbols
+    [Sig(x) * y + 1, sp.S.Zero, Exp(z), x ** 2],  # expressions with a zero
+    [sp.S.Zero, sp.S.One, sp.S.Zero, x],  # mostly numbers
+    [sp.Rational(1, 2), sp.Float(1.5), x, sp.S.Zero],
+    [sp.S.One, sp.S.Zero, sp.S.Zero, sp.S.One],  # numbers only: the constructor's own way
+    [1, x, 0, y],  # Python numbers: the constructor sympifies them
+]
+
+
+@pytest.mark.parametrize("items", MATRIX_ITEMS)
+@pytest.mark.parametrize("shape", [(2, 2), (4, 1), (1, 4)])
+def test_matrix_is_sympys_matrix(items, shape):
+    made, want = dag.matrix(*shape, items), sp.ImmutableMatrix(*shape, items)
+    assert type(made) is type(want)
+    assert made == want and hash(made) == hash(want) and made.shape == want.shape
+    assert dag.flat(made) == want.flat() == dag.flat(want)
+    assert all(isinstance(e, sp.Basic) for e in dag.flat(made))
+    assert made.T == want.T and made.free_symbols == want.free_symbols
+    assert (made * made.T) == (want * want.T) and made + want == 2 * want
+    assert {made: 1}[want] == 1  # usable as the same dictionary key
+
+
+def test_flat_is_a_fresh_list():
+    m = dag.matrix(2, 1, [x, y])
+    items = dag.flat(m)
+    items[0] = z
+    assert dag.flat(m) == [x, y]

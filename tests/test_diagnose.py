@@ -178,3 +178,39 @@ def test_a_candidate_is_checked_like_a_parsed_formula(write_catalog):
     assert not search.valid(attribute)
     again = Edit("sign", ast.Expression(ast.UnaryOp(ast.USub(), base)), lambda: ("", ""))
     assert search.valid(again)  # shares every node but its root with a checked candidate
+
+
+def test_smallest_network_is_tried_first(write_catalog, monkeypatch):
+    """An error that shows at width 1 everywhere is shrunk in one trial, not one per layer."""
+    from bpcheck import shrink
+    claim, v = check(write_catalog, "net", "diff(J, z[L])", "(y - a[L]) ⊙ fprime(z[L])")
+    tried = []
+    real = verify_mod.link_refuted
+
+    def spy(trial, options, link):
+        tried.append(trial.setting.get("widths"))
+        return real(trial, options, link)
+    monkeypatch.setattr(verify_mod, "link_refuted", spy)
+    assert shrink.minimal_widths(claim, v, Options()) == (1, 1, 1)
+    assert tried == [(1, 1, 1)]
+
+
+def test_a_verified_repair_is_decided_once_with_the_catalogs_correction(write_catalog,
+                                                                        monkeypatch):
+    """The correction, written with other spacing, reuses the links the diagnosis decided."""
+    body = (claim_toml("wrong", "net", "diff(J, z[L])", "(y - a[L]) ⊙ fprime(z[L])",
+                       expect='"erratum"')
+            + claim_toml("fixed", "net", "diff(J, z[L])", "(a[L]-y)⊙fprime(z[L])"))
+    claims = load_catalog([write_catalog(body)]).claims
+    decided = []
+    real = verify_mod._check_links
+
+    def spy(claim, options):
+        decided.append(claim.id)
+        return real(claim, options)
+    monkeypatch.setattr(verify_mod, "_WORLDS", {})
+    monkeypatch.setattr(verify_mod, "_check_links", spy)
+    wrong, fixed = (verify_claim(c, Options(shrink=False)) for c in claims)
+    assert wrong.kind is Kind.REFUTED and fixed.kind is Kind.VERIFIED
+    assert wrong.corrected and "fixed" not in decided  # decided as the diagnosis's repair
+    assert [lk.kind for lk in fixed.links] == [Kind.VERIFIED]
