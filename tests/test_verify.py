@@ -78,7 +78,10 @@ def test_erratum_that_holds_is_not_ok(write_catalog):
     assert v.kind is Kind.VERIFIED and not v.ok
 
 
-def test_timeout_is_inconclusive_never_verified(write_catalog):
+def test_timeout_is_inconclusive_never_verified(write_catalog, monkeypatch):
+    import bpcheck.verify as verify_mod  # fresh worlds: nothing decided by an earlier test
+    monkeypatch.setattr(verify_mod, "_WORLDS", {})
+    monkeypatch.setattr(verify_mod, "_SIDES", {})
     v = decide(write_catalog, "net", "diff(J, W[l])", "delta[l] * transpose(a[l-1])",
                Options(timeout=0.001), where='{ l = "1..L" }')
     assert v.kind is Kind.INCONCLUSIVE and not v.ok
