@@ -66,6 +66,7 @@ def _catalog_args(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    one_blas_thread()
     if argv and argv[0] == "gradcheck":
         from .gradcheck import gradcheck_main
         return gradcheck_main(argv[1:])
@@ -85,6 +86,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def one_blas_thread() -> None:
+    """bpcheck's arrays are a few dozen numbers: BLAS threads never pay.  OpenBLAS
+    starts one per core when NumPy is imported, and they spin for a while after it,
+    taking CPU from the worker processes (a user's own setting is kept)."""
+    if "numpy" not in sys.modules:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
 
 
 def load(args: argparse.Namespace, configured: tuple[str, ...] = (),

@@ -382,3 +382,27 @@ def test_the_garbage_collector_is_tuned_only_in_bpcheck_s_own_processes(course):
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+BLAS_PROBE = """
+import os, sys
+from bpcheck import cli
+cli.one_blas_thread()
+import numpy
+print(os.environ["OPENBLAS_NUM_THREADS"], len(os.listdir("/proc/self/task")))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
+@pytest.mark.parametrize("given, want", [(None, "1"), ("3", "3")])
+def test_numpy_gets_one_blas_thread_unless_the_user_says(given, want):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS",
+                                                             "OMP_NUM_THREADS")}
+    if given:
+        env["OPENBLAS_NUM_THREADS"] = given
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE], env=env, capture_output=True,
+                          text=True, timeout=60, check=True)
+    setting, threads = done.stdout.split()
+    assert setting == want
+    if want == "1":
+        assert int(threads) == 1  # no BLAS thread besides the main one
