@@ -73,17 +73,18 @@ def _link(world: Any, ranges: list, values: list, k: int, options: Any) -> LinkR
 def _prove(diff: sp.Expr, ranges: list, steps: list[Step]) -> bool:
     """Slack sizes first; `refine` (SymPy's assumption system, slow to load and to
     run) only when that fails."""
-    done = diff.doit()
-    steps.append(Step("doit", "sums and Kronecker deltas evaluated", sp.latex(done)))
     slack = {}  # write each size as one of its indices + a non-negative slack
     for v, lo, hi in ranges:
         if hi.is_Symbol and hi not in slack:
             slack[hi] = v + sp.Symbol(f"s_{v}", integer=True, nonnegative=True)
-    if slack and sp.expand(done.subs(slack).doit()) == 0:
+    # the sums and deltas evaluated once, with the slack sizes already in
+    if slack and sp.expand(diff.subs(slack).doit()) == 0:
         text = ", ".join(f"{size} = {value}" for size, value in slack.items())
         steps.append(Step("slack", f"sizes written as index + non-negative slack ({text}); "
-                          "expanded to 0"))
+                          "sums and Kronecker deltas evaluated; expanded to 0"))
         return True
+    done = diff.doit()
+    steps.append(Step("doit", "sums and Kronecker deltas evaluated", sp.latex(done)))
     facts = sp.And(*[sp.Q.ge(v, lo) & sp.Q.le(v, hi) for v, lo, hi in ranges]) if ranges else True
     refined = sp.refine(done, facts).doit() if ranges else done
     expanded = sp.expand(refined)
@@ -127,7 +128,7 @@ def _assignments(ranges: list) -> Iterator[tuple[dict, tuple[int, ...]]]:
 
 def _numeric_direct(ranges: list, lhs: Any, rhs: Any, options: Any):
     worst = None
-    walk = _Direct(options.seed, POINTS)  # its memo is keyed by the whole assignment
+    walk = _Direct(options.seed, POINTS)
     for size_map, idx in _assignments(ranges):
         env = {**size_map, **{v: i for (v, _, _), i in zip(ranges, idx)}}
         a, b = (np.broadcast_to(walk.value(e, env), (POINTS,))[:, None] for e in (lhs, rhs))
@@ -171,10 +172,16 @@ class _Direct:
         self.seed, self.points = seed, points
         self.values: dict[tuple, np.ndarray] = {}
         self.memo: dict[tuple, Any] = {}
+        self.free: dict[Any, tuple] = {}
         self.funcs = RandomFunctions(seed)
 
     def value(self, e: Any, env: dict) -> Any:
-        key = (e, tuple(sorted(env.items(), key=lambda kv: kv[0].name)))
+        """Kept by the values of the indices `e` names: a sum that no index of the
+        assignment enters (softmax's denominator) is computed once for all of them."""
+        names = self.free.get(e)
+        if names is None:
+            names = self.free[e] = tuple(sorted(e.free_symbols, key=str))
+        key = (e, tuple(env.get(s) for s in names))
         if key not in self.memo:
             self.memo[key] = self._value(e, env)
         return self.memo[key]
