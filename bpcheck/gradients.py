@@ -44,6 +44,15 @@ def held_gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | Non
 
 
 def _gradient(world: World, f_name: str, x_name: str) -> list[sp.Expr] | None:
+    grads = _gradients(world, f_name)
+    if grads is not None and grads.convert is not None:
+        raw = grads.grads.get(x_name)
+        if raw is not None:
+            try:  # written out in symengine, read back once
+                mapping = _engine_expansions(world, raw)
+                return [engine.from_engine(g.xreplace(mapping)) for g in raw]
+            except engine.Unsupported:
+                pass
     held = held_gradient(world, f_name, x_name)
     if held is None:
         return None
@@ -124,6 +133,25 @@ def _expansions(world: World, held: list[sp.Expr]) -> tuple[dict[Any, Any], dict
         done.add(name)
         mapping.update(zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name))))
     return mapping, memo
+
+
+def _engine_expansions(world: World, raw: list[Any]) -> dict[Any, Any]:
+    """`_expansions` for symengine adjoints: each intermediate's symbols mapped to
+    its value in free symbols, both in symengine (one mapping per setting, grown as
+    adjoints need it: a substitution there is C++, and the values read back to the
+    SymPy objects they came from)."""
+    key = ("gradients", "engine expansions")
+    if key not in world.diff_memo:
+        world.diff_memo[key] = ({}, set())
+    mapping, done = world.diff_memo[key]
+    owner = world.owners()
+    names = {owner.get(sp.Symbol(s.name)) for g in raw for s in g.free_symbols}
+    for name in {n for n in names if n is not None and world.nodes[n].defn is not None} - done:
+        entries = [(engine.to_engine(s), engine.to_engine(v)) for s, v in
+                   zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name)))]
+        done.add(name)
+        mapping.update(entries)
+    return mapping
 
 
 __all__ = ["gradient", "held_gradient"]
