@@ -29,7 +29,7 @@ from .threeway import cross_check
 from .evaluate import EvalError, Evaluator
 from .exprs import parse, node_key
 from .catalog import setting_names
-from .linalg import IndexRangeError, ShapeError
+from .linalg import IndexRangeError, ShapeError, entries as la_entries
 from .model import Claim, Kind, LinkResult, Options, Setting, Step, Verdict, expected_ok
 from .numeric import Screen, compare
 from .symbolic import decide, same_shape
@@ -423,11 +423,9 @@ def _lemma_steps(world: World, trees: list[ast.Expression]) -> tuple[Step, ...]:
         _LEMMAS.extend(prove_lemmas())
     uses = world.lemma_uses
     if not uses:  # which lemmas the world's definitions rest on, found once per world
-        uses.update(Sig=False, Tanh=False)
-        for node in world.nodes.values():
-            if node.defn is not None and hasattr(node.defn, "atoms"):
-                uses["Sig"] |= bool(node.defn.atoms(Sig))
-                uses["Tanh"] |= bool(node.defn.atoms(Tanh))
+        defined = sp.Tuple(*[e for node in world.nodes.values() if node.defn is not None
+                             for e in la_entries(node.defn) if isinstance(e, sp.Basic)])
+        uses.update(Sig=dag.has_type(defined, (Sig,)), Tanh=dag.has_type(defined, (Tanh,)))
     steps = []
     for text, ok in _LEMMAS:
         if ("σ" in text and uses["Sig"]) or ("tanh" in text and uses["Tanh"]):
