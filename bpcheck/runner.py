@@ -80,8 +80,12 @@ def import_verifier() -> None:
     """Import everything that decides claims (SymPy, symengine, NumPy: the import
     floor), and tune the garbage collector for what follows."""
     import importlib
-    for name in ("verify", "diagnose", "shrink", "quickeval", "serialize"):
+    for name in ("verify", "diagnose", "shrink", "quickeval", "serialize", "reference"):
         importlib.import_module(f"{__package__}.{name}")
+    # imported on first use otherwise, by each worker again: NumPy's sampler, and the
+    # tensor module (with sympy.combinatorics) that SymPy's Add imports on its first call
+    for name in ("numpy.random", "sympy.tensor.tensor"):
+        importlib.import_module(name)
     tune_gc()
 
 
