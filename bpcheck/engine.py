@@ -219,6 +219,7 @@ def _back(g: Any) -> sp.Basic:
     else:
         raise Unsupported(type(g).__name__)
     _BACK[g] = out
+    _MEMO.setdefault(out, g)  # the way there again (a derivative read back is then decided)
     return out
 
 
