@@ -141,12 +141,13 @@ def _engine_expansions(world: World, raw: list[Any]) -> dict[Any, Any]:
     adjoints need it: a substitution there is C++, and the values read back to the
     SymPy objects they came from)."""
     key = ("gradients", "engine expansions")
-    if key not in world.diff_memo:
-        world.diff_memo[key] = ({}, set())
-    mapping, done = world.diff_memo[key]
-    owner = world.owners()
-    names = {owner.get(sp.Symbol(s.name)) for g in raw for s in g.free_symbols}
-    for name in {n for n in names if n is not None and world.nodes[n].defn is not None} - done:
+    if key not in world.diff_memo:  # intermediates by their symbols' names
+        owner = {s.name: n for s, n in world.owners().items()
+                 if world.nodes[n].defn is not None}
+        world.diff_memo[key] = ({}, set(), owner)
+    mapping, done, owner = world.diff_memo[key]
+    free = set().union(*[g.free_symbols for g in raw])
+    for name in {owner[s.name] for s in free if s.name in owner} - done:
         entries = [(engine.to_engine(s), engine.to_engine(v)) for s, v in
                    zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name)))]
         done.add(name)
