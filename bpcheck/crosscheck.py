@@ -108,14 +108,6 @@ def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[s
     node, entry = target
     from . import reference as ref  # NumPy only; imported when a network claim needs it
 
-    net = world.network
-    acts = tuple([net["hidden"]] * (net["depth"] - 1) + [net["output"]])
-    # bpcheck's mse_sum is 2 × the reference's mse_half; its mse_mean is the mean over
-    # every entry, which is the reference's mse_mean with reduction "mean"
-    loss = "mse_half" if net["loss"] == "mse_sum" else net["loss"]
-    scale = 2.0 if net["loss"] == "mse_sum" else 1.0
-    reduction = "mean" if net["loss"] == "mse_mean" else net["reduction"]
-    mlp = ref.MLP(tuple(net["widths"]), acts, loss, reduction)
     exprs = entries(unit(value))  # a generic (undefined) loss never reaches here
     symbols = list(world.free)
     kinks = [k for e in exprs for k in kink_arguments(e)] if kinked else []
@@ -127,6 +119,7 @@ def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[s
     if found is None:
         rng = np.random.default_rng(options.seed + 1)
         pts = sample_points(world, symbols, kinks, rng, REF_POINTS)
+        mlp, scale = _reference_network(world.network, ref)
         grads = [np.asarray(_reference_gradient(world, mlp, ref, dict(zip(symbols, pts[p])), case,
                                                 node) * scale, dtype=float)
                  for p in range(REF_POINTS)]
@@ -136,6 +129,17 @@ def reference_check(world: World, tree: ast.Expression, value: Any, case: dict[s
     pts, grads, memo = found
     got = [(np.array([g[entry]]) if entry is not None else g).reshape(-1) for g in grads]
     return _against(np.array(got), evaluate(exprs, symbols, pts, memo=memo), tol=1e-6)
+
+
+def _reference_network(net: dict[str, Any], ref: Any) -> tuple[Any, float]:
+    """The NumPy reference's network for a setting, and the factor between its loss and
+    bpcheck's: bpcheck's mse_sum is 2 × the reference's mse_half; its mse_mean is the
+    mean over every entry, which is the reference's mse_mean with reduction "mean"."""
+    acts = tuple([net["hidden"]] * (net["depth"] - 1) + [net["output"]])
+    loss = "mse_half" if net["loss"] == "mse_sum" else net["loss"]
+    scale = 2.0 if net["loss"] == "mse_sum" else 1.0
+    reduction = "mean" if net["loss"] == "mse_mean" else net["reduction"]
+    return ref.MLP(tuple(net["widths"]), acts, loss, reduction), scale
 
 
 def _array(world: World, name: str, values: dict[sp.Symbol, float]) -> np.ndarray:

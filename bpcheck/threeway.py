@@ -108,11 +108,11 @@ def _finite_differences(world: World, tree: ast.Expression, value: Any, case: di
     from .build import onehot_subs
     subs = onehot_subs(world, case)
     var_syms = entries(world.nodes[node].sym)
-    variables = [var_syms[_flat_index(world.nodes[node].sym, entry)]] if entry else var_syms
+    cols = [_flat_index(world.nodes[node].sym, entry)] if entry else list(range(len(var_syms)))
+    variables = [var_syms[k] for k in cols]
     canon = canonical_derivatives if world.undefined else (lambda e: e)
     symbolic = [canon(e) for e in entries(unit(value))]
     funcs = RandomFunctions(options.seed)
-    cols = [var_syms.index(v) for v in variables]
     if quantity:  # F is a node: perturb X and recompute what follows it, number by number
         try:
             names, grid, table, memo, f_at = _forward_table(world, quantity, node, subs,
