@@ -78,7 +78,7 @@ def _prove(diff: sp.Expr, ranges: list, steps: list[Step]) -> bool:
         if hi.is_Symbol and hi not in slack:
             slack[hi] = v + sp.Symbol(f"s_{v}", integer=True, nonnegative=True)
     # the sums and deltas evaluated once, with the slack sizes already in
-    if slack and sp.expand(diff.subs(slack).doit()) == 0:
+    if slack and sp.expand(diff.xreplace(slack).doit()) == 0:
         text = ", ".join(f"{size} = {value}" for size, value in slack.items())
         steps.append(Step("slack", f"sizes written as index + non-negative slack ({text}); "
                           "sums and Kronecker deltas evaluated; expanded to 0"))
