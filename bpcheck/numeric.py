@@ -145,7 +145,7 @@ class Forward:
                 node = self.world.nodes[name]
                 if node.defn is not None:
                     for s, e in zip(entries(node.sym), entries(node.defn)):
-                        memo[s] = np.broadcast_to(walk_value(e, memo, self.funcs), (rows,))
+                        memo[s] = _rows(walk_value(e, memo, self.funcs), rows)
         return memo
 
     def at(self, names: list):
@@ -166,7 +166,7 @@ def walk_values(exprs: list[sp.Expr], memo: dict, funcs: RandomFunctions,
                 value = _walk(e, memo, funcs)
             except _NeedsLambdify:
                 return None
-            out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)), points)
+            out[:, k] = np.real(value)  # a number or one value per point
     return out
 
 
@@ -191,8 +191,15 @@ def evaluate(exprs: list[sp.Expr], symbols: list[sp.Symbol], pts: np.ndarray,
             except _NeedsLambdify:
                 (e,) = instantiate_undefined([e], funcs.seed)
                 value = _lambdify(symbols, [e])(*pts.T)[0] if symbols else _lambdify([], [e])()[0]
-            out[:, k] = np.broadcast_to(np.real(np.asarray(value, dtype=complex)), pts.shape[0])
+            out[:, k] = np.real(value)
     return out
+
+
+def _rows(value: Any, rows: int) -> np.ndarray:
+    """`value` as one entry per point (a number repeated; an array already so, kept)."""
+    if isinstance(value, np.ndarray) and value.shape == (rows,):
+        return value
+    return np.broadcast_to(value, (rows,))
 
 
 class _NeedsLambdify(Exception):
