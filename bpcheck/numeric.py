@@ -216,17 +216,11 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
     hit = memo.get(e)
     if hit is not None:
         return hit
-    if isinstance(e, UNDEFINED):
-        args = [_walk(a, memo, funcs) for a in e.args]
-        m = PARTIAL_NAME.match(e.func.__name__)
-        slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()
-        value = funcs.value(m.group(2) if m else e.func.__name__, args, slots)
-        memo[e] = value
-        return value
-    if e.is_Number or e.is_NumberSymbol:
-        value = complex(e) if e.is_complex and not e.is_real else float(e)
-    elif e.is_Add:
-        value = sum(_walk(a, memo, funcs) for a in e.args)
+    # the common nodes first: sums and products make up most of a network's values
+    if e.is_Add:
+        value = 0.0
+        for a in e.args:
+            value = value + _walk(a, memo, funcs)
     elif e.is_Mul:
         value = 1.0
         for a in e.args:
@@ -237,6 +231,13 @@ def _walk(e: sp.Basic, memo: dict[sp.Basic, Any], funcs: RandomFunctions) -> Any
             value = base ** int(ex) if ex >= 0 else 1.0 / base ** int(-ex)
         else:
             value = np.power(np.asarray(base, dtype=complex if ex != int(ex) else float), ex)
+    elif e.is_Number or e.is_NumberSymbol:
+        value = complex(e) if e.is_complex and not e.is_real else float(e)
+    elif isinstance(e, UNDEFINED):
+        args = [_walk(a, memo, funcs) for a in e.args]
+        m = PARTIAL_NAME.match(e.func.__name__)
+        slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()
+        value = funcs.value(m.group(2) if m else e.func.__name__, args, slots)
     elif type(e).__name__ in UNARY and len(e.args) == 1:
         value = UNARY[type(e).__name__](_walk(e.args[0], memo, funcs))
     elif type(e).__name__ in ("MaxOf", "IsMax", "KroneckerDelta"):
