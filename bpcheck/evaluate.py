@@ -36,6 +36,7 @@ ELEMENTWISE = {
 
 _KEPT = (ast.BinOp, ast.Call, ast.Subscript, ast.UnaryOp)
 MAX_KEPT = 20_000
+_METHODS: dict[type, Any] = {}  # node type -> Evaluator method (found once, not per node)
 
 
 class Evaluator:
@@ -49,18 +50,21 @@ class Evaluator:
     def eval(self, node: ast.AST) -> Value:
         """The node's value; operations are kept per world by structure and context
         (a repair or a chain member shares most sub-terms with the formula before it)."""
-        method = getattr(self, "_" + type(node).__name__, None)
+        method = _METHODS.get(type(node))
         if method is None:
-            raise EvalError(f"{type(node).__name__} cannot be evaluated")
+            method = _METHODS[type(node)] = getattr(type(self), "_" + type(node).__name__, None)
+            if method is None:
+                del _METHODS[type(node)]
+                raise EvalError(f"{type(node).__name__} cannot be evaluated")
         if not isinstance(node, _KEPT):
-            return method(node)
+            return method(self, node)
         key = (node_key(node), self._context)
         memo = self.world.eval_memo
         value = memo.get(key)
         if value is None:
             if len(memo) > MAX_KEPT:
                 memo.clear()
-            value = memo[key] = method(node)
+            value = memo[key] = method(self, node)
         return value
 
     def integer(self, node: ast.AST) -> int:
