@@ -109,6 +109,9 @@ class Forked:
         if not hasattr(os, "fork"):
             self.outcome = _outcome(fn)
             return
+        import sys
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            stream.flush()
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child never returns into the caller
@@ -116,6 +119,8 @@ class Forked:
                 os.close(read)
                 with os.fdopen(write, "wb") as out:
                     out.write(_pickled(_outcome(fn)))
+                for stream in (sys.stdout, sys.stderr):  # what fn printed (a warning)
+                    stream.flush()
             finally:
                 os._exit(0)
         os.close(write)
