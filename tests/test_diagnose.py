@@ -214,3 +214,24 @@ def test_a_verified_repair_is_decided_once_with_the_catalogs_correction(write_ca
     assert wrong.kind is Kind.REFUTED and fixed.kind is Kind.VERIFIED
     assert wrong.corrected and "fixed" not in decided  # decided as the diagnosis's repair
     assert [lk.kind for lk in fixed.links] == [Kind.VERIFIED]
+
+
+def test_claims_taking_the_same_derivative_share_its_three_way_check(write_catalog, monkeypatch):
+    import bpcheck.threeway as threeway
+    body = (claim_toml("one", "net", "diff(J, W[l])", "delta[l] * transpose(a[l-1])",
+                       where='{ l = "1..L" }')
+            + claim_toml("two", "net", "diff(J, W[l])", "transpose(a[l-1] * transpose(delta[l]))",
+                         where='{ l = "1..L" }'))
+    claims = load_catalog([write_catalog(body)]).claims
+    checked = []
+    real = threeway._finite_differences
+
+    def spy(world, tree, value, case, options, kinked=True):
+        checked.append(dict(case)["l"])
+        return real(world, tree, value, case, options, kinked)
+    monkeypatch.setattr(verify_mod, "_WORLDS", {})
+    monkeypatch.setattr(threeway, "_finite_differences", spy)
+    one, two = (verify_claim(c, Options(shrink=False)) for c in claims)
+    assert one.kind is two.kind is Kind.VERIFIED
+    assert sorted(checked) == [1, 2]  # each layer's derivative checked once, not twice
+    assert dict(two.links[0].numeric)["crosscheck"] == "agree"

@@ -441,3 +441,17 @@ def test_setting_groups_an_erratum_outweighs_two_plain_claims():
     groups = _setting_groups(claims, [0, 1, 2])
     assert [[c.id for _, c in g] for g in groups] == [["e1"], ["p1", "p2"]]
     assert _setting_groups([], []) == []
+
+
+def test_an_expression_read_back_converts_to_its_original_without_a_walk(monkeypatch):
+    """from_engine's result goes back to the very symengine object it came from (a
+    derivative read back and then decided is not converted again)."""
+    x, y = sp.symbols("x y")
+    [[d]] = engine.engine_partials([Sig(x * y) * Exp(x)], [x])
+    back = engine.from_engine(d)
+    assert engine.equal(back, sp.diff(Sig(x * y) * Exp(x), x))
+    converted = []
+    real = engine._convert
+    monkeypatch.setattr(engine, "_convert", lambda e: converted.append(e) or real(e))
+    assert engine.to_engine(back) is d
+    assert converted == [back]  # one lookup, no walk of the sub-terms
