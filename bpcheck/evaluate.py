@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy as sp
 
-from . import dag
+from . import dag, engine
 from . import linalg as la
 from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
 from .linalg import IndexRangeError, ShapeError, shape_of
@@ -295,18 +295,7 @@ class Evaluator:
         d = self._gradient(f_node, target, entry)
         if d is not None:
             return d
-        d = self._derivative(f_node, target, entry)
-        if self.world.nodes[target].defn is not None:
-            outer = self.world.expand(target, self.stop)
-            mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
-            if self.world.undefined:  # ∂G as one atom, so substituting its arguments is exact
-                d = la.elementwise(canonical_derivatives, d)
-            # one memo per substitution: the derivatives by X share most sub-terms
-            memo = self.world.subs_memo.setdefault((target, self.stop), {})
-            if len(memo) > MAX_KEPT * 10:
-                memo.clear()
-            d = dag.xreplace(d, mapping, memo)
-        return d
+        return self._derivative(f_node, target, entry)
 
     def _gradient(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
         """∂F/∂X for F a scalar quantity (the loss): from one reverse pass per setting
@@ -341,9 +330,11 @@ class Evaluator:
         return f_name
 
     def _derivative(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
-        """∂F/∂X with X held as its own symbols; kept per world, since formulas and
-        repairs differentiate the same quantities (every δ^(l+1)) again and again."""
-        key = (node_key(f_node), target, entry, tuple(sorted(self.bindings.items())))
+        """∂F/∂X: F written with X held as its own symbols, differentiated, and X's
+        definition put back; kept per world, since formulas and repairs differentiate
+        the same quantities (every δ^(l+1)) again and again."""
+        key = ("derivative", node_key(f_node), target, entry, self.stop,
+               tuple(sorted(self.bindings.items())))
         memo = self.world.diff_memo
         if key not in memo:
             if len(memo) > 4096:
@@ -351,7 +342,43 @@ class Evaluator:
             f = Evaluator(self.world, self.bindings, stop=target).eval(f_node)
             var = self.world.nodes[target].sym
             memo[key] = la.derivative(f, var[entry] if entry is not None else var,
-                                      self.world.layout)
+                                      self.world.layout, lambda fs, xs: self._put_back(
+                                          target, fs, xs))
+        return memo[key]
+
+    def _put_back(self, target: str, fs: list[sp.Expr], xs: list[sp.Symbol]) -> list[list[Value]]:
+        """The partials of `fs` by X's symbols `xs`, with X's definition put back: in
+        symengine when it holds them all (one substitution there, read back once),
+        else in SymPy."""
+        defined = self.world.nodes[target].defn is not None
+        try:
+            rows = engine.engine_partials(fs, xs)
+            mapping = self._engine_expansion(target) if defined else {}
+            return [[engine.from_engine(g.xreplace(mapping) if mapping else g) for g in row]
+                    for row in rows]
+        except engine.Unsupported:
+            pass
+        rows = la.partials(fs, xs)
+        if not defined:
+            return rows
+        outer = self.world.expand(target, self.stop)
+        mapping = dict(zip(la.entries(self.world.nodes[target].sym), la.entries(outer)))
+        # one memo per substitution: the derivatives by X share most sub-terms
+        memo = self.world.subs_memo.setdefault((target, self.stop), {})
+        if len(memo) > MAX_KEPT * 10:
+            memo.clear()
+        canon = canonical_derivatives if self.world.undefined else (lambda e: e)
+        # (∂G as one atom first, so that substituting its arguments is exact)
+        return [[dag.xreplace(canon(d), mapping, memo) for d in row] for row in rows]
+
+    def _engine_expansion(self, target: str) -> dict[Any, Any]:
+        """X's symbols mapped to X's value (as this evaluator expands it), in symengine."""
+        key = ("engine expansion", target, self.stop)
+        memo = self.world.diff_memo
+        if key not in memo:
+            outer = self.world.expand(target, self.stop)
+            memo[key] = {engine.to_engine(s): engine.to_engine(v) for s, v in
+                         zip(la.entries(self.world.nodes[target].sym), la.entries(outer))}
         return memo[key]
 
     def diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:

@@ -171,8 +171,10 @@ def partials(fs: list[sp.Expr], xs: list[sp.Symbol]) -> list[list[sp.Expr]]:
         return [[sp.diff(f, x) for x in xs] for f in fs]
 
 
-def derivative(f: Value, var: Value, layout: str) -> Value:
-    """∂f/∂var: gradients keep the variable's shape; Jacobians follow `layout`."""
+def derivative(f: Value, var: Value, layout: str,
+               partials: Callable[[list, list], list[list]] = partials) -> Value:
+    """∂f/∂var: gradients keep the variable's shape; Jacobians follow `layout`
+    (`partials` gives the grid of derivatives, entries by variables)."""
     f = unit(f)
     if not is_mat(var):
         if is_mat(f):

@@ -121,7 +121,8 @@ def broken_sympy(monkeypatch):
     ways the verifier takes one: F expanded with X held, and the reverse pass."""
     import bpcheck.evaluate as evaluate_mod
     real = la.derivative
-    monkeypatch.setattr(la, "derivative", lambda f, var, layout: real(f, var, layout) * 1.001)
+    monkeypatch.setattr(la, "derivative",
+                        lambda f, var, layout, *how: real(f, var, layout, *how) * 1.001)
     real_gradient = evaluate_mod.gradient
 
     def wrong_gradient(world, f, x):

@@ -11,6 +11,7 @@ import sympy as sp
 
 from bpcheck import engine, gradients
 from bpcheck import linalg as la
+from bpcheck.atoms import Sig
 from bpcheck.build import build_world
 from bpcheck.catalog import setting_names
 from bpcheck.evaluate import Evaluator
@@ -148,3 +149,29 @@ def test_definitions_symengine_cannot_hold_take_the_sympy_pass():
         want = _by_expansion(world, "E", x)
         assert got is not None and len(got) == len(want) == 1
         assert sp.simplify(got[0] - want[0]) == 0, (x, got, want)
+
+
+@pytest.mark.parametrize("formula, by", [("h ** 2 * v", "h"), ("h ** 2 * v", "v"),
+                                         ("u * h + sigmoid(h)", "h")])
+@pytest.mark.parametrize("definition", ["u * v + 1", "piecewise((u * v, u > 0), (u ** 2, True))"])
+def test_a_derivative_by_an_intermediate_puts_its_definition_back(formula, by, definition):
+    """diff(F, X) for F not a node: X held, differentiated, X's definition put back; in
+    symengine for a plain definition, in SymPy for one it cannot hold (a piecewise)."""
+    setting = Setting("g", "scalar", (("symbols", ("u", "v")),
+                                      ("define", (("h", definition),))))
+    world = build_world(setting)
+    in_engine = []
+    real = Evaluator._engine_expansion
+    with pytest.MonkeyPatch.context() as m:  # which way the definition went back in
+        m.setattr(Evaluator, "_engine_expansion",
+                  lambda self, target: in_engine.append(target) or real(self, target))
+        got = Evaluator(world, {}).eval(ast.parse(f"diff({formula}, {by})", mode="eval"))
+        if by == "h":  # tried in symengine; a piecewise is put back by SymPy instead
+            assert in_engine == ["h"]
+            assert ("piecewise" in definition) == got.has(sp.Piecewise)
+    h, u, v = sp.symbols("h u v")
+    held = sp.sympify(formula, locals={"h": h, "u": u, "v": v, "sigmoid": Sig})
+    value = world.expand("h")
+    want = (sp.diff(held, h).xreplace({h: value}) if by == "h"
+            else sp.diff(held.xreplace({h: value}), v))
+    assert sp.simplify((got - want).rewrite(sp.exp)) == 0, (got, want)
