@@ -17,7 +17,7 @@ from . import linalg as la
 from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
 from .linalg import IndexRangeError, ShapeError, shape_of
 from .exprs import node_key
-from .gradients import gradient
+from .gradients import engine_expansion, gradient
 from .symbolic import canonical_derivatives
 from .world import ACTIVATIONS, DERIVATIVES, World
 
@@ -353,7 +353,7 @@ class Evaluator:
         defined = self.world.nodes[target].defn is not None
         try:
             rows = engine.engine_partials(fs, xs)
-            mapping = self._engine_expansion(target) if defined else {}
+            mapping = engine_expansion(self.world, target, self.stop) if defined else {}
             return [[engine.from_engine(g.xreplace(mapping) if mapping else g) for g in row]
                     for row in rows]
         except engine.Unsupported:
@@ -370,16 +370,6 @@ class Evaluator:
         canon = canonical_derivatives if self.world.undefined else (lambda e: e)
         # (∂G as one atom first, so that substituting its arguments is exact)
         return [[dag.xreplace(canon(d), mapping, memo) for d in row] for row in rows]
-
-    def _engine_expansion(self, target: str) -> dict[Any, Any]:
-        """X's symbols mapped to X's value (as this evaluator expands it), in symengine."""
-        key = ("engine expansion", target, self.stop)
-        memo = self.world.diff_memo
-        if key not in memo:
-            outer = self.world.expand(target, self.stop)
-            memo[key] = {engine.to_engine(s): engine.to_engine(v) for s, v in
-                         zip(la.entries(self.world.nodes[target].sym), la.entries(outer))}
-        return memo[key]
 
     def diff_target(self, x_node: ast.AST) -> tuple[str, tuple[int, int] | None]:
         try:

@@ -148,11 +148,20 @@ def _engine_expansions(world: World, raw: list[Any]) -> dict[Any, Any]:
     mapping, done, owner = world.diff_memo[key]
     free = set().union(*[g.free_symbols for g in raw])
     for name in {owner[s.name] for s in free if s.name in owner} - done:
-        entries = [(engine.to_engine(s), engine.to_engine(v)) for s, v in
-                   zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name)))]
+        mapping.update(engine_expansion(world, name))
         done.add(name)
-        mapping.update(entries)
     return mapping
+
+
+def engine_expansion(world: World, name: str, stop: str | None = None) -> dict[Any, Any]:
+    """A node's symbols mapped to its value (expanded up to `stop`), both in symengine,
+    kept per world; raises engine.Unsupported for what symengine cannot hold."""
+    key = ("engine expansion", name, stop)
+    if key not in world.diff_memo:
+        world.diff_memo[key] = {
+            engine.to_engine(s): engine.to_engine(v) for s, v in
+            zip(la.entries(world.nodes[name].sym), la.entries(world.expand(name, stop)))}
+    return world.diff_memo[key]
 
 
 __all__ = ["gradient", "held_gradient"]

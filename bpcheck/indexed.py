@@ -103,14 +103,27 @@ def _numeric(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
     Sums are looped and deltas compared at the points (`_Direct`); a mismatch is shown
     as written out by SymPy at that size, with its counterexample simplified."""
     try:
-        found = _numeric_direct(ranges, lhs, rhs, options)
+        found = _first_mismatch(_walked(ranges, lhs, rhs, options))
     except _Unsupported:  # a node the direct walk does not know: written out by SymPy
-        return _numeric_concrete(world, ranges, lhs, rhs, options)
+        found = _first_mismatch((_assignment(world, ranges, s, i, lhs, rhs, options), s, i)
+                                for s, i in _assignments(ranges))
+        return found and found[0]
     if found is None or found[0].agree:
         return found and found[0]
     res, size_map, idx = found
     shown = _assignment(world, ranges, size_map, idx, lhs, rhs, options)
-    return shown if not shown.agree else res
+    return shown if not shown.agree else res  # the walk's mismatch stands either way
+
+
+def _first_mismatch(results: Iterator[tuple]) -> tuple | None:
+    """The first (result, sizes, indices) that disagrees; else the worst agreement."""
+    worst = None
+    for found in results:
+        if not found[0].agree:
+            return found
+        if worst is None or found[0].max_abs > worst[0].max_abs:
+            worst = found
+    return worst
 
 
 def _assignments(ranges: list) -> Iterator[tuple[dict, tuple[int, ...]]]:
@@ -126,17 +139,12 @@ def _assignments(ranges: list) -> Iterator[tuple[dict, tuple[int, ...]]]:
             yield size_map, idx
 
 
-def _numeric_direct(ranges: list, lhs: Any, rhs: Any, options: Any):
-    worst = None
+def _walked(ranges: list, lhs: Any, rhs: Any, options: Any) -> Iterator[tuple]:
     walk = _Direct(options.seed, POINTS)
     for size_map, idx in _assignments(ranges):
         env = {**size_map, **{v: i for (v, _, _), i in zip(ranges, idx)}}
         a, b = (np.broadcast_to(walk.value(e, env), (POINTS,))[:, None] for e in (lhs, rhs))
-        res = summarize(a, b, options.rtol, options.atol, options.seed)
-        if not res.agree:
-            return res, size_map, idx
-        worst = res if worst is None or res.max_abs > worst.max_abs else worst
-    return worst and (worst, None, None)
+        yield summarize(a, b, options.rtol, options.atol, options.seed), size_map, idx
 
 
 def _assignment(world: Any, ranges: list, size_map: dict, idx: tuple, lhs: Any, rhs: Any,
@@ -146,16 +154,6 @@ def _assignment(world: Any, ranges: list, size_map: dict, idx: tuple, lhs: Any, 
     sized = [sp.sympify(e).xreplace(sizes_in).doit() for e in (lhs, rhs)]
     l, r = (_concrete(e, {v: i for (v, _, _), i in zip(ranges, idx)}) for e in sized)
     return compare(l, r, world, options.seed, POINTS, options.rtol, options.atol)
-
-
-def _numeric_concrete(world: Any, ranges: list, lhs: Any, rhs: Any, options: Any):
-    worst = None
-    for size_map, idx in _assignments(ranges):
-        res = _assignment(world, ranges, size_map, idx, lhs, rhs, options)
-        if not res.agree:
-            return res
-        worst = res if worst is None or res.max_abs > worst.max_abs else worst
-    return worst
 
 
 class _Unsupported(Exception):
