@@ -11,7 +11,7 @@ Measures (wall times of fresh processes, as a user or CI sees them):
     the sides rewritten into exp form, each claim capped at --cap seconds (by default
     on 40 claims spread over the catalog, to keep the run to a few minutes);
   * scaling: the softmax Jacobian claim for n = 4 ... 64, and a width-64 depth-8
-    network's gradient checked numerically by `bpcheck.reference`.
+    network's gradient checked numerically by `bpcheck.reference.network`.
 The catalog is copied into a temporary folder, so the repository's own cache is
 neither used nor touched.  Everything random is seeded.
 """
@@ -123,7 +123,7 @@ def _tool_table(path: Path) -> dict[str, Any]:
 def exp_form(value: Any) -> Any:
     """bpcheck's derivative atoms rewritten into plain SymPy (σ and tanh through exp)."""
     import sympy as sp
-    from bpcheck import atoms
+    from bpcheck.symbolic import atoms
 
     def one(e: Any) -> Any:
         e = e.replace(atoms.Sig, lambda u: 1 / (1 + sp.exp(-u)))
@@ -137,17 +137,17 @@ def exp_form(value: Any) -> Any:
 def naive_decide(claim: Any) -> str:
     """`simplify(lhs - rhs) == 0` for every link and index case; no numbers, no atoms."""
     import sympy as sp
-    from bpcheck.catalog import setting_names
-    from bpcheck.exprs import parse
-    from bpcheck.linalg import ShapeError
-    from bpcheck.verify import _side, cases, world_for
+    from bpcheck.catalog.files import setting_names
+    from bpcheck.catalog.formula import parse
+    from bpcheck.symbolic.linalg import ShapeError
+    from bpcheck.decide.worlds import cases, side_value, world_for
     world = world_for(claim)
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
     trees = [parse(side, names).tree for side in claim.sides]
     for left, right in claim.links:
         for case in cases(claim, world):
             try:
-                lhs, rhs = (exp_form(_scalar(_side(world, trees[k], case)))
+                lhs, rhs = (exp_form(_scalar(side_value(world, trees[k], case)))
                             for k in (left, right))
                 diff = lhs - rhs
             except (ShapeError, TypeError, ValueError):  # sp.ShapeError is a ValueError
@@ -175,7 +175,7 @@ def _naive_child(claim: Any, conn: Any) -> None:
 
 def naive_all(claims: list[Any], cap: float, jobs: int) -> dict[str, tuple[str, float]]:
     """Each claim in its own forked process (so a capped one can be stopped), `jobs` at a time."""
-    from bpcheck.verify import world_for
+    from bpcheck.decide.worlds import world_for
     for c in claims:  # build worlds before forking: the naive side does not pay for them
         if c.strategy != "indexed":
             try:
@@ -221,7 +221,7 @@ def softmax_scaling(tmp: Path) -> list[tuple[int, dict[str, Any]]]:
 def network_check(width: int = 64, depth: int = 8, seed: int = 0) -> dict[str, float]:
     """Backprop gradient of all weights and biases vs directional finite differences."""
     import numpy as np
-    from bpcheck.reference import MLP, Params, directional_check
+    from bpcheck.reference.network import MLP, Params, directional_check
     net = MLP((width,) * (depth + 1), ("tanh",) * (depth - 1) + ("sigmoid",), "mse_half")
     rng = np.random.default_rng(seed)
     params = net.init_params(rng)
@@ -329,7 +329,7 @@ def main() -> None:
     catalog = Path(args.catalog).resolve()
     if not catalog.exists():
         sys.exit(f"no catalog at {catalog}")
-    from bpcheck.sources import load_sources
+    from bpcheck.run.sources import load_sources
     claims = list(load_sources([catalog]).claims)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     m: dict[str, Any] = {"machine": machine(), "load": load,

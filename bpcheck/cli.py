@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
-from .catalog import Catalog, LoadError
-from .changes import ChangesError
-from .config import ConfigError
+from .version import __version__
+from .catalog.files import Catalog, LoadError
+from .catalog.changes import ChangesError
+from .catalog.config import ConfigError
 from .model import Kind
 
 DEFAULT_PATH = "derivations"
@@ -68,10 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     one_blas_thread()
     if argv and argv[0] == "gradcheck":
-        from .gradcheck import gradcheck_main
+        from .cli_gradcheck import main as gradcheck_main
         return gradcheck_main(argv[1:])
     if argv and argv[0] == "scan":
-        from .notes_cli import scan_main
+        from .cli_scan import scan_main
         return scan_main(argv[1:])
     try:
         args = _parser().parse_args(argv)
@@ -99,7 +99,7 @@ def one_blas_thread() -> None:
 
 def load(args: argparse.Namespace, configured: tuple[str, ...] = (),
          cache_dir: str | None = None) -> Catalog:
-    from .sources import load_sources
+    from .run.sources import load_sources
     paths = args.paths or list(configured) or [DEFAULT_PATH]
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
@@ -108,7 +108,7 @@ def load(args: argparse.Namespace, configured: tuple[str, ...] = (),
 
 
 def _list(args: argparse.Namespace) -> int:
-    from .config import resolve_options
+    from .catalog.config import resolve_options
     catalog = load(args, resolve_options(args).paths)
     for err in catalog.errors:
         print(str(err), file=sys.stderr)
@@ -120,7 +120,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from .config import resolve_options
+    from .catalog.config import resolve_options
 
     settings = resolve_options(args)
     use_cache = settings.cache and not args.no_cache
@@ -133,7 +133,7 @@ def _read(args: argparse.Namespace, settings, use_cache: bool) -> Catalog:
     floor), so the two are not paid in series; the workers, forked afterwards, start
     with SymPy imported.  A warm run reads it here and never imports SymPy, nor does
     `--changed`, which may select nothing."""
-    from .runner import Forked, import_verifier
+    from .run.runner import Forked, import_verifier
     read = lambda: load(args, settings.paths, settings.cache_dir if use_cache else None)
     if args.changed or (use_cache and _has_entries(Path(settings.cache_dir))):
         return read()
@@ -151,9 +151,9 @@ def _has_entries(folder: Path) -> bool:
 
 
 def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: Catalog) -> int:
-    from .runner import run_claims
-    from .serialize import result_dict, summary
-    from .terminal import TerminalReporter
+    from .run.runner import run_claims
+    from .catalog.verdict_json import result_dict, summary
+    from .report.terminal import TerminalReporter
 
     claims = select(list(catalog.claims), args, settings)
     cache = _cache(settings) if use_cache else None
@@ -182,13 +182,13 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
 
 
 def _cache(settings):
-    from .cache import ResultCache
+    from .catalog.results_cache import ResultCache
     return ResultCache(settings.cache_dir, settings.options)
 
 
 def select(claims: list, args: argparse.Namespace, settings) -> list:
     if args.changed:
-        from .changes import changed_files
+        from .catalog.changes import changed_files
         files = changed_files(args.since)
         claims = [c for c in claims if Path(c.file).resolve() in files]
     if args.shard:
@@ -203,13 +203,13 @@ def select(claims: list, args: argparse.Namespace, settings) -> list:
 
 def _outputs(args, catalog, pairs, summ) -> None:
     if args.junit_xml:
-        from .junit import write_junit
+        from .report.junit import write_junit
         write_junit(args.junit_xml, pairs, catalog.errors)
-    from .annotations import github_annotations
+    from .report.github import github_annotations
     # with JSON on stdout, workflow commands go to stderr (the runner reads both)
     github_annotations(pairs, catalog.errors, sys.stderr if args.format == "json" else None)
     if args.report:
-        from .report import write_reports
+        from .report.write import write_reports
         for path in write_reports(pairs, summ, args.report, Path(args.out),
                                   timings=args.report_timings):
             print(f"wrote {path}", file=sys.stderr)

@@ -63,7 +63,7 @@ def _catalog_roots(config: pytest.Config) -> list[Path]:
 
 
 def _settings(config: pytest.Config) -> Any:
-    from .config import ConfigError, read_config, resolve_options
+    from .catalog.config import ConfigError, read_config, resolve_options
     pyproject = config.rootpath / "pyproject.toml"
     try:
         return resolve_options(None, read_config(pyproject if pyproject.is_file() else None))
@@ -80,7 +80,7 @@ def _catalog_files(config: pytest.Config) -> dict[Path, tuple[list, list]]:
     """All claims and load errors of the catalog, by file, loaded once per session."""
     state = config.stash[_CATALOG]
     if state["files"] is None:
-        from .sources import load_sources
+        from .run.sources import load_sources
         catalog = load_sources([r for r in state["roots"] if r.exists()])
         files: dict[Path, tuple[list, list]] = {}
         for claim in catalog.claims:
@@ -117,7 +117,7 @@ class ClaimFile(pytest.File):
         path = self.path.resolve()
         known = _catalog_files(self.config)
         if path not in known:
-            from .sources import load_sources
+            from .run.sources import load_sources
             catalog = load_sources([path])
             known[path] = (list(catalog.claims), list(catalog.errors))
         claims, errors = known[path]
@@ -209,8 +209,8 @@ def _decide(config: pytest.Config, claim: Any) -> Any:
     hit = cache.lookup(claim) if cache else None
     if hit is not None:
         return hit
-    from .verify import verify_claim
-    verdict = verify_claim(claim, options)
+    from .run.check import check_claim
+    verdict = check_claim(claim, options)
     if cache:
         cache.store(claim, verdict)
     return verdict
@@ -220,14 +220,14 @@ def _make_cache(config: pytest.Config) -> tuple[Any, Any]:
     settings = _settings(config)
     if config.getoption("bpcheck_no_cache") or not settings.cache:
         return settings.options, None
-    from .cache import ResultCache
+    from .catalog.results_cache import ResultCache
     return settings.options, ResultCache(config.rootpath / settings.cache_dir, settings.options)
 
 
 def failure_text(claim: Any, verdict: Any, end: int, root: Path) -> str:
     """The claim as written, then why it fails and the counterexample."""
     from .model import Expect
-    from .terminal import explain
+    from .report.terminal import explain
     lines = _source_lines(Path(claim.file), claim.line, end)
     if claim.expect is Expect.ERRATUM:
         head = f"known erratum not refuted: {verdict.kind.value}: {verdict.reason}"

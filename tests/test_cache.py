@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import bpcheck.cache as cache_mod
-import bpcheck.verify
-from bpcheck.cache import ResultCache, entries
-from bpcheck.catalog import load_catalog
+import bpcheck.catalog.results_cache as cache_mod
+import bpcheck.run.check
+from bpcheck.catalog.results_cache import ResultCache, entries
+from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Kind, Options, Verdict
-from bpcheck.runner import run_claims
+from bpcheck.run.runner import run_claims
 
 CATALOG = """
 [setting.scalar]
@@ -71,12 +71,12 @@ class Counting:
 
     def __init__(self, monkeypatch):
         self.decided: list[str] = []
-        real = bpcheck.verify.verify_claim
+        real = bpcheck.run.check.verify_claim
 
         def verify_claim(claim, options=Options()):
             self.decided.append(claim.id)
             return real(claim, options)
-        monkeypatch.setattr(bpcheck.verify, "verify_claim", verify_claim)
+        monkeypatch.setattr(bpcheck.run.check, "verify_claim", verify_claim)
 
 
 def run(claims, cache: ResultCache):

@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from bpcheck.catalog import load_catalog
+from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Expect
 
 from conftest import claim_toml

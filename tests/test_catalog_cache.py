@@ -1,5 +1,5 @@
 """Parsed catalog files are cached per content; a cached load equals a fresh one."""
-from bpcheck.catalog import load_catalog
+from bpcheck.catalog.files import load_catalog
 
 from conftest import claim_toml
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bpcheck import cli
-from bpcheck.annotations import annotation_lines
-from bpcheck.catalog import load_catalog
+from bpcheck.report.github import annotation_lines
+from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Options
-from bpcheck.runner import run_claims
+from bpcheck.run.runner import run_claims
 
 SETTINGS = """
 [setting.scalar]
@@ -191,7 +191,7 @@ def test_a_cold_run_reads_its_catalog_while_importing_sympy(course, capsys, monk
     """An empty or absent cache (or --no-cache) reads the catalog in a forked child
     while this process imports the verifier; a cache with entries, or --changed,
     reads it here and imports nothing ahead."""
-    from bpcheck import runner
+    from bpcheck.run import runner
     ahead = []
     real_import = runner.import_verifier
 
@@ -210,7 +210,7 @@ def test_a_cold_run_reads_its_catalog_while_importing_sympy(course, capsys, monk
 
 
 def test_forked_gives_the_childs_value_or_its_exception():
-    from bpcheck.runner import Forked
+    from bpcheck.run.runner import Forked
     parent = os.getpid()
     assert Forked(os.getpid).result() != parent  # computed in another process
     assert Forked(lambda: {"claims": [1, 2]}).result() == {"claims": [1, 2]}
@@ -350,7 +350,7 @@ def test_changed_checks_only_changed_files(repo, capsys):
 
 
 def test_changed_files_outside_git(tmp_path, monkeypatch):
-    from bpcheck.changes import ChangesError, changed_files
+    from bpcheck.catalog.changes import ChangesError, changed_files
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     with pytest.raises(ChangesError):
@@ -358,7 +358,7 @@ def test_changed_files_outside_git(tmp_path, monkeypatch):
 
 
 def test_changed_with_unknown_revision(repo):
-    from bpcheck.changes import ChangesError, changed_files
+    from bpcheck.catalog.changes import ChangesError, changed_files
     with pytest.raises(ChangesError, match="no-such-rev"):
         changed_files("no-such-rev")
 
@@ -371,7 +371,7 @@ def test_changed_outside_git_is_a_usage_error(course, monkeypatch, capsys):
 
 def test_the_garbage_collector_is_tuned_only_in_bpcheck_s_own_processes(course):
     import gc
-    from bpcheck.runner import GC_THRESHOLD
+    from bpcheck.run.runner import GC_THRESHOLD
     claims = load_catalog([course / "derivations"]).claims[:1]
     before = gc.get_threshold()
     try:
@@ -410,7 +410,7 @@ def test_numpy_gets_one_blas_thread_unless_the_user_says(given, want):
 
 def test_workers_run_without_automatic_garbage_collection():
     import gc
-    from bpcheck.runner import Workers
+    from bpcheck.run.runner import Workers
     workers = Workers(2)
     try:
         asked = [workers.pool.apply_async(gc.isenabled) for _ in range(6)]

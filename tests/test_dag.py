@@ -1,12 +1,12 @@
-"""bpcheck.dag: DAG-aware traversals agree with SymPy's own, and shared sub-terms
+"""bpcheck.symbolic.dag: DAG-aware traversals agree with SymPy's own, and shared sub-terms
 are visited once (a deep, heavily shared expression is handled in linear time)."""
 import time
 
 import pytest
 import sympy as sp
 
-from bpcheck import dag
-from bpcheck.atoms import Exp, Relu, Sig, Tanh, undefined_function
+from bpcheck.symbolic import dag
+from bpcheck.symbolic.atoms import Exp, Relu, Sig, Tanh, undefined_function
 
 x, y, z, t, n, k, j = sp.symbols("x y z t n k j")
 x1, x2, w11, w12, w21, w22, b1, b2, v1, v2, c, target = sp.symbols(
@@ -235,7 +235,7 @@ def test_xreplace_to_a_zero_factor_is_what_sympy_gives(mapping, expected):
 
 
 def test_matrix_product_skips_zero_terms_but_not_infinite_ones():
-    from bpcheck.linalg import product
+    from bpcheck.symbolic.linalg import product
     a = sp.ImmutableMatrix([[0, x, 1], [sp.oo, 0, y]])
     b = sp.ImmutableMatrix([[Sig(z)], [0], [sp.log(t)]])
     assert product(a, b) == a * b

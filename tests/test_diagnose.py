@@ -4,14 +4,17 @@ from dataclasses import replace
 import pytest
 import sympy as sp
 
-import bpcheck.linalg as la
-import bpcheck.verify as verify_mod
-from bpcheck.catalog import load_catalog
-from bpcheck.crosscheck import ReferenceResult
+import bpcheck.symbolic.linalg as la
+import bpcheck.decide.claim as claim_mod
+import bpcheck.decide.worlds as worlds_mod
+import bpcheck.explain.shrink as shrink_mod
+from bpcheck.catalog.files import load_catalog
+from bpcheck.numeric.crosscheck import ReferenceResult
 from bpcheck.model import Kind, Options
-from bpcheck.shrink import with_widths
-from bpcheck.threeway import judge
-from bpcheck.verify import verify_claim
+from bpcheck.explain.shrink import with_widths
+from bpcheck.numeric.threeway import judge
+from bpcheck.decide.claim import verify_claim
+from bpcheck.run.check import check_claim
 
 from conftest import NET, claim_toml
 
@@ -31,7 +34,7 @@ reduction = "mean"
 def check(write_catalog, setting, quantity, formula, options=Options(), **extra):
     path = write_catalog(claim_toml("c", setting, quantity, formula, **extra), header=NET + BATCH)
     (claim,) = load_catalog([path]).claims
-    return claim, verify_claim(claim, options)
+    return claim, check_claim(claim, options)
 
 
 REC = "fprime(z[l]) ⊙ (transpose(W[l+1]) * delta[l+1])"
@@ -106,7 +109,7 @@ def test_sampling_at_a_relu_kink_never_decides(write_catalog):
     header = NET + '\n[setting.at_kink]\nkind = "scalar"\nsymbols = ["x"]\nsample = { x = [-1e-5, 1e-5] }\n'
     path = write_catalog(claim_toml("c", "at_kink", "diff(relu(x), x)", "0 * x"), header=header)
     (claim,) = load_catalog([path]).claims
-    v = verify_claim(claim)
+    v = check_claim(claim)
     assert v.kind is Kind.INCONCLUSIVE  # only kink points were available: nothing decided
 
 
@@ -119,7 +122,7 @@ def test_relu_claim_differing_only_at_zero_is_verified_with_its_convention(write
 def broken_sympy(monkeypatch):
     """Inject a wrong symbolic derivative (every derivative 0.1% too large), on both
     ways the verifier takes one: F expanded with X held, and the reverse pass."""
-    import bpcheck.evaluate as evaluate_mod
+    import bpcheck.symbolic.evaluate as evaluate_mod
     real = la.derivative
     monkeypatch.setattr(la, "derivative",
                         lambda f, var, layout, *how: real(f, var, layout, *how) * 1.001)
@@ -129,10 +132,10 @@ def broken_sympy(monkeypatch):
         grad = real_gradient(world, f, x)
         return None if grad is None else [g * sp.Rational(1001, 1000) for g in grad]
     monkeypatch.setattr(evaluate_mod, "gradient", wrong_gradient)
-    monkeypatch.setattr(verify_mod, "_SIDES", {})
-    monkeypatch.setattr(verify_mod, "_WORLDS", {})  # fresh derivative memos too
+    monkeypatch.setattr(worlds_mod, "_SIDES", {})
+    monkeypatch.setattr(worlds_mod, "_WORLDS", {})  # fresh derivative memos too
     yield
-    verify_mod._SIDES.clear()
+    worlds_mod._SIDES.clear()
 
 
 def test_broken_symbolic_engine_is_caught_on_a_network(write_catalog, broken_sympy):
@@ -162,8 +165,8 @@ def test_three_way_labels():
 def test_a_candidate_is_checked_like_a_parsed_formula(write_catalog):
     """Only the nodes an edit made are checked again, and an unknown name is refused."""
     import ast
-    from bpcheck.diagnose import _Search
-    from bpcheck.edits import Edit, edits
+    from bpcheck.explain.diagnose import _Search
+    from bpcheck.explain.edits import Edit, edits
     path = write_catalog(claim_toml("c", "net", "diff(J, z[L])", "(a[L] - y) ⊙ fprime(z[L])"),
                          header=NET)
     (claim,) = load_catalog([path]).claims
@@ -183,15 +186,15 @@ def test_a_candidate_is_checked_like_a_parsed_formula(write_catalog):
 
 def test_smallest_network_is_tried_first(write_catalog, monkeypatch):
     """An error that shows at width 1 everywhere is shrunk in one trial, not one per layer."""
-    from bpcheck import shrink
+    from bpcheck.explain import shrink
     claim, v = check(write_catalog, "net", "diff(J, z[L])", "(y - a[L]) ⊙ fprime(z[L])")
     tried = []
-    real = verify_mod.link_refuted
+    real = shrink_mod.link_refuted
 
     def spy(trial, options, link):
         tried.append(trial.setting.get("widths"))
         return real(trial, options, link)
-    monkeypatch.setattr(verify_mod, "link_refuted", spy)
+    monkeypatch.setattr(shrink_mod, "link_refuted", spy)
     assert shrink.minimal_widths(claim, v, Options()) == (1, 1, 1)
     assert tried == [(1, 1, 1)]
 
@@ -204,21 +207,21 @@ def test_a_verified_repair_is_decided_once_with_the_catalogs_correction(write_ca
             + claim_toml("fixed", "net", "diff(J, z[L])", "(a[L]-y)⊙fprime(z[L])"))
     claims = load_catalog([write_catalog(body)]).claims
     decided = []
-    real = verify_mod._check_links
+    real = claim_mod.check_links
 
     def spy(claim, options):
         decided.append(claim.id)
         return real(claim, options)
-    monkeypatch.setattr(verify_mod, "_WORLDS", {})
-    monkeypatch.setattr(verify_mod, "_check_links", spy)
-    wrong, fixed = (verify_claim(c, Options(shrink=False)) for c in claims)
+    monkeypatch.setattr(worlds_mod, "_WORLDS", {})
+    monkeypatch.setattr(claim_mod, "check_links", spy)
+    wrong, fixed = (check_claim(c, Options(shrink=False)) for c in claims)
     assert wrong.kind is Kind.REFUTED and fixed.kind is Kind.VERIFIED
     assert wrong.corrected and "fixed" not in decided  # decided as the diagnosis's repair
     assert [lk.kind for lk in fixed.links] == [Kind.VERIFIED]
 
 
 def test_claims_taking_the_same_derivative_share_its_three_way_check(write_catalog, monkeypatch):
-    import bpcheck.threeway as threeway
+    import bpcheck.numeric.threeway as threeway
     body = (claim_toml("one", "net", "diff(J, W[l])", "delta[l] * transpose(a[l-1])",
                        where='{ l = "1..L" }')
             + claim_toml("two", "net", "diff(J, W[l])", "transpose(a[l-1] * transpose(delta[l]))",
@@ -230,9 +233,9 @@ def test_claims_taking_the_same_derivative_share_its_three_way_check(write_catal
     def spy(world, tree, value, case, options, kinked=True):
         checked.append(dict(case)["l"])
         return real(world, tree, value, case, options, kinked)
-    monkeypatch.setattr(verify_mod, "_WORLDS", {})
+    monkeypatch.setattr(worlds_mod, "_WORLDS", {})
     monkeypatch.setattr(threeway, "_finite_differences", spy)
-    one, two = (verify_claim(c, Options(shrink=False)) for c in claims)
+    one, two = (check_claim(c, Options(shrink=False)) for c in claims)
     assert one.kind is two.kind is Kind.VERIFIED
     assert sorted(checked) == [1, 2]  # each layer's derivative checked once, not twice
     assert dict(two.links[0].numeric)["crosscheck"] == "agree"

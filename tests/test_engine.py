@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from bpcheck import engine, linalg
-from bpcheck.atoms import (PARTIAL_NAME, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
-                           kink_arguments, partial_of, undefined_function)
-from bpcheck.build import build_world
-from bpcheck.catalog import setting_names
-from bpcheck.evaluate import Evaluator
-from bpcheck.exprs import parse, node_key
+from bpcheck.symbolic import engine
+from bpcheck.symbolic import linalg
+from bpcheck.symbolic.atoms import PARTIAL_NAME, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments, partial_of, undefined_function
+from bpcheck.symbolic.build import build_world
+from bpcheck.catalog.files import setting_names
+from bpcheck.symbolic.evaluate import Evaluator
+from bpcheck.catalog.formula import parse, node_key
 from bpcheck.model import Claim, Expect, Setting
-from bpcheck.numeric import Screen
-from bpcheck.runner import _setting_groups
+from bpcheck.numeric.compare import Screen
+from bpcheck.run.runner import _setting_groups
 
 x, y, z = sp.symbols("x y z")
 XYZ = [x, y, z]

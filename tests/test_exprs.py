@@ -1,6 +1,6 @@
 import pytest
 
-from bpcheck.exprs import FormulaError, parse
+from bpcheck.catalog.formula import FormulaError, parse
 
 KNOWN = {"x", "W", "z", "a", "J", "l"}
 

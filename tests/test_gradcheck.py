@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpcheck.gradcheck import Architecture, GradcheckError, gradcheck, gradcheck_arrays, gradcheck_main
+from bpcheck.cli_gradcheck import main as gradcheck_main
+from bpcheck.gradcheck import Architecture, GradcheckError, gradcheck, gradcheck_arrays
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -374,7 +375,7 @@ class TwoStepNet(CourseNet):
 
 def test_cli_in_a_subprocess_prints_no_traceback(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    code = ("import sys; from bpcheck.gradcheck import gradcheck_main; "
+    code = ("import sys; from bpcheck.cli_gradcheck import main as gradcheck_main; "
             "sys.exit(gradcheck_main(sys.argv[1:]))")
     expected = {"course_net.py:CourseNet": 0, "course_net_buggy.py:CourseNet": 1, "course_net.py:Missing": 2}
     for target, status in expected.items():

@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpcheck import gradcheck_symbolic
-from bpcheck.gradcheck import Architecture, gradcheck, gradcheck_arrays, gradcheck_main
-from bpcheck.gradcheck_symbolic import MAX_COST, SYMBOLIC_ACTIVATIONS, cost, network_setting, unsupported
-from bpcheck.reference import ACTIVATIONS as REF_ACTIVATIONS
-from bpcheck.reference import MLP, Params
+from bpcheck.gradcheck import symbolic as gradcheck_symbolic
+from bpcheck.cli_gradcheck import main as gradcheck_main
+from bpcheck.gradcheck import Architecture, gradcheck, gradcheck_arrays
+from bpcheck.gradcheck.symbolic import MAX_COST, SYMBOLIC_ACTIVATIONS, cost, network_setting, unsupported
+from bpcheck.reference.network import ACTIVATIONS as REF_ACTIVATIONS
+from bpcheck.reference.network import MLP, Params
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -229,8 +230,8 @@ def test_large_networks_are_skipped_unless_forced_and_symbolic_false_turns_it_of
 
 
 def test_symbolic_activations_and_settings_match_bpcheck():
-    from bpcheck.build import build_world
-    from bpcheck.world import ACTIVATIONS as SYM_ACTIVATIONS
+    from bpcheck.symbolic.build import build_world
+    from bpcheck.symbolic.world import ACTIVATIONS as SYM_ACTIVATIONS
 
     assert set(SYMBOLIC_ACTIVATIONS) == set(SYM_ACTIVATIONS) == set(REF_ACTIVATIONS)
     x, y = data()
@@ -245,7 +246,7 @@ def test_symbolic_activations_and_settings_match_bpcheck():
 PROBE = """
 import sys
 import numpy as np
-import bpcheck.gradcheck as g
+import bpcheck.gradcheck.check as g
 assert "sympy" not in sys.modules, "import"
 x = np.array([[0.5, -1.0]]); y = np.array([[0.2, 0.7]])
 params = {"W1": np.array([[0.3]]), "W2": np.array([[-0.4]]), "W3": np.array([[0.8]])}

@@ -9,16 +9,17 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from bpcheck import engine, gradients
-from bpcheck import linalg as la
-from bpcheck.atoms import Sig
-from bpcheck.build import build_world
-from bpcheck.catalog import setting_names
-from bpcheck.evaluate import Evaluator
-from bpcheck.exprs import parse
+from bpcheck.symbolic import engine
+from bpcheck.symbolic import gradients
+from bpcheck.symbolic import linalg as la
+from bpcheck.symbolic.atoms import Sig
+from bpcheck.symbolic.build import build_world
+from bpcheck.catalog.files import setting_names
+from bpcheck.symbolic.evaluate import Evaluator
+from bpcheck.catalog.formula import parse
 from bpcheck.model import Setting
-from bpcheck.numeric import Screen
-from bpcheck.symbolic import canonical_derivatives
+from bpcheck.numeric.compare import Screen
+from bpcheck.symbolic.zero_test import canonical_derivatives
 
 pytestmark = pytest.mark.skipif(not engine.available(), reason="symengine is not installed")
 
@@ -91,7 +92,7 @@ def test_the_evaluator_takes_the_loss_gradient_from_the_reverse_pass(monkeypatch
     def spy(w, f, x):
         asked.append((f, x))
         return real(w, f, x)
-    monkeypatch.setattr("bpcheck.evaluate.gradient", spy)
+    monkeypatch.setattr("bpcheck.symbolic.evaluate.gradient", spy)
     ev = Evaluator(world, {})
     for text, target in [("diff(J, W[1])", "W[1]"), ("diff(J, z[1])", "z[1]"),
                          ("diff(J, W[2][1, 2])", "W[2][1, 2]")]:
@@ -115,8 +116,8 @@ def test_the_evaluator_takes_the_loss_gradient_from_the_reverse_pass(monkeypatch
 def test_forward_differences_match_differences_of_f_written_out(params, monkeypatch):
     """Perturbing X and recomputing what follows it from the definitions gives the
     finite differences of F expanded with X held (the same points, the same numbers)."""
-    from bpcheck import threeway
-    from bpcheck.build import onehot_subs
+    from bpcheck.numeric import threeway
+    from bpcheck.symbolic.build import onehot_subs
     from bpcheck.model import Options
     world = build_world(Setting("g", "network", params))
     names = setting_names(world.setting)
@@ -163,7 +164,7 @@ def test_a_derivative_by_an_intermediate_puts_its_definition_back(formula, by, d
     in_engine = []
     real = gradients.engine_expansion
     with pytest.MonkeyPatch.context() as m:  # which way the definition went back in
-        m.setattr("bpcheck.evaluate.engine_expansion",
+        m.setattr("bpcheck.symbolic.evaluate.engine_expansion",
                   lambda world, target, stop: in_engine.append(target) or real(world, target, stop))
         got = Evaluator(world, {}).eval(ast.parse(f"diff({formula}, {by})", mode="eval"))
         if by == "h":  # tried in symengine; a piecewise is put back by SymPy instead

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from bpcheck import indexed
-from bpcheck.build import build_world
-from bpcheck.catalog import load_catalog, setting_names
-from bpcheck.evaluate import Evaluator
-from bpcheck.exprs import parse
+from bpcheck.decide import every_size as indexed
+from bpcheck.symbolic.build import build_world
+from bpcheck.catalog.files import load_catalog, setting_names
+from bpcheck.symbolic.evaluate import Evaluator
+from bpcheck.catalog.formula import parse
 from bpcheck.model import Kind, Options
-from bpcheck.numeric import evaluate
-from bpcheck.verify import verify_claim
+from bpcheck.numeric.compare import evaluate
+from bpcheck.decide.claim import verify_claim
 
 HEADER = """
 [setting.softmax_n]

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from bpcheck.catalog import load_catalog
-from bpcheck.edits import edits
+from bpcheck.catalog.files import load_catalog
+from bpcheck.explain.edits import edits
 from bpcheck.model import Kind, Options
-from bpcheck.mutation import KINDS, kill_rate, mutants, run_mutation
+from bpcheck.explain.mutation import KINDS, kill_rate, mutants, run_mutation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,7 +22,7 @@ def test_edit_kinds_cover_the_usual_mistakes():
 
 def test_edits_of_a_tree_leave_it_alone_and_share_what_they_do_not_touch():
     import ast
-    from bpcheck.exprs import check_tree, node_key, parse
+    from bpcheck.catalog.formula import check_tree, node_key, parse
     text = "fprime(z[l]) ⊙ (transpose(W[l+1]) * delta[l+1])"
     tree = parse(text, {"l", "z", "W", "delta"}).tree
     before = ast.dump(tree)

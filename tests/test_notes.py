@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from bpcheck.cli import main
-from bpcheck.notes import load_notes, read_notes
-from bpcheck.notes_cli import scan_main
-from bpcheck.notes_scan import parse_attrs as _attrs
-from bpcheck.sources import load_sources
+from bpcheck.notes.claims import load_notes, read_notes
+from bpcheck.cli_scan import scan_main
+from bpcheck.notes.scan import parse_attrs as _attrs
+from bpcheck.run.sources import load_sources
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "notes"
 DEFAULTS = "<!-- bpcheck-defaults: widths=3,2,2 activation=sigmoid loss=mse_half -->\n"

@@ -2,9 +2,9 @@
 import textwrap
 
 from bpcheck.model import Kind, Options, failure_line
-from bpcheck.sources import load_sources
-from bpcheck.terminal import explain
-from bpcheck.verify import verify_claim
+from bpcheck.run.sources import load_sources
+from bpcheck.report.terminal import explain
+from bpcheck.decide.claim import verify_claim
 
 NOTES = textwrap.dedent(r"""
     # Biases

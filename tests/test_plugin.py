@@ -5,7 +5,7 @@ import pytest
 
 # Inline pytester runs forget modules first imported inside them, and NumPy cannot be
 # loaded twice in one process: import the verifier (SymPy, NumPy) out here.
-import bpcheck.verify  # noqa: F401
+import bpcheck.run.check  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -161,14 +161,14 @@ def test_results_are_cached(course, monkeypatch):
     run(course, "--bpcheck").assert_outcomes(passed=3, failed=1, xfailed=1)
     cached = sorted((course.path / ".bpcheck_cache").glob("*.json"))
     assert len(cached) == 4
-    real = bpcheck.verify.verify_claim
+    real = bpcheck.run.check.verify_claim
 
     def undecidable(*args):
         raise AssertionError("a cached claim was decided again")
-    monkeypatch.setattr(bpcheck.verify, "verify_claim", undecidable)
+    monkeypatch.setattr(bpcheck.run.check, "verify_claim", undecidable)
     again = run(course, "--bpcheck")
     again.assert_outcomes(passed=3, failed=1, xfailed=1)
     assert "counterexample (seed 0):" in again.stdout.str()  # evidence survives the cache
-    monkeypatch.setattr(bpcheck.verify, "verify_claim", real)
+    monkeypatch.setattr(bpcheck.run.check, "verify_claim", real)
     fresh = run(course, "--bpcheck", "--bpcheck-no-cache", "derivations/claims.toml::delta-out")
     fresh.assert_outcomes(passed=1)

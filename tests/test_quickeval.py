@@ -7,16 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bpcheck.build import build_world, onehot_subs
-from bpcheck.catalog import load_catalog, setting_names
-from bpcheck.evaluate import EvalError, Evaluator
-from bpcheck.exprs import parse
-from bpcheck.linalg import IndexRangeError, ShapeError, entries, is_mat, shape_of
+from bpcheck.symbolic.build import build_world, onehot_subs
+from bpcheck.catalog.files import load_catalog, setting_names
+from bpcheck.symbolic.evaluate import EvalError, Evaluator
+from bpcheck.catalog.formula import parse
+from bpcheck.symbolic.linalg import IndexRangeError, ShapeError, entries, is_mat, shape_of
 from bpcheck.model import Options, Setting
-from bpcheck.numeric import Screen
-from bpcheck.quickeval import CannotScreen, QuickEvaluator
-from bpcheck.symbolic import canonical_derivatives
-from bpcheck import dag, verify
+from bpcheck.numeric.compare import Screen
+from bpcheck.numeric.quickeval import CannotScreen, QuickEvaluator
+from bpcheck.symbolic.zero_test import canonical_derivatives
+from bpcheck.symbolic import dag
+from bpcheck.decide import worlds
+from bpcheck.decide.kinked import is_kinked
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,19 +148,19 @@ def test_every_catalog_side_reads_as_its_symbolic_value():
     for claim in catalog.claims:
         if claim.strategy:
             continue
-        world = verify.world_for(claim)
+        world = worlds.world_for(claim)
         if world.indexed:
             continue
         names = setting_names(claim.setting) | {v for v, _ in claim.where}
-        screen = verify._screen(world, options)
-        for case in verify.cases(claim, world)[:3]:
+        screen = worlds.screen_for(world, options)
+        for case in worlds.cases(claim, world)[:3]:
             bindings = {k: v for k, v in case.items() if not k.startswith("__")}
             classes = onehot_subs(world, case)
-            kinked = verify._kinked(claim)
+            kinked = is_kinked(claim)
             for text in claim.sides:
                 tree = parse(text, names).tree
                 try:
-                    value = verify._side(world, tree, case)
+                    value = worlds.side_value(world, tree, case)
                 except (ShapeError, EvalError) as exc:
                     with pytest.raises(type(exc)):
                         QuickEvaluator(screen, bindings, classes, kinked).eval(tree)

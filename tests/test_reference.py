@@ -15,17 +15,8 @@ import pytest
 import autograd  # a test dependency (pyproject [test]): missing it must fail, not skip
 import autograd.numpy as anp
 
-from bpcheck import reference_conv as rc
-from bpcheck.reference import (
-    ACTIVATIONS,
-    LOSSES,
-    MLP,
-    Params,
-    central_difference,
-    directional_check,
-    fd_convergence,
-    fd_step,
-)
+from bpcheck.reference import conv as rc
+from bpcheck.reference.network import ACTIVATIONS, LOSSES, MLP, Params, central_difference, directional_check, fd_convergence, fd_step
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = [(4, 3, 2), (2, 3, 3, 1), (3, 4, 2, 3, 2), (1, 1), (2, 2)]
@@ -304,19 +295,21 @@ def test_pool_conventions():
 
 def test_reference_imports_neither_sympy_nor_other_bpcheck_modules():
     code = (
-        "import sys, bpcheck.reference, bpcheck.reference_conv; "
+        "import sys, bpcheck.reference.network, bpcheck.reference.conv; "
         "assert 'sympy' not in sys.modules, 'sympy imported'; "
         "extra = sorted(m for m in sys.modules if m.startswith('bpcheck.') "
-        "and m not in ('bpcheck.reference', 'bpcheck.reference_conv')); "
+        "and m not in ('bpcheck.version', 'bpcheck.reference', 'bpcheck.reference.network', "
+        "'bpcheck.reference.conv')); "
         "assert not extra, extra"
     )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
-    for name in ("reference.py", "reference_conv.py"):  # the files themselves, whatever __init__ does
-        tree = ast.parse((ROOT / "bpcheck" / name).read_text())
+    for name in ("__init__.py", "network.py", "conv.py"):  # the files themselves
+        tree = ast.parse((ROOT / "bpcheck" / "reference" / name).read_text())
         nodes = list(ast.walk(tree))
         imported = {a.name.split(".")[0] for n in nodes if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module.split(".")[0] for n in nodes if isinstance(n, ast.ImportFrom) and n.module}
+        assert not any(isinstance(n, ast.ImportFrom) and n.level for n in nodes), name
         assert imported <= {"__future__", "dataclasses", "typing", "numpy"}, imported

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bpcheck.catalog import load_catalog
+from bpcheck.catalog.files import load_catalog
 from bpcheck.cli import main
 from bpcheck.model import Kind, Options
-from bpcheck.report import write_reports
-from bpcheck.report_math import NETWORK_LAYERED, to_latex, to_mathml
-from bpcheck.runner import run_claims
-from bpcheck.serialize import summary
+from bpcheck.report.write import write_reports
+from bpcheck.typeset.printers import NETWORK_LAYERED, to_latex, to_mathml
+from bpcheck.run.runner import run_claims
+from bpcheck.catalog.verdict_json import summary
 
 NOTES = """
 [document]

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from bpcheck.catalog import load_catalog
+from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Expect, Kind, Options
-from bpcheck.verify import verify_claim
+from bpcheck.decide.claim import verify_claim
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = load_catalog([ROOT / "derivations"])

@@ -1,11 +1,11 @@
 """Terminal output: rich table rendered to a string, plain text otherwise."""
 import io
 
-from bpcheck.catalog import load_catalog
+from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Kind, Options
-from bpcheck.runner import run_claims
-from bpcheck.serialize import summary
-from bpcheck.terminal import TerminalReporter, explain
+from bpcheck.run.runner import run_claims
+from bpcheck.catalog.verdict_json import summary
+from bpcheck.report.terminal import TerminalReporter, explain
 
 from conftest import claim_toml
 

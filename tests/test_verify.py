@@ -1,9 +1,9 @@
 """Each stage decides real claims: true forms are VERIFIED, wrong variants REFUTED."""
 import pytest
 
-from bpcheck.catalog import load_catalog
+from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Kind, Options
-from bpcheck.verify import verify_claim
+from bpcheck.decide.claim import verify_claim
 
 from conftest import claim_toml
 
@@ -79,9 +79,9 @@ def test_erratum_that_holds_is_not_ok(write_catalog):
 
 
 def test_timeout_is_inconclusive_never_verified(write_catalog, monkeypatch):
-    import bpcheck.verify as verify_mod  # fresh worlds: nothing decided by an earlier test
-    monkeypatch.setattr(verify_mod, "_WORLDS", {})
-    monkeypatch.setattr(verify_mod, "_SIDES", {})
+    import bpcheck.decide.worlds as worlds_mod  # fresh worlds: nothing decided by an earlier test
+    monkeypatch.setattr(worlds_mod, "_WORLDS", {})
+    monkeypatch.setattr(worlds_mod, "_SIDES", {})
     v = decide(write_catalog, "net", "diff(J, W[l])", "delta[l] * transpose(a[l-1])",
                Options(timeout=0.001), where='{ l = "1..L" }')
     assert v.kind is Kind.INCONCLUSIVE and not v.ok
@@ -117,7 +117,7 @@ def test_square_jacobian_in_numerator_layout(write_catalog):
 
 def test_nested_deadlines_keep_the_outer_one():
     import time as _time
-    from bpcheck.verify import ClaimTimeout, deadline
+    from bpcheck.decide.claim import ClaimTimeout, deadline
     with pytest.raises(ClaimTimeout):
         with deadline(0.3):
             with deadline(5.0):  # the inner one may not extend the outer one

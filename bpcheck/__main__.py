@@ -1,0 +1,7 @@
+"""`python -m bpcheck ...`: the same as the `bpcheck` command."""
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,293 @@
+"""Load the claim catalog: TOML files under `derivations/`.
+
+Loading parses TOML (data only) and checks every formula with `exprs.parse`,
+so that a bad file is reported as `file:line: message` findings and the other
+files' claims are still checked.  Nothing in a file is ever executed.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from .formula import FormulaError, parse
+from ..model import Claim, Expect, Setting
+
+SETTING_KINDS = ("scalar", "network")
+CLAIM_KEYS = {"id", "title", "source", "setting", "quantity", "formula", "chain",
+              "expect", "corrects", "where", "when", "note", "scope", "strategy"}
+NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "layout",
+                "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
+                "batch", "sample", "note", "symbols"}
+SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
+               "functions", "elementwise", "define", "indexed", "sample", "note"}
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A finding about input that cannot be processed (pyflakes style)."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    claims: tuple[Claim, ...]
+    errors: tuple[LoadError, ...]
+    documents: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+
+def discover(paths: Iterable[str | Path]) -> list[Path]:
+    """The derivation files named by `paths` (files or folders), sorted."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(p.rglob("*.toml")))
+        else:
+            found.append(p)
+    return found
+
+
+def load_catalog(paths: Iterable[str | Path], keyword: str | None = None,
+                 cache_dir: str | None = None) -> Catalog:
+    claims: list[Claim] = []
+    errors: list[LoadError] = []
+    docs: list[tuple[str, dict[str, Any]]] = []
+    for path in discover(paths):
+        file_claims, file_errors, doc = (load_file_cached(path, cache_dir) if cache_dir
+                                         else load_file(path))
+        claims.extend(file_claims)
+        errors.extend(file_errors)
+        docs.append((str(path), doc))
+    _check_unique(claims, errors)
+    if keyword:
+        claims = [c for c in claims if matches(c, keyword)]
+    return Catalog(tuple(claims), tuple(errors), tuple(docs))
+
+
+def matches(claim: Claim, pattern: str) -> bool:
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatch(claim.id, pattern)
+    return pattern.lower() in f"{claim.id} {claim.title}".lower()
+
+
+def _check_unique(claims: list[Claim], errors: list[LoadError]) -> None:
+    seen: dict[str, Claim] = {}
+    for c in claims:
+        if c.id in seen:
+            errors.append(LoadError(c.file, c.line, f"duplicate claim id {c.id!r} "
+                                    f"(first at {seen[c.id].file}:{seen[c.id].line})"))
+        seen.setdefault(c.id, c)
+
+
+def load_file(path: Path) -> tuple[list[Claim], list[LoadError], dict[str, Any]]:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [LoadError(name, 1, f"cannot read file: {exc}")], {}
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        return [], [LoadError(name, int(m.group(1)) if m else 1, f"invalid TOML: {exc}")], {}
+    lines = _claim_lines(text)
+    errors: list[LoadError] = []
+    settings = load_settings(name, text, data.get("setting", {}), errors)
+    claims = []
+    raw_claims = data.get("claim", [])
+    if not isinstance(raw_claims, list):
+        errors.append(LoadError(name, 1, "'claim' must be an array of tables ([[claim]])"))
+        raw_claims = []
+    for k, raw in enumerate(raw_claims):
+        line = lines[k] if k < len(lines) else 1
+        claim = _load_claim(name, text, line, raw, settings, errors)
+        if claim is not None:
+            claims.append(claim)
+    return claims, errors, data.get("document", {})
+
+
+def load_file_cached(path: Path, cache_dir: str):
+    """load_file, kept per file content in the cache folder (errors are not cached)."""
+    from . import parsed_cache as cc
+    try:
+        key = cc.key_for(path, path.read_bytes())
+    except OSError:
+        return load_file(path)
+    entry = cc.read(cache_dir, key)
+    if entry is not None:
+        try:
+            return [cc.claim_from_json(d) for d in entry["claims"]], [], entry["document"]
+        except (KeyError, TypeError, ValueError):
+            pass
+    claims, errors, doc = load_file(path)
+    if not errors:
+        cc.write(cache_dir, key, {"claims": [cc.claim_to_json(c) for c in claims],
+                                  "document": doc})
+    return claims, errors, doc
+
+
+def _claim_lines(text: str) -> list[int]:
+    return [i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip() == "[[claim]]"]
+
+
+def _key_line(text: str, start: int, key: str) -> int:
+    """Line of `key = ...` at or after line `start` (1-based), for error messages."""
+    lines = text.splitlines()
+    for i in range(start - 1, len(lines)):
+        if i > start - 1 and lines[i].strip() == "[[claim]]":
+            break
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[i]):
+            return i + 1
+    return start
+
+
+def load_settings(name: str, text: str, raw: Any,
+                   errors: list[LoadError]) -> dict[str, Setting]:
+    settings: dict[str, Setting] = {}
+    if not isinstance(raw, dict):
+        errors.append(LoadError(name, 1, "'setting' must be a table of named settings"))
+        return settings
+    for sname, body in raw.items():
+        line = _setting_line(text, sname)
+        problem = setting_problem(body)
+        if problem:
+            errors.append(LoadError(name, line, f"setting {sname!r}: {problem}"))
+            continue
+        params = tuple(sorted((k, freeze(v)) for k, v in body.items() if k != "kind"))
+        settings[sname] = Setting(sname, body["kind"], params)
+    return settings
+
+
+def _setting_line(text: str, sname: str) -> int:
+    for i, ln in enumerate(text.splitlines()):
+        if ln.strip() in (f"[setting.{sname}]", f'[setting."{sname}"]'):
+            return i + 1
+    return 1
+
+
+def setting_problem(body: Any) -> str:
+    if not isinstance(body, dict):
+        return "must be a table"
+    kind = body.get("kind")
+    if kind not in SETTING_KINDS:
+        return f"kind must be one of {', '.join(SETTING_KINDS)}, not {kind!r}"
+    allowed = NETWORK_KEYS if kind == "network" else SCALAR_KEYS
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        return f"unknown key(s) {', '.join(unknown)}"
+    if kind == "network":
+        w = body.get("widths")
+        if not (isinstance(w, list) and len(w) >= 2 and all(isinstance(n, int) and n > 0 for n in w)):
+            return "widths must be a list of at least two positive integers"
+        if body.get("loss_symbol", "J") == body.get("depth_symbol", "L"):
+            return "loss_symbol and depth_symbol must differ (set depth_symbol, e.g. \"D\")"
+    return ""
+
+
+def freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple((k, freeze(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def _load_claim(name: str, text: str, line: int, raw: Any, settings: dict[str, Setting],
+                errors: list[LoadError]) -> Claim | None:
+    def fail(msg: str, key: str | None = None, offset: int = 0) -> None:
+        at = _key_line(text, line, key) + offset if key else line
+        errors.append(LoadError(name, at, f"claim {raw.get('id', '?')!r}: {msg}"
+                                if isinstance(raw, dict) else msg))
+
+    if not isinstance(raw, dict):
+        fail("a claim must be a table")
+        return None
+    unknown = sorted(set(raw) - CLAIM_KEYS)
+    if unknown:
+        fail(f"unknown key(s) {', '.join(unknown)}", unknown[0])
+        return None
+    for key in ("id", "source", "setting", "quantity"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            fail(f"missing or empty '{key}'", key if key in raw else None)
+            return None
+    setting = settings.get(raw["setting"])
+    if setting is None:
+        fail(f"unknown setting {raw['setting']!r}", "setting")
+        return None
+    rest = raw.get("chain", [raw["formula"]] if "formula" in raw else None)
+    if not isinstance(rest, list) or not rest or not all(isinstance(s, str) for s in rest):
+        fail("needs 'formula' (a string) or 'chain' (a list of strings)")
+        return None
+    if "formula" in raw and "chain" in raw:
+        fail("give either 'formula' or 'chain', not both", "chain")
+        return None
+    expect = raw.get("expect", "holds")
+    if expect not in ("holds", "erratum"):
+        fail("expect must be 'holds' or 'erratum'", "expect")
+        return None
+    where = raw.get("where", {})
+    if not isinstance(where, dict) or not all(isinstance(v, str) for v in where.values()):
+        fail("where must be a table of index ranges like { l = \"1..L-1\" }", "where")
+        return None
+    sides = (raw["quantity"], *rest)
+    known = setting_names(setting) | set(where)
+    side_keys = ["quantity"] + (["chain"] * len(rest) if "chain" in raw else ["formula"])
+    for side, key in zip(sides, side_keys):
+        try:
+            parse(side, known)
+        except FormulaError as exc:
+            fail(f"{exc} in {side.strip()!r}", key, exc.line_offset)
+            return None
+    for var, rng in where.items():
+        if ".." not in rng:
+            fail(f"range for {var!r} must look like 'low..high'", "where")
+            return None
+        for end in rng.split("..", 1):
+            try:
+                parse(end, known)
+            except FormulaError as exc:
+                fail(f"range for {var!r}: {exc}", "where")
+                return None
+    when = raw.get("when", "")
+    if when:
+        try:
+            parse(when, known)
+        except FormulaError as exc:
+            fail(f"when: {exc}", "when")
+            return None
+    return Claim(
+        id=raw["id"], title=raw.get("title", raw["id"]), file=name, line=line,
+        source=raw["source"], setting=setting, sides=tuple(sides),
+        expect=Expect(expect), where=tuple(where.items()), when=when,
+        corrects=raw.get("corrects", ""), note=raw.get("note", ""),
+        scope=raw.get("scope", ""), strategy=raw.get("strategy", ""),
+        side_lines=tuple(_key_line(text, line, k) for k in side_keys),
+    )
+
+
+def setting_names(setting: Setting) -> set[str]:
+    """Names a formula may use in this setting (besides FUNCTIONS)."""
+    if setting.kind == "network":
+        names = {"x", "y", "W", "b", "B", "z", "a", "delta", "yhat", "n", "kt"}
+        names.add(setting.get("loss_symbol", "J"))
+        names.add(setting.get("depth_symbol", "L"))
+        names.update(setting.get("symbols", ()) or ())
+        return names
+    names: set[str] = set()
+    for key in ("symbols", "positive", "integers", "functions", "elementwise", "indexed"):
+        names.update(setting.get(key, ()) or ())
+    for key in ("vectors", "matrices", "define"):
+        names.update(k for k, _ in (setting.get(key, ()) or ()))
+    for key in ("functions", "elementwise"):
+        names.update(f + "prime" for f in setting.get(key, ()) or ())
+    names.discard("")
+    return names

@@ -1,0 +1,167 @@
+"""Check every link of a claim's chain, in every index case: symbolically and numerically.
+
+A link is REFUTED by a numeric counterexample or by shapes that do not fit, VERIFIED
+when the zero test proves it and the numbers agree, INCONCLUSIVE otherwise."""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import sympy as sp
+
+from ..catalog.files import setting_names
+from ..catalog.formula import parse
+from ..model import Claim, Kind, LinkResult, Options, Step
+from ..numeric.compare import compare
+from ..numeric.threeway import cross_check
+from ..symbolic import dag
+from ..symbolic.atoms import Sig, Tanh, prove_lemmas
+from ..symbolic.evaluate import EvalError
+from ..symbolic.kinks import kink_note
+from ..symbolic.linalg import ShapeError, entries as la_entries
+from ..symbolic.world import World
+from ..symbolic.zero_test import decide, same_shape
+from . import every_size
+from .kinked import is_kinked
+from .worlds import case_label, cases, screen_for, side_value, world_for
+
+_LEMMAS: list[tuple[str, bool]] = []
+
+
+def check_links(claim: Claim, options: Options) -> tuple[list[LinkResult], str]:
+    if claim.strategy == "indexed":
+        return every_size.check(claim, options)
+    world = world_for(claim)
+    names = setting_names(claim.setting) | {v for v, _ in claim.where}
+    trees = [parse(side, names).tree for side in claim.sides]
+    all_cases = cases(claim, world)
+    results = []
+    for left, right in claim.links:
+        results.append(_check_link(claim, world, trees, left, right, all_cases, options))
+    scope = _scope(claim, world, all_cases)
+    if claim.setting.kind == "scalar" and all(r.kind is Kind.VERIFIED for r in results):
+        note = kink_note(side_value(world, trees[0], all_cases[0]), side_value(world, trees[-1], all_cases[0]))
+        scope = f"{scope}; {note}" if note else scope
+    return results, scope
+
+
+def _check_link(claim: Claim, world: World, trees: list[ast.Expression], left: int, right: int,
+                all_cases: list[dict[str, Any]], options: Options) -> LinkResult:
+    proof_steps: tuple[Step, ...] = ()
+    evidence: tuple[tuple[str, Any], ...] = ()
+    for group in _groups(all_cases):
+        if len(group) > 1:  # several target classes: an identity for every y covers them all
+            try:
+                done = _check_case(claim, world, trees, left, right, _free_target(group[0]),
+                                   options)
+            except EvalError:  # the formula names the class (kt): class by class
+                done = None
+            if done is not None and not isinstance(done, LinkResult):
+                proof_steps = proof_steps or done[0] + (
+                    Step("targets", "proved for every target y, so for each one-hot class"),)
+                evidence = done[1]
+                continue
+        for case in group:
+            done = _check_case(claim, world, trees, left, right, case, options)
+            if isinstance(done, LinkResult):
+                return done
+            proof_steps, evidence = proof_steps or done[0], done[1]
+    steps = proof_steps + _lemma_steps(world, trees)
+    if len(all_cases) > 1:
+        steps += (Step("cases", f"proved in each of {len(all_cases)} cases"),)
+    return LinkResult(left, right, Kind.VERIFIED, "proved equal; numbers agree",
+                      steps, None, evidence)
+
+
+def _groups(all_cases: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Cases that differ only in the target class, together."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for case in all_cases:
+        key = tuple(sorted((k, v) for k, v in case.items() if not k.startswith("__") and k != "kt"))
+        groups.setdefault(key, []).append(case)
+    return list(groups.values())
+
+
+def _free_target(case: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in case.items() if not k.startswith("__") and k != "kt"}
+
+
+def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: int, right: int,
+                case: dict[str, Any], options: Options):
+    """A failing LinkResult, or the (proof steps, evidence) of a case that holds."""
+    label = case_label(case)
+    try:
+        lhs, rhs = (side_value(world, trees[k], case) for k in (left, right))
+    except ShapeError as exc:
+        return LinkResult(left, right, Kind.REFUTED, f"not well-formed: {exc}", case=label)
+    mismatch = same_shape(lhs, rhs)
+    if mismatch:
+        return LinkResult(left, right, Kind.REFUTED, mismatch, case=label)
+    kinked = is_kinked(claim)
+    # the world's shared points first (values of shared sub-terms are kept); a
+    # disagreement, or too few points off the kinks, gets the full comparison
+    num = screen_for(world, options).compare(lhs, rhs, options.rtol, options.atol, kinked,
+                                          min_points=max(1, options.points // 2))
+    if num is None or not num.agree:
+        num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol,
+                      kinked=kinked)
+    if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
+        return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
+                          tuple(num.evidence()), label)
+    # simplify only to prove, never to refute
+    sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=kinked)
+    evidence = list(num.evidence())
+    if left == 0:
+        cross = cross_check(world, trees[0], lhs, case, options, kinked)
+        if cross is not None:
+            evidence.extend(cross.evidence())
+            if not cross.trusted:
+                return LinkResult(left, right, Kind.INCONCLUSIVE, _DISTRUST[cross.label],
+                                  sym.steps, None, tuple(evidence), label)
+    if not num.agree:
+        return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically",
+                          sym.steps, num.counterexample, tuple(evidence), label)
+    if sym.equal is not True:
+        return LinkResult(left, right, Kind.INCONCLUSIVE,
+                          "the numbers agree but the symbolic check could not prove it",
+                          sym.steps, None, tuple(evidence), label)
+    return sym.steps, tuple(evidence)
+
+
+_DISTRUST = {
+    "symbolic engine": "three-way cross-check: the symbolic derivative is out of line (finite "
+                       "differences and the reference agree with each other): not trusted",
+    "reference": "three-way cross-check: the NumPy reference is out of line (the symbolic "
+                 "derivative and finite differences agree): not trusted",
+}
+
+
+def _lemma_steps(world: World, trees: list[ast.Expression]) -> tuple[Step, ...]:
+    if not _LEMMAS:
+        _LEMMAS.extend(prove_lemmas())
+    uses = world.lemma_uses
+    if not uses:  # which lemmas the world's definitions rest on, found once per world
+        defined = sp.Tuple(*[e for node in world.nodes.values() if node.defn is not None
+                             for e in la_entries(node.defn) if isinstance(e, sp.Basic)])
+        uses.update(Sig=dag.has_type(defined, (Sig,)), Tanh=dag.has_type(defined, (Tanh,)))
+    steps = []
+    for text, ok in _LEMMAS:
+        if ("σ" in text and uses["Sig"]) or ("tanh" in text and uses["Tanh"]):
+            steps.append(Step("lemma", f"{text}: {'proved' if ok else 'NOT proved'}"))
+    return tuple(steps)
+
+
+def _scope(claim: Claim, world: World, all_cases: list[dict[str, Any]]) -> str:
+    if claim.scope:
+        return claim.scope
+    s = claim.setting
+    if s.kind == "network":
+        net = world.network
+        parts = [f"widths {'-'.join(map(str, net['widths']))}",
+                 f"{net['hidden']} hidden / {net['output']} output", f"loss {net['loss']}"]
+        if net["batch"]:
+            parts.append(f"batch of {net['batch']} ({net['reduction']})")
+        return "; ".join(parts) + "; bounded: these sizes only"
+    if len(all_cases) > 1:
+        return f"the {len(all_cases)} index cases listed"
+    return "all real values of the symbols (away from kinks)"

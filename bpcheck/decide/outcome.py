@@ -1,0 +1,97 @@
+"""A quick numeric look at one link, no proof: does it hold, differ, or not fit?
+
+What the explaining stage asks of a candidate repair or a smaller network; deciding
+itself never needs it."""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+
+from ..catalog.files import setting_names
+from ..catalog.formula import parse
+from ..model import Claim, Options
+from ..numeric.compare import compare
+from ..symbolic.build import onehot_subs
+from ..symbolic.evaluate import EvalError
+from ..symbolic.linalg import IndexRangeError, ShapeError
+from ..symbolic.world import World
+from ..symbolic.zero_test import same_shape
+from .kinked import is_kinked
+from .worlds import cases, screen_for, side_value, world_for
+
+
+def numeric_outcome(claim: Claim, options: Options, link: tuple[int, int] = (0, 1)) -> str:
+    """A quick look at one link, no proof: "equal" (the numbers agree in every case),
+    "differ" (they differ somewhere), "shape" (the sides do not fit together) or
+    "invalid" (an index outside the setting, or nothing to compare)."""
+    try:
+        names = setting_names(claim.setting) | {v for v, _ in claim.where}
+        trees = [parse(claim.sides[k], names).tree for k in link]
+    except (ValueError, KeyError, TypeError):
+        return "invalid"
+    return tree_outcome(claim, trees, options, is_kinked(claim))
+
+
+def tree_outcome(claim: Claim, trees: list[ast.Expression], options: Options,
+                 kinked: bool) -> str:
+    """`numeric_outcome` of two parsed sides in the claim's setting and index cases
+    (a diagnosis screens candidate trees without writing them out as text)."""
+    try:
+        world = world_for(claim)
+        for case in cases(claim, world):
+            try:
+                quick = None if world.indexed else _quick_agree(world, trees, case, options,
+                                                                kinked)
+                if quick == "shape":
+                    return "shape"
+                if quick is not None:
+                    if not quick:
+                        return "differ"
+                    continue
+                lhs, rhs = (side_value(world, t, case) for t in trees)
+            except IndexRangeError:
+                return "invalid"
+            except ShapeError:
+                return "shape"
+            if same_shape(lhs, rhs):
+                return "shape"
+            agree = screen_for(world, options).agree(lhs, rhs, options.rtol, options.atol,
+                                                  kinked)
+            if agree is None:  # the screen cannot tell: the full comparison
+                num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
+                              options.atol, simplify=False, kinked=kinked)
+                if num.points == 0:
+                    return "invalid"
+                agree = num.agree
+            if not agree:
+                return "differ"
+        return "equal"
+    except (EvalError, ValueError, KeyError, TypeError):
+        return "invalid"
+
+
+def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any],
+                 options: Options, kinked: bool) -> bool | str | None:
+    """Both sides at the screen's points, their operators applied to numbers
+    (`quickeval`): True/False, "shape", or None when only SymPy values can tell."""
+    from ..numeric.quickeval import CannotScreen, QuickEvaluator
+    screen = screen_for(world, options)
+    ev = QuickEvaluator(screen, {k: v for k, v in case.items() if not k.startswith("__")},
+                        onehot_subs(world, case), kinked)
+    try:
+        with np.errstate(all="ignore"):
+            lhs, rhs = (ev.eval(t) for t in trees)
+    except CannotScreen:
+        return None
+    lhs, rhs = lhs.unit(), rhs.unit()
+    if lhs.shape != rhs.shape or lhs.mat != rhs.mat:
+        return "shape"
+    rows = ev.off_kinks if ev.off_kinks is not None else slice(None)
+    return screen.agrees(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
+
+
+def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
+    """Is this link refuted by shapes or numbers (index errors do not count)?"""
+    return numeric_outcome(claim, options, link) in ("shape", "differ")

@@ -1,0 +1,242 @@
+"""Drive a course's own code from a declarative TOML adapter: build the model, feed it data,
+and reach its parameters, loss and gradients, wherever the code keeps them.
+
+This deliberately IMPORTS AND RUNS the user's file (module-level code included): checking
+code means running it.  The adapter itself is data (TOML), never executed.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .architecture import Architecture, GradcheckError
+from .check import _call, _get_path, run
+from .result import GradcheckReport
+
+ALLOWED = {
+    "model": {"kwargs"},
+    "data": {"seed", "samples", "x", "y"},
+    "params": {"names", "init"},
+    "loss": {"method", "function", "args", "kwargs"},
+    "gradients": {"method", "args", "kwargs", "returns", "keys", "forward", "forward_args"},
+    "architecture": {"widths", "activations", "loss", "reduction", "mapping", "symbolic"},
+    "check": {"rtol", "atol", "seed", "max_entries"},
+}
+
+_KINDS: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(["names", "args", "forward_args", "keys", "widths", "activations"], list),
+    **dict.fromkeys(["kwargs", "mapping", "init"], dict),
+    **dict.fromkeys(["method", "function", "returns", "forward", "loss", "reduction", "samples"], str),
+    **dict.fromkeys(["rtol", "atol"], (int, float)),
+    **dict.fromkeys(["seed", "max_entries"], int),
+    "symbolic": bool,
+}
+_KIND_NAMES = {list: "list", dict: "table", str: "string", (int, float): "number", int: "integer",
+               bool: "boolean (true or false)"}
+
+
+
+def load_adapter(path: Path) -> dict[str, Any]:
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise GradcheckError(f"cannot read adapter {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise GradcheckError(f"adapter {path} is not valid TOML: {e}") from None
+    doc = doc.get("gradcheck", doc)
+    for section, table in doc.items():
+        if section not in ALLOWED or not isinstance(table, dict):
+            raise GradcheckError(f"adapter {path}: unknown section [{section}] "
+                                 f"(known: {', '.join(sorted(ALLOWED))})")
+        unknown = set(table) - ALLOWED[section]
+        if unknown:
+            raise GradcheckError(f"adapter {path}: unknown key(s) {sorted(unknown)} in [{section}] "
+                                 f"(known: {', '.join(sorted(ALLOWED[section]))})")
+        for key, value in table.items():
+            kind = _KINDS.get(key)
+            if kind and not isinstance(value, kind):
+                raise GradcheckError(f"adapter {path}: [{section}] {key} should be a "
+                                     f"{_KIND_NAMES[kind]}, not {value!r}")
+    if not doc.get("params", {}).get("names"):
+        raise GradcheckError(f"adapter {path}: [params] names = [...] is required")
+    return doc
+
+
+def _array(spec: Any, rng: np.random.Generator, what: str, class_axis: int = 0) -> np.ndarray:
+    if not isinstance(spec, dict):
+        try:
+            return np.array(spec, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise GradcheckError(f"adapter: {what} is neither numbers nor a {{shape = ...}} table") from None
+    shape, dist = tuple(spec.get("shape", ())), spec.get("distribution", "normal")
+    if dist == "normal":
+        return rng.standard_normal(shape) * spec.get("scale", 1.0)
+    if dist == "uniform":
+        return rng.uniform(spec.get("low", 0.0), spec.get("high", 1.0), shape)
+    if dist == "onehot" and len(shape) in (1, 2):
+        n_classes = shape[class_axis] if len(shape) == 2 else shape[0]
+        labels = rng.integers(n_classes, size=shape[1 - class_axis] if len(shape) == 2 else 1)
+        eye = np.eye(n_classes)[:, labels]
+        return eye.reshape(shape) if len(shape) == 1 else (eye if class_axis == 0 else eye.T)
+    raise GradcheckError(f"adapter: {what} has unknown distribution {dist!r} "
+                         "(normal, uniform, onehot for 1-D/2-D)")
+
+
+def _data(adapter: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.random.Generator, str]:
+    data = adapter.get("data", {})
+    samples = data.get("samples", "columns")
+    if samples not in ("columns", "rows") or "x" not in data or "y" not in data:
+        raise GradcheckError("adapter: [data] needs x, y and samples = 'columns' or 'rows'")
+    rng = np.random.default_rng(data.get("seed", 0))
+    axis = 0 if samples == "columns" else 1
+    return _array(data["x"], rng, "x", axis), _array(data["y"], rng, "y", axis), rng, samples
+
+
+def _architecture(adapter: dict[str, Any], x: np.ndarray, y: np.ndarray, samples: str) -> Architecture | None:
+    arch = adapter.get("architecture")
+    if arch is None:
+        return None
+    missing = {"widths", "activations", "loss", "mapping"} - set(arch)
+    if missing:
+        raise GradcheckError(f"adapter: [architecture] lacks {sorted(missing)}")
+    flip = samples == "rows" and x.ndim == 2  # the reference wants one sample per column
+    return Architecture(tuple(arch["widths"]), tuple(arch["activations"]), arch["loss"],
+                        x.T if flip else x, y.T if flip else y, dict(arch["mapping"]),
+                        arch.get("reduction", "sum"), arch.get("symbolic"))
+
+
+# ------------------------------------------------------------------------------ user code
+
+
+@contextmanager
+def _user_dir(path: Path) -> Iterator[None]:
+    """Let the user's file import its siblings, as it would when run directly."""
+    sys.path.insert(0, str(path.parent))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(path.parent))
+
+
+def _load_module(path: Path) -> Any:
+    if not path.is_file():
+        raise GradcheckError(f"no such file: {path}")
+    name = f"_bpcheck_user_{path.stem}_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise GradcheckError(f"cannot import {path} (not a Python file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling in user code look themselves up here
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as e:  # SystemExit: a script that calls sys.exit() at import
+        sys.modules.pop(name, None)
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(path)]
+        where = f" (line {frames[-1].lineno})" if frames else ""
+        raise GradcheckError(f"importing {path} raised {type(e).__name__}: {e}{where}") from None
+    return module
+
+
+def _lookup(obj: Any, name: str, what: str) -> Any:
+    if not hasattr(obj, name):
+        raise GradcheckError(f"{what} has no attribute {name!r}")
+    return getattr(obj, name)
+
+
+def check_target(target: str, adapter: dict[str, Any]) -> GradcheckReport:
+    """Build the model (or parameters) the adapter describes and run the check."""
+    file, sep, name = target.rpartition(":")
+    if not sep or not file or not name:
+        raise GradcheckError(f"target must look like path/to/file.py:ClassOrFunction, not {target!r}")
+    path = Path(file)
+    with _user_dir(path):
+        module = _load_module(path)
+        obj = _lookup(module, name, str(path))
+        x, y, rng, samples = _data(adapter)
+        function_mode = "init" in adapter["params"]
+        setup = _function_setup if function_mode else _model_setup
+        slots, call_loss, call_backward, labels = setup(module, name, obj, adapter, x, y, rng)
+        check = adapter.get("check", {})
+        return run(slots, call_loss, call_backward, architecture=_architecture(adapter, x, y, samples),
+                   rtol=check.get("rtol", 1e-5), atol=check.get("atol", 1e-8),
+                   seed=check.get("seed", 0), max_entries=check.get("max_entries"), labels=labels)
+
+
+def _bind(fn: Any, section: dict[str, Any], env: dict[str, Any], default: list[str], key: str = "args"):
+    """A no-argument call of fn with the adapter's argument names resolved; and those names."""
+    args = section.get(key, default)
+    unknown = [a for a in args if a not in env]
+    if unknown:
+        raise GradcheckError(f"adapter: unknown argument name(s) {unknown} in {key} (use {sorted(env)})")
+    kwargs = section.get("kwargs", {}) if key == "args" else {}
+    return (lambda: fn(*[env[a] for a in args], **kwargs)), ", ".join(args)
+
+
+def _model_setup(module, name, cls, adapter, x, y, rng):
+    kwargs = adapter.get("model", {}).get("kwargs", {})
+    model = _call(lambda: cls(**kwargs), f"{name}(**[model].kwargs)")
+    names = adapter["params"]["names"]
+    slots = [(n, _get_path(model, n)) for n in names]
+    loss_s, grad_s, env = adapter.get("loss", {}), adapter.get("gradients", {}), {"x": x, "y": y}
+    loss_m, grad_m = loss_s.get("method", "loss"), grad_s.get("method", "backward")
+    what = f"the {name} model"
+    call_loss, loss_args = _bind(_lookup(model, loss_m, what), loss_s, env, ["x", "y"])
+    call_grad, grad_args = _bind(_lookup(model, grad_m, what), grad_s, env, ["x", "y"])
+    labels = (f"{name}.{loss_m}({loss_args})", f"{name}.{grad_m}({grad_args})")
+    if "forward" in grad_s:  # backward(y) that relies on activations cached by forward(x)
+        fwd, fwd_args = _bind(_lookup(model, grad_s["forward"], what), grad_s, env, ["x"], "forward_args")
+        call_grad, labels = _then(fwd, call_grad), (labels[0], f"{name}.{grad_s['forward']}({fwd_args}) "
+                                                               f"then {labels[1]}")
+    return slots, call_loss, _collect(call_grad, grad_s, names, model, labels[1]), labels
+
+
+def _then(first, second):
+    return lambda: (first(), second())[1]
+
+
+def _function_setup(module, name, fn, adapter, x, y, rng):
+    init = adapter["params"]["init"]
+    names = adapter["params"]["names"]
+    missing = [n for n in names if n not in init]
+    if missing:
+        raise GradcheckError(f"adapter: [params] init has no value for {missing}")
+    params = {n: _array(init[n], rng, f"params.init.{n}") for n in names}
+    env = {"params": params, "x": x, "y": y}
+    loss_s, grad_s = adapter.get("loss", {}), adapter.get("gradients", {})
+    if "function" not in loss_s:
+        raise GradcheckError("adapter: with [params] init, [loss] function = '...' names the loss function")
+    call_loss, loss_args = _bind(_lookup(module, loss_s["function"], "the user file"), loss_s, env,
+                                 ["params", "x", "y"])
+    call_grad, grad_args = _bind(fn, grad_s, env, ["params", "x", "y"])
+    labels = (f"{loss_s['function']}({loss_args})", f"{name}({grad_args})")
+    return list(params.items()), call_loss, _collect(call_grad, grad_s, names, params, labels[1]), labels
+
+
+def _collect(call, section: dict[str, Any], names: list[str], owner: Any, label: str):
+    """Turn the user's return convention into a dict or list gradcheck understands."""
+    returns, keys = section.get("returns", "dict"), section.get("keys")
+    if returns not in ("dict", "list", "attributes") or (keys is not None and len(keys) != len(names)):
+        raise GradcheckError("adapter: [gradients] returns must be dict, list or attributes, "
+                             "and keys (if given) one per parameter name")
+    if returns == "attributes" and keys is None:
+        raise GradcheckError("adapter: [gradients] returns = 'attributes' needs keys = [...]")
+
+    def collect() -> Any:
+        raw = call()
+        if returns == "attributes":
+            return {n: _get_path(owner, k) for n, k in zip(names, keys)}
+        if returns == "dict" and keys is not None:
+            if not isinstance(raw, dict) or any(k not in raw for k in keys):
+                got = list(raw) if isinstance(raw, dict) else type(raw).__name__
+                raise GradcheckError(f"{label} returned {got}; the adapter expects keys {keys}")
+            return {n: raw[k] for n, k in zip(names, keys)}
+        return raw
+
+    return collect

@@ -1,0 +1,205 @@
+"""bpcheck's symbolic gradient of a declared architecture, at the user's own numbers (issue 7).
+
+For a network declared to gradcheck (widths, activations, loss, reduction, and which user arrays
+are W[l] and b[l]), this builds the same symbolic network that bpcheck's proofs use (a
+`Setting(name, "network", ...)` through `bpcheck.symbolic.build.build_world`), takes the first-principles
+derivative diff(J, W[l]) / diff(J, b[l]) symbolically, and evaluates it at the user's parameter
+values and data. It is a third source of truth beside finite differences of the user's loss and
+the NumPy reference, and the only one that does not run any hand-written backward pass.
+
+SymPy is imported only inside symbolic_gradients(), after the checks that can skip the
+comparison, so gradcheck without an architecture (or with an inexpressible one) never loads it.
+Only networks whose hidden layers share one activation are expressible as a bpcheck setting
+(activation = the hidden layers', output = the last layer's); others are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from ..model import Setting
+
+if TYPE_CHECKING:  # no cost at run time
+    from .architecture import Architecture
+
+__all__ = ["MAX_COST", "SymbolicGradients", "cost", "network_setting", "symbolic_gradients",
+           "unsupported"]
+
+Array = np.ndarray
+Target = tuple[str, int, bool]  # ("W" or "b", layer, stored transposed)
+
+# The activations bpcheck.world defines symbolically (kept here so the checks need no SymPy).
+SYMBOLIC_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+
+# Above this estimated cost the comparison is skipped unless Architecture.symbolic is True.
+# cost() is parameters^2 x samples x layers; 2-3-3-1 with 4 samples is 7,500 (about 1 s),
+# 2-4-4-2 with 4 samples about 21,000 (about 5 s) on a laptop core.
+MAX_COST = 30_000
+
+
+@dataclass(frozen=True)
+class SymbolicGradients:
+    """The symbolic gradients in the user's layouts (empty when skipped, with a note why)."""
+
+    grads: dict[str, Array] = field(default_factory=dict)
+    loss: float | None = None  # J at the user's values (None when skipped)
+    note: str = ""
+
+
+def _columns(x: Array) -> int:
+    return 1 if np.ndim(x) == 1 else int(np.shape(x)[1])
+
+
+def _loss_mapping(loss: str, reduction: str, cols: int) -> tuple[str, str, float]:
+    """The reference's (loss, reduction) as bpcheck's network (loss, reduction) and a factor.
+
+    The reference's mse_mean is a mean over the outputs of each sample; bpcheck's network
+    mse_mean is the mean over every entry of the batch, i.e. the reference's with reduction
+    "mean". With reduction "sum" the reference's is `cols` times bpcheck's (see crosscheck.py).
+    """
+    if loss == "mse_mean":
+        return "mse_mean", "sum", 1.0 if reduction == "mean" else float(cols)
+    return loss, reduction, 1.0
+
+
+def network_setting(arch: Architecture) -> tuple[Setting, float]:
+    """The bpcheck setting of the declared network, and the factor from its J to the user's loss.
+    The architecture must be expressible (see unsupported())."""
+    loss, reduction, scale = _loss_mapping(arch.loss, arch.reduction, _columns(arch.x))
+    acts = tuple(arch.activations)
+    params: tuple[tuple[str, Any], ...] = (
+        ("widths", tuple(int(n) for n in arch.widths)),
+        ("activation", acts[0]),  # the hidden layers' (= the output's for one layer)
+        ("output", acts[-1]),
+        ("loss", loss),
+        ("batch", 0 if np.ndim(arch.x) == 1 else _columns(arch.x)),
+        ("reduction", reduction),
+    )
+    return Setting("gradcheck", "network", params), scale
+
+
+def cost(arch: Architecture) -> int:
+    """A size estimate of the symbolic work (grows with parameters, samples and depth)."""
+    w = [int(n) for n in arch.widths]
+    n_params = sum(a * b + b for a, b in zip(w[:-1], w[1:]))
+    return n_params * n_params * _columns(arch.x) * (len(w) - 1)
+
+
+def unsupported(arch: Architecture) -> str | None:
+    """Why bpcheck's symbolic gradient is not compared for this architecture, or None."""
+    acts = tuple(arch.activations)
+    if getattr(arch, "symbolic", None) is False:
+        return "symbolic comparison off (symbolic = false)"
+    hidden = set(acts[:-1])
+    if len(hidden) > 1:
+        return ("symbolic comparison skipped: bpcheck's network settings have one activation for "
+                f"every hidden layer, and this network's hidden layers use {', '.join(acts[:-1])} "
+                "(finite differences and the reference still apply)")
+    odd = [a for a in acts if a not in SYMBOLIC_ACTIVATIONS]
+    if odd:
+        return f"symbolic comparison skipped: no symbolic form of the activation {odd[0]!r}"
+    if getattr(arch, "symbolic", None) is not True and cost(arch) > MAX_COST:
+        return (f"symbolic comparison skipped: widths {'-'.join(map(str, arch.widths))} with "
+                f"{_columns(arch.x)} sample(s) is too large for bpcheck's symbolic gradient "
+                "(check a smaller network or batch, or set symbolic = true to force it)")
+    return None
+
+
+def symbolic_gradients(
+    arch: Architecture,
+    targets: Mapping[str, Target],
+    arrays: Mapping[str, Array],
+    reference_loss: float | None = None,
+) -> SymbolicGradients:
+    """diff(J, W[l]) and diff(J, b[l]) for every mapped user parameter, at the user's values.
+
+    targets: user name -> ("W" or "b", l, transposed), as parsed from arch.mapping; arrays: the
+    user's parameter arrays. An unmapped bias is zero. A note is added when J at these values
+    differs from reference_loss (the two sides would then not describe the same network).
+    """
+    why = unsupported(arch)
+    if why is not None:
+        return SymbolicGradients(note=why)
+    try:
+        return _evaluate(arch, targets, arrays, reference_loss)
+    except Exception as e:  # bpcheck's own machinery: never turn it into a verdict on user code
+        return SymbolicGradients(note=f"symbolic comparison skipped: bpcheck's symbolic gradient "
+                                      f"could not be computed ({type(e).__name__}: {e})")
+
+
+def _layers(arch: Architecture, targets: Mapping[str, Target], arrays: Mapping[str, Array]):
+    depth = len(arch.widths) - 1
+    W: dict[int, Array] = {}
+    b = {l: np.zeros((int(arch.widths[l]), 1)) for l in range(1, depth + 1)}
+    for name, (kind, l, tr) in targets.items():
+        a = np.asarray(arrays[name], dtype=np.float64)
+        if kind == "W":
+            W[l] = a.T if tr else a
+        else:
+            b[l] = a.reshape(-1, 1)
+    return W, b
+
+
+@lru_cache(maxsize=8)
+def _derivatives(setting: Setting, wanted: tuple[tuple[str, int], ...]) -> tuple[Any, list, dict]:
+    """The symbolic network, [J, then every entry of each diff(J, W[l]) / diff(J, b[l]) in
+    wanted] in free symbols, and where each gradient starts. They depend on the setting only,
+    not on the values, so repeated checks of one architecture (a test suite) reuse them."""
+    from ..symbolic.build import build_world  # SymPy from here on
+    from ..catalog.files import setting_names
+    from ..symbolic.evaluate import Evaluator
+    from ..catalog.formula import parse
+    from ..symbolic.linalg import entries, unit
+
+    world = build_world(setting)
+    names = setting_names(setting)
+    evaluator = Evaluator(world, {})
+    exprs, starts = [world.expand("J")], {}
+    for kind, l in wanted:
+        starts[kind, l] = len(exprs)
+        exprs.extend(entries(unit(evaluator.eval(parse(f"diff(J, {kind}[{l}])", names).tree))))
+    return world, exprs, starts
+
+
+def _evaluate(arch, targets, arrays, reference_loss) -> SymbolicGradients:
+    from ..numeric.compare import evaluate
+
+    setting, scale = network_setting(arch)
+    wanted = tuple(sorted({(kind, l) for kind, l, _ in targets.values()}))
+    world, exprs, starts = _derivatives(setting, wanted)
+    W, b = _layers(arch, targets, arrays)
+    cols = max(_columns(arch.x), 1)
+    values: dict[Any, float] = {}
+
+    def assign(node: str, arr: Array) -> None:
+        sym = world.nodes[node].sym
+        arr = np.asarray(arr, dtype=np.float64).reshape(sym.rows, sym.cols)
+        values.update({sym[i, j]: float(arr[i, j]) for i in range(sym.rows) for j in range(sym.cols)})
+
+    assign("x", np.reshape(arch.x, (-1, cols)))
+    assign("y", np.reshape(arch.y, (-1, cols)))
+    for l in range(1, len(arch.widths)):
+        assign(f"W[{l}]", W[l])
+        assign(f"b[{l}]", b[l])
+    symbols = list(world.free)
+    numbers = evaluate(exprs, symbols, np.array([[values[s] for s in symbols]]))[0] * scale
+
+    grads = {}
+    for name, (kind, l, tr) in targets.items():
+        start = starts[kind, l]
+        if kind == "W":
+            g = numbers[start:start + W[l].size].reshape(W[l].shape)
+            grads[name] = g.T if tr else g
+        else:
+            grads[name] = numbers[start:start + b[l].size].reshape(np.shape(arrays[name]))
+    loss = float(numbers[0])
+    note = ""
+    if reference_loss is not None and not math.isclose(loss, reference_loss, rel_tol=1e-9, abs_tol=1e-12):
+        note = (f"bpcheck's symbolic network gives loss {loss:.10g} but the reference gives "
+                f"{reference_loss:.10g}: the symbolic comparison describes another network")
+    return SymbolicGradients(grads, loss, note)

@@ -1,0 +1,95 @@
+"""What the symbols of a formula mean: a network's layered W, b, z, a, δ, or a scalar setting's
+names and sizes; and how far an index runs, from what it indexes."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .tree import binop, ident, subscript
+from ..model import Setting
+
+
+@dataclass(frozen=True)
+class TexContext:
+    """What symbols mean: a network's layered W, b, z, a, δ, or a scalar setting's names."""
+
+    network: bool = True
+    names: frozenset[str] = frozenset()
+    functions: frozenset[str] = frozenset()  # declared functions g (g' -> gprime)
+    sizes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # scalar vectors and matrices
+    numbering: str = "standard"
+    orientation: str = "out_in"
+    loss: str = "J"
+    depth: str = "L"
+
+
+def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
+    from ..catalog.files import setting_names
+    names = frozenset(setting_names(setting)) | frozenset(extra)
+    if setting.kind == "network":
+        return TexContext(True, names, numbering=setting.get("numbering", "standard"),
+                          orientation=setting.get("orientation", "out_in"),
+                          loss=setting.get("loss_symbol", "J"), depth=setting.get("depth_symbol", "L"))
+    sizes = [(n, (int(k),)) for n, k in setting.get("vectors", ()) or ()]
+    sizes += [(n, tuple(int(d) for d in shape)) for n, shape in setting.get("matrices", ()) or ()]
+    functions = (setting.get("functions", ()) or ()) + (setting.get("elementwise", ()) or ())
+    return TexContext(False, names, frozenset(functions), tuple(sizes))
+
+
+NETWORK = context_for(Setting("network", "network", ()))
+
+
+def infer_range(trees: list[ast.AST], var: str, ctx: TexContext) -> str | None:
+    """Upper end of index `var` (text), from where it indexes a sized quantity."""
+    for tree in trees:
+        hi = size_of(tree, var, ctx)
+        if hi is not None:
+            return ast.unparse(hi)
+    return None
+
+
+def size_of(tree: ast.AST, var: str, ctx: TexContext) -> ast.expr | None:
+    """Size of the dimension that `var` indexes somewhere in `tree`, or None."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Subscript):
+            continue
+        idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        pos = next((k for k, e in enumerate(idx) if isinstance(e, ast.Name) and e.id == var), None)
+        dims = _dims(node.value, ctx) if pos is not None else None
+        if dims and pos < len(dims):
+            return dims[pos]
+    return None
+
+
+def _dims(base: ast.expr, ctx: TexContext) -> list[ast.expr] | None:
+    if isinstance(base, ast.Call) and len(base.args) == 1 and isinstance(base.func, ast.Name) \
+            and base.func.id in ("softmax", "sigmoid", "exp", "tanh", "fprime", "f", "relu"):
+        return _dims(base.args[0], ctx)
+    if not ctx.network:
+        if isinstance(base, ast.Name):
+            return [ast.Constant(d) for d in dict(ctx.sizes).get(base.id, ())] or None
+        return None
+    first = 0 if ctx.numbering == "standard" else 1
+    if isinstance(base, ast.Name) and base.id in ("y", "yhat", "x"):
+        return [subscript(ident("n"), ident(ctx.depth) if base.id != "x" else ast.Constant(first))]
+    if not (isinstance(base, ast.Subscript) and isinstance(base.value, ast.Name)):
+        return None
+
+    def n(shift: int) -> ast.expr:
+        layer = base.slice
+        if isinstance(layer, ast.Constant) and isinstance(layer.value, int):
+            layer = ast.Constant(layer.value + shift)
+        elif shift:
+            layer = binop(layer, ast.Add() if shift > 0 else ast.Sub(), ast.Constant(abs(shift)))
+        return subscript(ident("n"), layer)
+    symbol, ufldl = base.value.id, ctx.numbering == "ufldl"
+    if symbol in ("a", "z", "delta"):
+        return [n(0)]
+    if symbol == "x":  # x^{(l)} = a^{(l-1)}
+        return [n(-1)]
+    if symbol in ("b", "B"):
+        return [n(1 if ufldl else 0)]
+    if symbol == "W":
+        rows, cols = (n(1), n(0)) if ufldl else (n(0), n(-1))
+        return [cols, rows] if ctx.orientation == "in_out" else [rows, cols]
+    return None

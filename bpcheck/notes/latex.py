@@ -1,0 +1,24 @@
+"""LaTeX of backprop notes -> bpcheck's formula language (text), and back.
+
+`equations(tex, ctx)` splits a display formula into chains (`A = B = C`, align
+rows `&= ...`) and translates each member with a tokenizer and a recursive-
+descent parser for the LaTeX that backprop notes use.  The parser builds a
+Python `ast` tree that is only ever *unparsed* to text, never compiled or run;
+`exprs.parse` then checks that text like any catalog formula.  A construct
+outside the subset raises `LatexError` naming it and its offset.
+`formula_to_latex(text)` goes the other way, for corrected forms.
+
+The stages live in their own modules: `latex_lexer` (tokens), `latex_parser` and
+`latex_notation` (the parser), `latex_equations` (chains), `latex_context` (what
+symbols mean, index ranges) and `formula_latex` (the printer); this module names
+what the rest of bpcheck uses.
+"""
+from __future__ import annotations
+
+from ..typeset.roundtrip import LAYERED, formula_to_latex
+from .context import NETWORK, TexContext, context_for, infer_range
+from .equations import Member, equations, translate
+from .lexer import LatexError, tokenize
+
+__all__ = ["LatexError", "TexContext", "Member", "NETWORK", "context_for", "equations",
+           "translate", "infer_range", "formula_to_latex", "tokenize", "LAYERED"]

@@ -1,0 +1,149 @@
+"""Terminal output: a rich progress bar and table, or plain text.
+
+Plain text when output is not a terminal or NO_COLOR is set, so that logs
+and CI read cleanly.  Nothing here imports SymPy.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, TextIO
+
+from ..catalog.files import LoadError
+from ..model import Claim, Kind, Verdict, failure_line
+
+STYLE = {Kind.VERIFIED: "green", Kind.REFUTED: "red", Kind.INCONCLUSIVE: "yellow",
+         Kind.ERROR: "magenta"}
+
+
+def fancy(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def mark(claim: Claim, v: Verdict) -> str:
+    if v.ok:
+        return "ok" if claim.expect.value == "holds" else "erratum"
+    return "FAIL"
+
+
+def explain(claim: Claim, v: Verdict) -> list[str]:
+    """Lines saying why: first broken link, counterexample, diagnosis."""
+    lines = [f"{claim.file}:{failure_line(claim, v)}: {claim.id} ({claim.source}): "
+             f"{v.kind.value}: {v.reason}"]
+    if v.first_broken is not None and len(claim.sides) > 2:
+        link = v.links[v.first_broken]
+        lines.append(f"  first broken link: {claim.sides[link.left].strip()}  =  "
+                     f"{claim.sides[link.right].strip()}")
+        if v.ends_agree is not None:
+            lines.append(f"  the chain's two ends {'still agree' if v.ends_agree else 'differ too'}")
+    for link in v.links:
+        if link.kind is Kind.REFUTED and link.case:
+            lines.append(f"  case: {link.case}")
+            break
+    cx = v.counterexample
+    if cx is not None:
+        lines.append(f"  counterexample (seed {cx.seed}): {_inputs(cx.inputs)}")
+        where = f" entry {cx.entry}" if cx.entry else ""
+        k = _entry_pos(cx.entry, cx.shape)
+        lines.append(f"  at{where}: claimed {cx.rhs[k]:.6g}, true {cx.lhs[k]:.6g} "
+                     f"(relative error {cx.rel_err:.3g})")
+    if v.diagnosis:
+        lines.append(f"  diagnosis: {v.diagnosis}")
+    if v.corrected:
+        lines.append(f"  corrected: {v.corrected}")
+        if claim.file.endswith((".md", ".ipynb")):  # ready to paste back into the notes
+            from ..typeset.roundtrip import formula_to_latex
+            lines.append(f"  corrected (LaTeX): {formula_to_latex(v.corrected, claim.setting)}")
+    widths = dict(v.extra).get("minimal_widths")
+    if widths and tuple(widths) != tuple(claim.setting.get("widths", ())):
+        lines.append(f"  smallest widths that still show it: {'-'.join(map(str, widths))}")
+    return lines
+
+
+def _inputs(inputs: tuple[tuple[str, float], ...], most: int = 8) -> str:
+    """The non-zero inputs first (a shrunk counterexample is mostly zeros)."""
+    nonzero = [(k, v) for k, v in inputs if v != 0]
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in nonzero[:most])
+    parts = [shown] if shown else []
+    if len(nonzero) > most:
+        parts.append(f"{len(nonzero) - most} more")
+    zeros = len(inputs) - len(nonzero)
+    if zeros:
+        parts.append("all inputs 0" if not nonzero else f"the other {zeros} inputs 0")
+    return "; ".join(parts)
+
+
+def _entry_pos(entry: str, shape: str) -> int:
+    if not entry:
+        return 0
+    nums = [int(t) for t in entry.strip("[]").split(",")]
+    cols = int(shape.split("×")[1]) if "×" in shape else 1
+    return (nums[0] - 1) * cols + (nums[1] - 1) if len(nums) == 2 else nums[0] - 1
+
+
+class TerminalReporter:
+    """Shows progress while claims are decided, then a table and a summary."""
+
+    def __init__(self, stream: TextIO = sys.stdout, total: int = 0, rich: bool | None = None):
+        self.stream = stream
+        self.rich = fancy(stream) if rich is None else rich
+        self.total = total
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> "TerminalReporter":
+        if self.rich and self.total:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      TextColumn("{task.completed}/{task.total}"),
+                                      TimeElapsedColumn(), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("checking claims", total=self.total)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def claim_done(self, claim: Claim, verdict: Verdict) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, advance=1, description=claim.id)
+
+    def load_errors(self, errors: list[LoadError]) -> None:
+        for err in errors:
+            print(str(err), file=sys.stderr)
+
+    def finish(self, pairs: list[tuple[Claim, Verdict]], summary: dict[str, Any]) -> None:
+        if self.rich:
+            self._rich_table(pairs)
+        else:
+            for c, v in pairs:
+                print(f"{mark(c, v):8} {c.id:44} {v.kind.value:12} {v.seconds:7.2f}s  "
+                      f"{c.source}", file=self.stream)
+        for c, v in pairs:
+            if not v.ok or v.kind is not Kind.VERIFIED:
+                print("\n".join(explain(c, v)), file=self.stream)
+        print(summary_line(summary), file=self.stream)
+
+    def _rich_table(self, pairs: list[tuple[Claim, Verdict]]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+        table = Table(show_lines=False)
+        for col in ("claim", "source", "verdict", "expected", "time"):
+            table.add_column(col, justify="right" if col == "time" else "left")
+        for c, v in pairs:
+            verdict = f"[{STYLE[v.kind]}]{v.kind.value}[/]"
+            expected = "[green]✓[/]" if v.ok else "[red]✗[/]"
+            table.add_row(c.id, c.source, verdict, f"{c.expect.value} {expected}",
+                          f"{v.seconds:.2f}s")
+        Console(file=self.stream).print(table)
+
+
+def summary_line(s: dict[str, Any]) -> str:
+    parts = [f"{s['total']} claims", f"{s['VERIFIED']} verified", f"{s['REFUTED']} refuted "
+             f"({s['expected_errata']} expected errata)", f"{s['INCONCLUSIVE']} inconclusive",
+             f"{s['ERROR']} errors"]
+    tail = "all as expected" if s["not_ok"] == 0 and not s["input_errors"] else \
+        f"{s['not_ok']} not as expected" + (f", {s['input_errors']} input errors"
+                                            if s["input_errors"] else "")
+    return ", ".join(parts) + f" in {s.get('wall_seconds', s['seconds']):.2f}s: {tail}"

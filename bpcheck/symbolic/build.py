@@ -1,0 +1,206 @@
+"""Build a `World` from a claim's setting: a network, or declared scalar symbols."""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import sympy as sp
+
+from . import linalg as la
+from .atoms import partial_of, undefined_function
+from .dag import flat, matrix
+from .evaluate import EvalError, Evaluator, activation_functions
+from ..catalog.formula import parse
+from ..model import Setting
+from .world import ACTIVATIONS, LOSSES, World, loss_value, sym_matrix
+
+ORIENTATIONS = ("out_in", "in_out")
+NUMBERINGS = ("standard", "ufldl")
+LAYOUTS = ("numerator", "denominator")
+
+
+def build_world(setting: Setting) -> World:
+    if setting.kind == "network":
+        return build_network(setting)
+    return build_scalar(setting)
+
+
+def _choice(setting: Setting, key: str, options: tuple[str, ...], default: str) -> str:
+    value = setting.get(key, default)
+    if value not in options:
+        raise EvalError(f"setting {setting.name!r}: {key} must be one of {', '.join(options)}")
+    return value
+
+
+def build_network(setting: Setting) -> World:
+    widths = list(setting.get("widths"))
+    hidden = _choice(setting, "activation", tuple(ACTIVATIONS), "sigmoid")
+    output = _choice(setting, "output", tuple(ACTIVATIONS), hidden)
+    loss = _choice(setting, "loss", LOSSES + ("generic",), "mse_half")
+    numbering = _choice(setting, "numbering", NUMBERINGS, "standard")
+    orientation = _choice(setting, "orientation", ORIENTATIONS, "out_in")
+    reduction = _choice(setting, "reduction", ("sum", "mean"), "sum")
+    target = _choice(setting, "target", ("free", "onehot", "binary"), "free")
+    batch = int(setting.get("batch", 0) or 0)
+    cols = max(batch, 1)
+    depth = len(widths) - 1
+    shift = 0 if numbering == "standard" else 1  # ufldl: layer 1 is the input
+    world = World(setting, layout=_choice(setting, "layout", LAYOUTS, "numerator"))
+    loss_sym = setting.get("loss_symbol", "J")
+    world.constants[setting.get("depth_symbol", "L")] = sp.Integer(depth + shift)
+
+    def show(k: int) -> int:  # internal layer k -> the source's layer number
+        return k + shift
+
+    x = sym_matrix("x", widths[0], cols)
+    y = sym_matrix("y", widths[-1], cols)
+    world.add_leaf("x", x)
+    if target == "binary":
+        world.add_leaf("y", y, 0.05, 0.95)
+    else:
+        world.add_leaf("y", y)
+    prev = "x"
+    world.family[("a", show(0))] = "x"
+    for k in range(1, depth + 1):
+        prev = _add_layer(world, k, show(k), prev, widths, cols, orientation,
+                          output if k == depth else hidden)
+    if shift == 0:  # x^(l) is the input of layer l: x^(l+1) = a^(l)
+        for k in range(depth + 1):
+            world.family[("x", k + 1)] = world.family[("a", k)]
+    world.family[("x", None)] = "x"
+    world.family[("yhat", None)] = f"a[{depth}]"
+    for name in setting.get("symbols", ()) or ():  # extra scalars, e.g. a step size
+        world.add_leaf(name, sp.Symbol(name), 0.0, 0.5)
+    J = sp.Symbol(loss_sym)
+    if loss == "generic":  # any differentiable loss of the output: identities for every loss
+        value = _undefined("Loss")(world.nodes[prev].sym, y)
+        world.undefined = True
+    else:
+        value = loss_value(loss, world.nodes[prev].sym, y, reduction)
+    world.add_def("J", J, value, (prev, "y"))
+    world.family[(loss_sym, None)] = "J"
+    world.network = {
+        "widths": widths, "depth": depth, "shift": shift, "hidden": hidden, "output": output,
+        "loss": loss, "reduction": reduction, "batch": batch, "orientation": orientation,
+        "loss_symbol": loss_sym, "width": lambda l: widths[l - shift],
+    }
+    if target == "onehot" and not batch:
+        world.cases = [{"kt": k + 1, "__y__": (k,)} for k in range(widths[-1])]
+    elif target == "onehot":  # every column one-hot: every combination of classes
+        world.cases = [{"__y__": combo} for combo in
+                       itertools.product(range(widths[-1]), repeat=batch)]
+    activation_functions(world, hidden)
+    return world
+
+
+def _add_layer(world: World, k: int, shown: int, prev: str, widths: list[int], cols: int,
+               orientation: str, act: str) -> str:
+    """z = W a_prev + b, a = f(z); W[k] maps layer k-1 to k in either numbering."""
+    n_in, n_out = widths[k - 1], widths[k]
+    wname, bname, zname, aname = f"W[{k}]", f"b[{k}]", f"z[{k}]", f"a[{k}]"
+    w_shape = (n_out, n_in) if orientation == "out_in" else (n_in, n_out)
+    W = sym_matrix(f"W^{{({k})}}", *w_shape)
+    b = sym_matrix(f"b^{{({k})}}", n_out, 1)
+    world.add_leaf(wname, W, -1.5, 1.5)
+    world.add_leaf(bname, b, -1.0, 1.0)
+    z_sym = sym_matrix(f"z^{{({shown})}}", n_out, cols)
+    a_sym = sym_matrix(f"a^{{({shown})}}", n_out, cols)
+    Wm = W if orientation == "out_in" else W.T
+    zdef = la.entrywise_sum(la.product(Wm, world.nodes[prev].sym),
+                            la.product(b, sp.ImmutableMatrix.ones(1, cols)))
+    world.add_def(zname, z_sym, zdef, (wname, prev, bname))
+    world.add_def(aname, a_sym, ACTIVATIONS[act](z_sym), (zname,))
+    for fam, node in (("W", wname), ("b", bname), ("B", bname)):
+        world.family[(fam, k)] = node
+    world.family[("z", shown)] = zname
+    world.family[("a", shown)] = aname
+    return aname
+
+
+def onehot_subs(world: World, case: dict[str, Any]) -> dict[sp.Symbol, sp.Integer]:
+    if "__y__" not in case:
+        return {}
+    y = world.nodes["y"].sym
+    classes = case["__y__"]
+    return {y[i, j]: sp.Integer(1 if i == classes[j] else 0)
+            for i in range(y.rows) for j in range(y.cols)}
+
+
+def build_scalar(setting: Setting) -> World:
+    world = World(setting)
+    sample = dict(setting.get("sample", ()) or ())
+    for name in setting.get("symbols", ()) or ():
+        world.add_leaf(name, sp.Symbol(name), *_range(sample, name, (-2.0, 2.0)))
+    for name in setting.get("positive", ()) or ():
+        world.add_leaf(name, sp.Symbol(name, positive=True), *_range(sample, name, (0.2, 3.0)))
+    for name, n in setting.get("vectors", ()) or ():
+        world.add_leaf(name, sym_matrix(name, int(n), 1), *_range(sample, name, (-2.0, 2.0)))
+    for name, shape in setting.get("matrices", ()) or ():
+        world.add_leaf(name, sym_matrix(name, int(shape[0]), int(shape[1])),
+                       *_range(sample, name, (-2.0, 2.0)))
+    for name in setting.get("integers", ()) or ():
+        world.constants[name] = sp.Symbol(name, integer=True, positive=True)
+    for name in setting.get("indexed", ()) or ():
+        world.constants[name] = sp.IndexedBase(name, real=True)
+        world.indexed = True
+    world.undefined = bool(setting.get("functions") or setting.get("elementwise"))
+    for name in setting.get("functions", ()) or ():
+        world.functions[name] = _undefined(name)
+        world.functions[name + "prime"] = _undefined_prime(name)
+    for name in setting.get("elementwise", ()) or ():  # an arbitrary activation, entrywise
+        world.functions[name] = _entrywise(_undefined(name))
+        world.functions[name + "prime"] = _undefined_prime(name)
+    _add_defines(world, setting)
+    world.eval_memo.clear()  # values kept while the world was still being built
+    return world
+
+
+def _range(sample: dict[str, Any], name: str, default: tuple[float, float]) -> tuple[float, float]:
+    lo, hi = sample.get(name, default)
+    return float(lo), float(hi)
+
+
+def _undefined(name: str):
+    fn = undefined_function(name)
+
+    def apply(*args: Any) -> sp.Expr:
+        return fn(*[e for a in args for e in _flat(a)])
+    return apply
+
+
+def _entrywise(fn):
+    def apply(u: Any) -> Any:
+        if isinstance(u, sp.MatrixBase):
+            return matrix(u.rows, u.cols, [fn(x) for x in flat(u)])
+        return fn(u)
+    return apply
+
+
+def _undefined_prime(name: str):
+    """f'(u) for an undefined one-argument f: the same atom ∂1·f that differentiating
+    f(u) gives."""
+    return _entrywise(partial_of(undefined_function(name), (1,)))
+
+
+def _add_defines(world: World, setting: Setting) -> None:
+    defines = list(setting.get("define", ()) or ())
+    names = {n for n, _ in defines}
+    known = {n for n in world.nodes} | set(world.constants) | set(world.functions) | names
+    for name, text in defines:
+        formula = parse(text, known)
+        world.define_trees[name] = formula.tree
+        parents = tuple(n for n in formula.names if n in world.nodes)
+        # stop="*" keeps earlier definitions as their own symbols: a local definition.
+        local = Evaluator(world, {}, stop="*").eval(formula.tree)
+        value = local
+        sym = (sym_matrix(name, value.rows, value.cols) if isinstance(value, sp.MatrixBase)
+               else sp.Symbol(name))
+        world.add_def(name, sym, local, parents)
+        world.family[(name, None)] = name
+
+
+def _flat(v: Any) -> list[Any]:
+    return flat(v) if isinstance(v, sp.MatrixBase) else [v]
+
+
+__all__ = ["build_world", "onehot_subs"]

@@ -1,0 +1,195 @@
+"""Build the symbolic world of a setting: free symbols and a graph of definitions.
+
+Every quantity is a node: free leaves (x, y, W, b, declared symbols) or a
+definition over its parents' node symbols (z = W a + b, a = f(z), the loss).
+`expand(node, stop)` writes a node in free symbols, except that the `stop`
+node is kept as its own symbols: that is what ∂F/∂X means for an intermediate
+X (every other path is expanded, X is held as the variable).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sympy as sp
+
+from .atoms import Exp, Relu, Sig, Step, Tanh
+from .dag import flat, free_symbols, matrix, xreplace
+from ..model import Setting
+
+Value = Any  # sp.Expr or sp.ImmutableMatrix
+
+
+@dataclass
+class Node:
+    name: str
+    sym: Value
+    defn: Value | None = None  # None for a free leaf
+    parents: tuple[str, ...] = ()
+
+
+@dataclass
+class World:
+    setting: Setting
+    nodes: dict[str, Node] = field(default_factory=dict)
+    family: dict[tuple[str, int | None], str] = field(default_factory=dict)
+    constants: dict[str, Any] = field(default_factory=dict)
+    functions: dict[str, Callable[..., Value]] = field(default_factory=dict)
+    ranges: dict[sp.Symbol, tuple[float, float]] = field(default_factory=dict)
+    free: list[sp.Symbol] = field(default_factory=list)
+    cases: list[dict[str, Any]] = field(default_factory=lambda: [{}])
+    network: dict[str, Any] | None = None
+    layout: str = "numerator"
+    indexed: bool = False
+    undefined: bool = False  # undefined functions: derivatives may stay unevaluated
+    define_trees: dict[str, Any] = field(default_factory=dict)
+    functions_indexed: dict[str, Callable[..., Value]] = field(default_factory=dict)
+    _memo: dict[tuple[str, str | None], Value] = field(default_factory=dict)
+    _graph: dict[Any, Any] = field(default_factory=dict)  # owners(), upstream()
+    diff_memo: dict[tuple, Value] = field(default_factory=dict)
+    eval_memo: dict[tuple, Value] = field(default_factory=dict)  # evaluate.Evaluator
+    subs_memo: dict[tuple, dict] = field(default_factory=dict)  # evaluate: X's expansion put in
+    fd_memo: dict[tuple, Any] = field(default_factory=dict)  # threeway: finite differences
+    screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
+    case_memo: dict[tuple, list] = field(default_factory=dict)  # verify.cases
+    lemma_uses: dict[str, bool] = field(default_factory=dict)  # verify: σ, tanh lemmas
+    decided: dict[tuple, Any] = field(default_factory=dict)  # verify: links by claim content
+
+    def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
+        self.nodes[name] = Node(name, sym)
+        self._graph.clear()
+        for s in _symbols_of(sym):
+            if s not in self.ranges:
+                self.free.append(s)
+                self.ranges[s] = (lo, hi)
+
+    def add_def(self, name: str, sym: Value, defn: Value, parents: tuple[str, ...]) -> None:
+        self.nodes[name] = Node(name, sym, defn, parents)
+        self._graph.clear()
+
+    def owners(self) -> dict[sp.Basic, str]:
+        """Each node's symbols mapped to the node's name."""
+        if "owners" not in self._graph:
+            self._graph["owners"] = {s: n for n, node in self.nodes.items()
+                                     for s in _entries(node.sym)}
+        return self._graph["owners"]
+
+    def upstream(self, name: str) -> list[str] | None:
+        """The nodes `name` is computed from, each after its parents (`name` last);
+        None if some definition among them holds symbols of a node that is not one of
+        its parents (then only the expansion, not a pass over the graph, is right)."""
+        key = ("upstream", name)
+        if key not in self._graph:
+            self._graph[key] = self._topological(name)
+        return self._graph[key]
+
+    def _topological(self, name: str) -> list[str] | None:
+        order: list[str] = []
+        seen: set[str] = set()
+        owner = self.owners()
+
+        def visit(n: str) -> bool:
+            if n in seen:
+                return True
+            seen.add(n)
+            node = self.nodes[n]
+            if node.defn is not None:
+                used = {owner[s] for s in free_symbols(_entries(node.defn)) if s in owner}
+                if not used <= set(node.parents) or not all(visit(p) for p in node.parents):
+                    return False
+            order.append(n)
+            return True
+        return order if visit(name) else None
+
+    def expand(self, name: str, stop: str | None = None) -> Value:
+        """The node written in free symbols, holding `stop` as a variable."""
+        key = (name, stop)
+        if key in self._memo:
+            return self._memo[key]
+        node = self.nodes[name]
+        if name == stop or stop == "*" or node.defn is None:
+            value = node.sym
+        else:
+            subs: dict[sp.Basic, sp.Basic] = {}
+            for p in node.parents:
+                subs.update(zip(_symbols_of(self.nodes[p].sym),
+                                _entries(self.expand(p, stop))))
+            value = xreplace(node.defn, subs)
+        self._memo[key] = value
+        return value
+
+
+def _symbols_of(v: Value) -> list[sp.Basic]:
+    return flat(v) if isinstance(v, sp.MatrixBase) else [v]
+
+
+def _entries(v: Value) -> list[sp.Basic]:
+    return flat(v) if isinstance(v, sp.MatrixBase) else [v]
+
+
+def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.ImmutableMatrix:
+    def name(i: int, j: int) -> str:
+        if cols == 1:
+            return f"{label}_{{{i + 1}}}"
+        return f"{label}_{{{i + 1}{j + 1}}}" if max(rows, cols) < 10 else f"{label}_{{{i + 1},{j + 1}}}"
+    # no assumptions: symengine differentiates assumption-free symbols reliably (real
+    # values are what the numeric side samples; the algebra never needs the assumption)
+    return matrix(rows, cols, [sp.Symbol(name(i, j), **assumptions)
+                               for i in range(rows) for j in range(cols)])
+
+
+# ---- activations and losses -------------------------------------------------
+
+def elementwise(fn: Callable[[sp.Expr], sp.Expr]) -> Callable[[Value], Value]:
+    def apply(v: Value) -> Value:
+        if isinstance(v, sp.MatrixBase):
+            return matrix(v.rows, v.cols, [fn(x) for x in flat(v)])
+        return fn(v)
+    return apply
+
+
+def softmax(v: Value) -> Value:
+    if not isinstance(v, sp.MatrixBase):
+        raise ValueError("softmax needs a vector")
+    cols = []
+    for j in range(v.cols):
+        e = [Exp(v[i, j]) for i in range(v.rows)]
+        total = sp.Add(*e)
+        cols.append([ei / total for ei in e])
+    return matrix(v.rows, v.cols, [cols[j][i] for i in range(v.rows) for j in range(v.cols)])
+
+
+ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
+    "sigmoid": elementwise(Sig),
+    "tanh": elementwise(Tanh),
+    "relu": elementwise(Relu),
+    "identity": lambda v: v,
+    "softmax": softmax,
+}
+
+DERIVATIVES: dict[str, Callable[[Value], Value]] = {
+    "sigmoid": elementwise(lambda u: Sig(u) * (1 - Sig(u))),
+    "tanh": elementwise(lambda u: 1 - Tanh(u) ** 2),
+    "relu": elementwise(Step),
+    "identity": elementwise(lambda u: sp.Integer(1)),
+}
+
+
+def loss_value(kind: str, a: sp.MatrixBase, y: sp.MatrixBase, reduction: str) -> sp.Expr:
+    pairs = list(zip(a, y))
+    if kind == "mse_half":
+        total = sp.Rational(1, 2) * sp.Add(*[(yi - ai) ** 2 for ai, yi in pairs])
+    elif kind == "mse_sum":
+        total = sp.Add(*[(yi - ai) ** 2 for ai, yi in pairs])
+    elif kind == "mse_mean":
+        return sp.Add(*[(yi - ai) ** 2 for ai, yi in pairs]) / len(pairs)
+    elif kind == "cross_entropy":
+        total = -sp.Add(*[yi * sp.log(ai) for ai, yi in pairs])
+    elif kind == "binary_cross_entropy":
+        total = -sp.Add(*[yi * sp.log(ai) + (1 - yi) * sp.log(1 - ai) for ai, yi in pairs])
+    else:
+        raise ValueError(f"unknown loss {kind!r}")
+    return total / a.cols if reduction == "mean" else total
+
+
+LOSSES = ("mse_half", "mse_sum", "mse_mean", "cross_entropy", "binary_cross_entropy")
