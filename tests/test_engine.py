@@ -8,7 +8,8 @@ import sympy as sp
 
 from bpcheck.symbolic import engine
 from bpcheck.symbolic import linalg
-from bpcheck.symbolic.atoms import PARTIAL_NAME, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments, partial_of, undefined_function
+from bpcheck.symbolic.atoms import (PARTIAL_NAME, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
+                                    kink_arguments, partial_of, undefined_function)
 from bpcheck.symbolic.build import build_world
 from bpcheck.catalog.files import setting_names
 from bpcheck.symbolic.evaluate import Evaluator

@@ -16,7 +16,8 @@ import pytest
 from bpcheck.gradcheck import symbolic as gradcheck_symbolic
 from bpcheck.cli_gradcheck import main as gradcheck_main
 from bpcheck.gradcheck import Architecture, gradcheck, gradcheck_arrays
-from bpcheck.gradcheck.symbolic import MAX_COST, SYMBOLIC_ACTIVATIONS, cost, network_setting, unsupported
+from bpcheck.gradcheck.symbolic import (MAX_COST, SYMBOLIC_ACTIVATIONS, cost, network_setting,
+                                        unsupported)
 from bpcheck.reference.network import ACTIVATIONS as REF_ACTIVATIONS
 from bpcheck.reference.network import MLP, Params
 

@@ -7,7 +7,8 @@ import random
 import pytest
 
 from bpcheck.catalog.formula import parse
-from bpcheck.notes.latex import NETWORK, LatexError, TexContext, context_for, equations, formula_to_latex, infer_range, translate
+from bpcheck.notes.latex import (NETWORK, LatexError, TexContext, context_for, equations,
+                                 formula_to_latex, infer_range, translate)
 from bpcheck.model import Setting
 
 NET = TexContext(True, NETWORK.names | {"l", "i", "j", "k"})

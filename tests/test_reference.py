@@ -16,7 +16,8 @@ import autograd  # a test dependency (pyproject [test]): missing it must fail, n
 import autograd.numpy as anp
 
 from bpcheck.reference import conv as rc
-from bpcheck.reference.network import ACTIVATIONS, LOSSES, MLP, Params, central_difference, directional_check, fd_convergence, fd_step
+from bpcheck.reference.network import (ACTIVATIONS, LOSSES, MLP, Params, central_difference,
+                                       directional_check, fd_convergence, fd_step)
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = [(4, 3, 2), (2, 3, 3, 1), (3, 4, 2, 3, 2), (1, 1), (2, 2)]

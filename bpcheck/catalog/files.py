@@ -1,6 +1,6 @@
 """Load the claim catalog: TOML files under `derivations/`.
 
-Loading parses TOML (data only) and checks every formula with `exprs.parse`,
+Loading parses TOML (data only) and checks every formula with `catalog.formula.parse`,
 so that a bad file is reported as `file:line: message` findings and the other
 files' claims are still checked.  Nothing in a file is ever executed.
 """

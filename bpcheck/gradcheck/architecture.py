@@ -22,7 +22,7 @@ class Architecture:
     name to "W[l]", "b[l]" or "W[l].T" (a user matrix stored as the transpose of W[l]); biases
     may be stored as (n,), (n, 1) or (1, n); an unmapped bias is taken as zero. symbolic: None
     compares with the symbolic gradient when the network is small enough, True always, False
-    never (it needs one activation shared by all hidden layers; see gradcheck_symbolic).
+    never (it needs one activation shared by all hidden layers; see gradcheck.symbolic).
     """
 
     widths: tuple[int, ...]

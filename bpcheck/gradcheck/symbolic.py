@@ -60,7 +60,7 @@ def _loss_mapping(loss: str, reduction: str, cols: int) -> tuple[str, str, float
 
     The reference's mse_mean is a mean over the outputs of each sample; bpcheck's network
     mse_mean is the mean over every entry of the batch, i.e. the reference's with reduction
-    "mean". With reduction "sum" the reference's is `cols` times bpcheck's (see crosscheck.py).
+    "mean". With reduction "sum" the reference's is `cols` times bpcheck's (see numeric/crosscheck.py).
     """
     if loss == "mse_mean":
         return "mse_mean", "sum", 1.0 if reduction == "mean" else float(cols)

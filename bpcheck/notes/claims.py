@@ -1,6 +1,6 @@
 """Claims from notes: annotated display math in Markdown notes and Jupyter notebooks.
 
-`notes_scan` finds each display formula and the annotation above it; an annotated
+`notes.scan` finds each display formula and the annotation above it; an annotated
 one becomes a `Claim` whose sides are its chain translated by `latex.py`, in the
 setting its annotation (or the file's defaults, or a catalog) names.  Files and
 lines are the notes' own: for a notebook the line inside the .ipynb JSON, with
@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS, Catalog, LoadError, freeze, load_settings, setting_problem, load_catalog, setting_names
+from ..catalog.files import (NETWORK_KEYS, SCALAR_KEYS, Catalog, LoadError, freeze, load_settings,
+                             setting_problem, load_catalog, setting_names)
 from ..catalog.formula import CONSTANTS, FUNCTIONS, FormulaError, parse
 from .latex import LatexError, TexContext, context_for, equations, infer_range, translate
 from ..model import Claim, Expect, Setting
-from .scan import SETTING_KEYS, discover_notes, Annotation, Display, ScanState, read_pages, scan_page
+from .scan import (SETTING_KEYS, discover_notes, Annotation, Display, ScanState, read_pages,
+                   scan_page)
 
 _SCALAR_ONLY = SCALAR_KEYS - NETWORK_KEYS - {"note"}
 _LIST_KEYS = {"symbols", "positive", "integers", "functions", "elementwise"}

@@ -4,13 +4,13 @@
 rows `&= ...`) and translates each member with a tokenizer and a recursive-
 descent parser for the LaTeX that backprop notes use.  The parser builds a
 Python `ast` tree that is only ever *unparsed* to text, never compiled or run;
-`exprs.parse` then checks that text like any catalog formula.  A construct
+`catalog.formula.parse` then checks that text like any catalog formula.  A construct
 outside the subset raises `LatexError` naming it and its offset.
 `formula_to_latex(text)` goes the other way, for corrected forms.
 
-The stages live in their own modules: `latex_lexer` (tokens), `latex_parser` and
-`latex_notation` (the parser), `latex_equations` (chains), `latex_context` (what
-symbols mean, index ranges) and `formula_latex` (the printer); this module names
+The stages live in their own modules: `lexer` (tokens), `parser` and `notation`
+(the parser), `equations` (chains), `context` (what symbols mean, index ranges) and
+`typeset.roundtrip` (the printer); this module names
 what the rest of bpcheck uses.
 """
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """A recursive-descent parser for the LaTeX of backprop notes, building a formula tree.
 
 The tree is a Python `ast` expression that is only ever *unparsed* to text, never
-compiled or run; `exprs.parse` then checks that text like any catalog formula.
+compiled or run; `catalog.formula.parse` then checks that text like any catalog formula.
 Arithmetic, scripts, symbols and functions are read here; derivatives, sums and
-other notation by the handlers of `latex_notation`.
+other notation by the handlers of `notes.notation`.
 """
 from __future__ import annotations
 

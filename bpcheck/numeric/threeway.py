@@ -27,7 +27,8 @@ from .crosscheck import ReferenceResult, reference_check
 from ..symbolic.evaluate import EvalError, Evaluator
 from ..catalog.formula import node_key
 from ..symbolic.linalg import entries, unit
-from .compare import Forward, RandomFunctions, draw_points, evaluate, sample_points, walk_value, walk_values
+from .compare import (Forward, RandomFunctions, draw_points, evaluate, sample_points, walk_value,
+                      walk_values)
 from ..symbolic.zero_test import canonical_derivatives
 from ..symbolic.world import World
 

@@ -51,9 +51,9 @@ class World:
     subs_memo: dict[tuple, dict] = field(default_factory=dict)  # evaluate: X's expansion put in
     fd_memo: dict[tuple, Any] = field(default_factory=dict)  # threeway: finite differences
     screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
-    case_memo: dict[tuple, list] = field(default_factory=dict)  # verify.cases
-    lemma_uses: dict[str, bool] = field(default_factory=dict)  # verify: σ, tanh lemmas
-    decided: dict[tuple, Any] = field(default_factory=dict)  # verify: links by claim content
+    case_memo: dict[tuple, list] = field(default_factory=dict)  # decide.worlds.cases
+    lemma_uses: dict[str, bool] = field(default_factory=dict)  # decide.links: σ, tanh lemmas
+    decided: dict[tuple, Any] = field(default_factory=dict)  # decide.claim: links by claim content
 
     def add_leaf(self, name: str, sym: Value, lo: float = -2.0, hi: float = 2.0) -> None:
         self.nodes[name] = Node(name, sym)

@@ -20,7 +20,8 @@ import sympy as sp
 
 from . import dag
 from . import engine
-from .atoms import KINKED, UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh, kink_arguments, partial_of
+from .atoms import (KINKED, UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
+                    kink_arguments, partial_of)
 from .linalg import entries, fmt, shape_of, unit
 from ..model import Step as ProofStep
 

@@ -3,7 +3,7 @@
 A side is rendered *as written*, never evaluated: the text is parsed with
 `ast.parse(mode="eval")` (nothing runs) and its tree becomes a small box tree
 (identifiers, operators, fractions, scripts, fences, tables); precedence and
-parentheses are decided here, once, for the printers in `report_math`.  Brackets
+parentheses are decided here, once, for the printers in `typeset.printers`.  Brackets
 are kept wherever the notes' reader (`latex.translate`) would group differently,
 so the LaTeX of a formula reads back as the same formula (`a + (b + c)` keeps its
 brackets; a sum or ∂/∂x(…) is bracketed before a further factor).

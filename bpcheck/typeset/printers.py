@@ -1,9 +1,9 @@
 """Formula text as mathematics: LaTeX for Markdown, Presentation MathML for HTML.
 
-Both printers read the same box tree (`formula_boxes`), so `diff(J, W[l])` is
+Both printers read the same box tree (`typeset.boxes`), so `diff(J, W[l])` is
 ∂J/∂W⁽ˡ⁾ whatever the network's size, and both outputs say the same thing.  The
 LaTeX printer is also the one for corrected forms pasted back into notes
-(`formula_latex.formula_to_latex`): `latex.translate` reads it back to the same formula.
+(`typeset.roundtrip.formula_to_latex`): `notes.latex.translate` reads it back to the same formula.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Formula text -> LaTeX, for corrected forms: `translate` reads it back to the same formula.
 
-There is one printer: the reports' (`formula_boxes` decides the brackets, `report_math`
+There is one printer: the reports' (`typeset.boxes` decides the brackets, `typeset.printers`
 writes the LaTeX), here in its strict mode, where text outside the formula language is
 refused (ValueError) rather than shown verbatim.  The text is only parsed, never run.
 """
