@@ -167,6 +167,8 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
         pairs = run_claims(claims, settings.options, None if quiet else reporter,
                            settings.jobs, cache.lookup if cache else None,
                            cache.store if cache else None, own_process=True)
+    for line in cache.signer.warnings() if cache else ():  # forged or foreign entries
+        print(line, file=sys.stderr)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     _outputs(args, catalog, pairs, summ)

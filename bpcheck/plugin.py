@@ -224,6 +224,14 @@ def _make_cache(config: pytest.Config) -> tuple[Any, Any]:
     return settings.options, ResultCache(config.rootpath / settings.cache_dir, settings.options)
 
 
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Forged or foreign cache entries (ignored, their claims decided afresh): said once."""
+    state = config.stash.get(_CACHE, None)
+    cache = state[1] if state else None
+    for line in cache.signer.warnings() if cache else ():
+        terminalreporter.write_line(line, yellow=True)
+
+
 def failure_text(claim: Any, verdict: Any, end: int, root: Path) -> str:
     """The claim as written, then why it fails and the counterexample."""
     from .model import Expect

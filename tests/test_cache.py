@@ -60,6 +60,13 @@ def catalog_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def own_cache_key(tmp_path, monkeypatch):
+    """Each test signs with a key of its own, never the user's (subprocesses inherit it)."""
+    monkeypatch.delenv("BPCHECK_CACHE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
 def claims_of(path: Path) -> list:
     catalog = load_catalog([path])
     assert not catalog.errors
@@ -208,7 +215,8 @@ def test_writes_are_atomic_and_the_folder_is_ignored_by_git(catalog_file, tmp_pa
     cache.store(claim, verdict(Kind.VERIFIED, "again"))
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted([".gitignore", "CACHEDIR.TAG", cache.path(claim).name])
-    assert json.loads(cache.path(claim).read_text())["verdict"]["reason"] == "again"
+    signed = cache.path(claim).read_bytes()  # a signature line, then the JSON entry
+    assert json.loads(signed.split(b"\n", 1)[1])["verdict"]["reason"] == "again"
     assert (folder / ".gitignore").read_text().strip().endswith("*")
 
 

@@ -1,7 +1,16 @@
 """Parsed catalog files are cached per content; a cached load equals a fresh one."""
+import pytest
+
 from bpcheck.catalog.files import load_catalog
 
 from conftest import claim_toml
+
+
+@pytest.fixture(autouse=True)
+def own_cache_key(tmp_path, monkeypatch):
+    """Each test signs with a key of its own, never the user's."""
+    monkeypatch.delenv("BPCHECK_CACHE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
 def test_cached_load_equals_fresh_load_and_follows_edits(write_catalog, tmp_path):

@@ -2,7 +2,10 @@
 
 Parsing and checking every formula of a catalog costs more than the rest of a
 warm (fully cached) run together, so each file's claims are stored once per
-content.  JSON, not pickle: a cache entry is data, never executed.
+content.  JSON, not pickle: a cache entry is data, never executed.  A forged
+entry could replace a claim's formula or expectation, so entries are signed
+like verdicts (`cache_signing`): one that fails the check is ignored, counted,
+and the file is parsed afresh.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from typing import Any
 
 from ..version import __version__
 from ..model import Claim, Expect, Setting
+from .cache_signing import machine_signer
 
 SCHEMA = 1
 
@@ -43,20 +47,38 @@ def key_for(path: Path, data: bytes) -> str:
     return h.hexdigest()[:40]
 
 
+def _entry_path(cache_dir: str, key: str) -> Path:
+    return Path(cache_dir) / f"catalog-{key}.json"
+
+
 def read(cache_dir: str, key: str) -> dict[str, Any] | None:
+    """The entry, if present and signed with this machine's key for this name."""
+    signer = machine_signer()
+    if not signer.usable:
+        return None
+    path = _entry_path(cache_dir, key)
     try:
-        return json.loads((Path(cache_dir) / f"catalog-{key}.json").read_text(encoding="utf-8"))
+        payload = signer.open(path, path.read_bytes())
+        return None if payload is None else json.loads(payload.decode("utf-8"))
     except (OSError, ValueError):
         return None
 
 
 def write(cache_dir: str, key: str, entry: dict[str, Any]) -> None:
-    folder = Path(cache_dir)
+    path = _entry_path(cache_dir, key)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(entry, out, ensure_ascii=False)
-        os.replace(tmp, folder / f"catalog-{key}.json")
-    except OSError:
+        sealed = machine_signer().seal(path.name, json.dumps(entry, ensure_ascii=False)
+                                       .encode("utf-8"))
+        if sealed is None:
+            return  # no key: the cache is not used
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(sealed)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, TypeError, ValueError):
         pass  # a cache that cannot be written is only slower

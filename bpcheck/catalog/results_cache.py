@@ -3,8 +3,9 @@
 The key hashes the claim's `digest_payload()` (formulas, setting, index
 ranges, expectation) and stated scope, every `Options` field and the bpcheck
 version, so an edited claim, a new tolerance or a new release all miss.
-Nothing here, nor anything a cache hit touches, imports SymPy: a warm run
-stays cheap.
+Each entry is signed (`cache_signing`): one that fails the check is ignored
+and counted.  Nothing here, nor anything a cache hit touches, imports SymPy:
+a warm run stays cheap.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from ..version import __version__
 from ..model import Claim, Kind, Options, Verdict
+from .cache_signing import Signer, machine_signer
 from .verdict_json import verdict_dict, verdict_from
 
 CACHE_SCHEMA = 1
@@ -37,9 +39,11 @@ def cacheable(verdict: Verdict) -> bool:
 class ResultCache:
     """`lookup`/`store` hooks for `runner.run_claims`; counts hits, misses and stores."""
 
-    def __init__(self, directory: str | Path = DEFAULT_DIR, options: Options = Options()):
+    def __init__(self, directory: str | Path = DEFAULT_DIR, options: Options = Options(),
+                 signer: Signer | None = None):
         self.directory = Path(directory)
         self._options = asdict(options)
+        self.signer = signer if signer is not None else machine_signer()
         self.hits = self.misses = self.stored = 0
 
     def key(self, claim: Claim) -> str:
@@ -53,13 +57,19 @@ class ResultCache:
         return self.directory / f"{self.key(claim)}.json"
 
     def lookup(self, claim: Claim) -> Verdict | None:
+        path = self.path(claim)
         try:
-            data = json.loads(self.path(claim).read_text(encoding="utf-8"))
+            if not self.signer.usable:
+                raise ValueError("no cache key")
+            payload = self.signer.open(path, path.read_bytes())
+            if payload is None:
+                raise ValueError("not signed by this machine")
+            data = json.loads(payload.decode("utf-8"))
             if data.get("schema") != CACHE_SCHEMA or data.get("id") != claim.id:
                 raise ValueError("stale entry")
             cached = verdict_from(claim.id, data["verdict"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.misses += 1  # absent, unreadable or corrupt: decide again
+            self.misses += 1  # absent, unreadable, forged or corrupt: decide again
             return None
         self.hits += 1
         # This run spent no time on the claim; keep the original cost as evidence.
@@ -71,9 +81,14 @@ class ResultCache:
             return
         entry = {"schema": CACHE_SCHEMA, "bpcheck": __version__, "id": claim.id,
                  "verdict": verdict_dict(verdict)}
+        path = self.path(claim)
         try:
+            text = json.dumps(entry, ensure_ascii=False, default=_plain)
+            sealed = self.signer.seal(path.name, text.encode("utf-8"))
+            if sealed is None:
+                return  # no key: the cache is not used
             self._prepare()
-            _write_atomic(self.path(claim), json.dumps(entry, ensure_ascii=False, default=_plain))
+            _write_atomic(path, sealed)
         except (OSError, TypeError, ValueError):
             return  # a cache that cannot be written only costs time, never a result
         self.stored += 1
@@ -89,12 +104,12 @@ class ResultCache:
             "# This file is a cache directory tag created by bpcheck.\n", encoding="utf-8")
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, data: bytes) -> None:
     """Readers see the old entry or the new one, never half of one."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         _unlink(tmp)
