@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "numeric": {"symbolic", "reference", "catalog", "model"},
     "notes": {"typeset", "catalog", "model"},             # LaTeX notes -> claims
     "decide": {"numeric", "symbolic", "catalog", "model"},
-    "explain": {"decide", "catalog", "model"},            # diagnosis, shrinking, mutations
+    "explain": {"decide", "reference", "catalog", "model"},  # diagnosis, shrinking, mutations
     "report": {"decide", "symbolic", "typeset", "catalog", "model", "version"},
     "gradcheck": {"numeric", "symbolic", "reference", "catalog", "model", "version"},
     "run": {"explain", "decide", "numeric", "reference", "notes", "catalog", "model"},
