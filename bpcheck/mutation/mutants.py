@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from .edits import edits
+from ..explain.edits import edits
 from .oracle import DIFFERS, EQUAL, NOT_JUDGED, judge, oracle_of
 from ..model import Claim, Expect, Kind, Options
 from ..decide.claim import verify_claim
@@ -111,7 +111,7 @@ def kill_rate(results: list[Mutant]) -> dict[str, object]:
     }
 
 
-def main() -> None:  # python -m bpcheck.explain.mutation [PATH ...]
+def main() -> None:  # python -m bpcheck.mutation [PATH ...]
     import sys
     from ..catalog.files import load_catalog
     cat = load_catalog(sys.argv[1:] or ["derivations"])

@@ -8,7 +8,7 @@ matrix product.  What the interpreter does not implement raises `Unsupported` na
 construct (the oracle then does not judge); a formula that is meaningless at these sizes
 (shapes that do not fit, a layer the network lacks) raises `IllFormed`.  Where the setting
 is involved (names, derivatives, substitutions) the work is the environment's: see
-oracle_worlds.
+networks.
 """
 from __future__ import annotations
 

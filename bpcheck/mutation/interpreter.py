@@ -1,6 +1,6 @@
-"""The oracle's interpreter: a syntax tree to a number or a NumPy array (see oracle_eval).
+"""The oracle's interpreter: a syntax tree to a number or a NumPy array (see values).
 
-Names, derivatives and substitutions are asked of the environment (oracle_worlds), which
+Names, derivatives and substitutions are asked of the environment (networks, scalar), which
 knows the setting; the functions of the formula language are implemented here, each from
 its definition in the README, without any of bpcheck's evaluators.
 """
@@ -12,7 +12,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from .oracle_eval import (Backend, IllFormed, Unsupported, add, as_int, compare, entry,
+from .values import (Backend, IllFormed, Unsupported, add, as_int, compare, entry,
                           hadamard, is_arr, matmul, mul, power, div, transpose, unit)
 
 

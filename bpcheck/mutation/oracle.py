@@ -6,7 +6,7 @@ backprop for derivatives of the loss; other derivatives by Richardson-extrapolat
 differences over the reference's forward pass), compared in float64 with a relative
 tolerance of 1e-6.  For a scalar claim both sides are evaluated in mpmath at 60 digits
 (derivatives by central differences with step 1e-20), relative tolerance 1e-12.  Both
-sides go through the oracle's own interpreter (oracle_interp) at several seeded random
+sides go through the oracle's own interpreter (interpreter) at several seeded random
 points of several magnitudes, for every index binding and one-hot class.  A point where
 either side is undefined is skipped; "equal" needs MIN_POINTS defined points and no
 difference anywhere.
@@ -21,10 +21,10 @@ import numpy as np
 
 from ..model import Claim
 from ..reference.network import MLP
-from .oracle_eval import IllFormed, Unsupported, as_int, is_arr, unit
-from .oracle_interp import Interpreter
-from .oracle_scalar import ScalarEnv, scalar_values, tree_of
-from .oracle_worlds import MP_DIGITS, NetworkEnv
+from .values import IllFormed, Unsupported, as_int, is_arr, unit
+from .interpreter import Interpreter
+from .scalar import ScalarEnv, scalar_values, tree_of
+from .networks import MP_DIGITS, NetworkEnv
 
 EQUAL, DIFFERS, NOT_JUDGED = "equal", "differs", "not judged"
 REFERENCE, MPMATH = "reference", "mpmath"

@@ -10,8 +10,8 @@ import mpmath
 import numpy as np
 
 from ..catalog.formula import normalise, parse
-from .oracle_eval import Backend, IllFormed, Unsupported, is_arr, unit
-from .oracle_worlds import Env, smooth_function
+from .values import Backend, IllFormed, Unsupported, is_arr, unit
+from .networks import Env, smooth_function
 
 
 def tree_of(text: str) -> tuple[ast.Expression, str]:
@@ -84,7 +84,7 @@ class ScalarEnv(Env):
             return self.leaves[node]
         if node in self.defines:
             if node not in self.memo:
-                from .oracle_interp import Interpreter
+                from .interpreter import Interpreter
                 tree, source = self.defines[node]
                 self.memo[node] = Interpreter(self, source).eval(tree)
             return self.memo[node]

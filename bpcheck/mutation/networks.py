@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 
 from ..reference.network import ACTIVATIONS, MLP, Params
-from .oracle_eval import Backend, IllFormed, Unsupported, entry, is_arr, unit
+from .values import Backend, IllFormed, Unsupported, entry, is_arr, unit
 
 MP_DIGITS = 60
 MP_STEP = mpmath.mpf("1e-20")
