@@ -183,3 +183,14 @@ def test_the_when_condition_skips_assignments(claims):
 def test_the_scope_says_what_was_checked_numerically(claims):
     v = verify_claim(claims["from-zero"], Options(diagnose=False))
     assert "checked numerically at n = 1..4, every index assignment (14)" in v.scope
+
+
+def test_an_empty_sum_is_zero_in_both_numeric_paths():
+    """SymPy's written-out form (the fallback and the counterexample) and the direct
+    walk: Σ_{k=5}^{2} is 0, not Karr's −Σ_{k=3}^{4}."""
+    k, n = sp.symbols("k n", integer=True)
+    z = sp.IndexedBase("z")
+    empty = sp.Sum(z[k], (k, 5, n))
+    assert num.concrete(empty, {n: 2}) == 0
+    assert num.Direct(seed=0, points=3).value(empty, {n: 2}) == 0.0
+    assert num.concrete(sp.Sum(z[k], (k, 1, n)), {n: 2}) != 0
