@@ -53,10 +53,14 @@ def read(cache_dir: str, key: str) -> dict[str, Any] | None:
 def write(cache_dir: str, key: str, entry: dict[str, Any]) -> None:
     folder = Path(cache_dir)
     try:
+        text = json.dumps(entry, ensure_ascii=False)
+    except (TypeError, ValueError):  # a TOML date or time in the file: not JSON, not kept
+        return
+    try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(entry, out, ensure_ascii=False)
+            out.write(text)
         os.replace(tmp, folder / f"catalog-{key}.json")
     except OSError:
         pass  # a cache that cannot be written is only slower
