@@ -134,10 +134,11 @@ def _parse(text: str, known_names: set[str]) -> Formula:
     nodes = walk(tree)
     try:
         check_size(nodes, tree)
-        exact_numbers(tree, nodes, source)  # numbers exactly as written
+        if exact_numbers(tree, nodes, source):  # numbers exactly as written
+            nodes = walk(tree)
     except LiteralError as exc:
         raise FormulaError(str(exc), exc.line_offset) from None
-    check_tree(tree, known_names)
+    check_tree(nodes, known_names)
     return Formula(text, tree)
 
 

@@ -41,6 +41,8 @@ def check_size(nodes: list[ast.AST], tree: ast.AST) -> None:
     if len(nodes) > MAX_NODES:
         raise LiteralError(f"formula too large: {len(nodes)} syntax nodes "
                            f"(the limit is {MAX_NODES})")
+    if len(nodes) <= MAX_DEPTH:  # fewer nodes than levels: cannot be too deep
+        return
     stack = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
@@ -50,19 +52,27 @@ def check_size(nodes: list[ast.AST], tree: ast.AST) -> None:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
-def exact_numbers(tree: ast.AST, nodes: list[ast.AST], source: str) -> None:
+def exact_numbers(tree: ast.AST, nodes: list[ast.AST], source: str) -> bool:
     """Replace, in place, each float literal whose written value is not its float's
-    shortest repr by an exact integer form; check every number's size."""
+    shortest repr by an exact integer form; check every number's size.  True when
+    the tree changed."""
+    numbers = [n for n in nodes if type(n) is ast.Constant and type(n.value) in (int, float)]
+    if not any(type(n.value) is float or n.value.bit_length() > 64 for n in numbers):
+        return False  # small integers only (most formulas): nothing to read again
+    changed = False
     for parent in nodes:
         for field, value in ast.iter_fields(parent):
             if isinstance(value, ast.Constant):
                 new = _exact(value, source)
                 if new is not value:
                     setattr(parent, field, new)
+                    changed = True
             elif isinstance(value, list):
                 for k, item in enumerate(value):
                     if isinstance(item, ast.Constant):
                         value[k] = _exact(item, source)
+                        changed = changed or value[k] is not item
+    return changed
 
 
 def _exact(node: ast.Constant, source: str) -> ast.AST:
