@@ -1,3 +1,5 @@
+import ast
+
 import pytest
 
 from bpcheck.catalog.formula import FormulaError, parse
@@ -5,12 +7,24 @@ from bpcheck.catalog.formula import FormulaError, parse
 KNOWN = {"x", "W", "z", "a", "J", "l"}
 
 
-@pytest.mark.parametrize("text", [
-    "diff(J, W[l])", "transpose(W[l+1]) * z[l]", "a[l] ⊙ z[l]", "x ** 2 − 1",
-    "piecewise((1, x >= 0), (0, True))", "sum(z[l][k], (k, 1, 3))",
+@pytest.mark.parametrize("text, tree", [
+    ("diff(J, W[l])", "diff(J, W[l])"),
+    ("transpose(W[l+1]) * z[l]", "transpose(W[l + 1]) * z[l]"),
+    ("a[l] ⊙ z[l]", "a[l] % z[l]"),  # the Hadamard product is read as %
+    ("x ** 2 − 1", "x ** 2 - 1"),  # a typographic minus is a minus
+    ("2 ** -x ** 2", "2 ** (-x ** 2)"),
+    ("piecewise((1, x >= 0), (0, True))", "piecewise((1, x >= 0), (0, True))"),
+    ("sum(z[l][k], (k, 1, 3))", "sum(z[l][k], (k, 1, 3))"),
 ])
-def test_accepts_the_language(text):
-    parse(text, KNOWN | {"k"})
+def test_accepts_the_language(text, tree):
+    assert ast.unparse(parse(text, KNOWN | {"k"}).tree) == tree
+
+
+def test_reads_the_structure_not_only_the_text():
+    body = parse("a[l] ⊙ z[l] - x ** 2", KNOWN).tree.body
+    assert isinstance(body, ast.BinOp) and isinstance(body.op, ast.Sub)
+    assert isinstance(body.left.op, ast.Mod) and isinstance(body.right.op, ast.Pow)
+    assert sorted(n.id for n in ast.walk(body) if isinstance(n, ast.Name)) == ["a", "l", "l", "x", "z"]
 
 
 @pytest.mark.parametrize("text, construct", [

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .formula import FormulaError, parse
+from .schema import claim_problem, strategy_problem, value_problem, where_problem
 from ..model import Claim, Expect, Setting
 
 SETTING_KINDS = ("scalar", "network")
@@ -99,6 +100,12 @@ def load_file(path: Path) -> tuple[list[Claim], list[LoadError], dict[str, Any]]
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         return [], [LoadError(name, int(m.group(1)) if m else 1, f"invalid TOML: {exc}")], {}
+    except (RecursionError, MemoryError):  # the TOML reader recurses per nesting level
+        return [], [LoadError(name, _line_of_most(text, "[{"), "invalid TOML: arrays or "
+                              "tables nested too deeply")], {}
+    except ValueError:  # Python's own limit: an integer of more than 4300 digits
+        return [], [LoadError(name, _line_of_most(text, "0123456789"), "invalid TOML: "
+                              "a number with too many digits")], {}
     lines = _claim_lines(text)
     errors: list[LoadError] = []
     settings = load_settings(name, text, data.get("setting", {}), errors)
@@ -109,10 +116,25 @@ def load_file(path: Path) -> tuple[list[Claim], list[LoadError], dict[str, Any]]
         raw_claims = []
     for k, raw in enumerate(raw_claims):
         line = lines[k] if k < len(lines) else 1
-        claim = _load_claim(name, text, line, raw, settings, errors)
+        try:
+            claim = _load_claim(name, text, line, raw, settings, errors)
+        except (RecursionError, MemoryError, ValueError, TypeError, AttributeError,
+                KeyError, IndexError) as exc:  # a last guard: an error, never a traceback
+            errors.append(LoadError(name, line, f"cannot read this claim ({type(exc).__name__})"))
+            claim = None
         if claim is not None:
             claims.append(claim)
-    return claims, errors, data.get("document", {})
+    document = data.get("document", {})
+    if not isinstance(document, dict):
+        errors.append(LoadError(name, 1, "'document' must be a table"))
+        document = {}
+    return claims, errors, document
+
+
+def _line_of_most(text: str, chars: str) -> int:
+    """The line holding the most of `chars` (where the nesting or the long number is)."""
+    counts = [sum(map(ln.count, chars)) for ln in text.splitlines()] or [0]
+    return counts.index(max(counts)) + 1
 
 
 def load_file_cached(path: Path, cache_dir: str):
@@ -162,9 +184,35 @@ def load_settings(name: str, text: str, raw: Any,
         if problem:
             errors.append(LoadError(name, line, f"setting {sname!r}: {problem}"))
             continue
+        bad = next(((k, p) for k, p in ((k, value_problem(k, v)) for k, v in body.items()) if p),
+                   None)
+        if bad:
+            errors.append(LoadError(name, _key_line(text, line, bad[0]),
+                                    f"setting {sname!r}: {bad[1]}"))
+            continue
+        problem = _define_problem(body)
+        if problem:
+            errors.append(LoadError(name, _key_line(text, line, "define"),
+                                    f"setting {sname!r}: {problem}"))
+            continue
         params = tuple(sorted((k, freeze(v)) for k, v in body.items() if k != "kind"))
         settings[sname] = Setting(sname, body["kind"], params)
     return settings
+
+
+def _define_problem(body: dict[str, Any]) -> str:
+    """A `define` formula checked now, as a claim's formulas are (not when deciding)."""
+    defines = body.get("define") or {}
+    if not defines:
+        return ""
+    known = setting_names(Setting("", body["kind"], tuple(
+        (k, freeze(v)) for k, v in body.items() if k != "kind")))
+    for dname, text in defines.items():
+        try:
+            parse(text, known)
+        except FormulaError as exc:
+            return f"define {dname!r}: {exc}"
+    return ""
 
 
 def _setting_line(text: str, sname: str) -> int:
@@ -204,6 +252,7 @@ def freeze(value: Any) -> Any:
 def _load_claim(name: str, text: str, line: int, raw: Any, settings: dict[str, Setting],
                 errors: list[LoadError]) -> Claim | None:
     def fail(msg: str, key: str | None = None, offset: int = 0) -> None:
+        msg = msg if len(msg) < 300 else msg[:240] + "…"  # a 1 MB formula is not repeated
         at = _key_line(text, line, key) + offset if key else line
         errors.append(LoadError(name, at, f"claim {raw.get('id', '?')!r}: {msg}"
                                 if isinstance(raw, dict) else msg))
@@ -219,6 +268,10 @@ def _load_claim(name: str, text: str, line: int, raw: Any, settings: dict[str, S
         if not isinstance(raw.get(key), str) or not raw[key].strip():
             fail(f"missing or empty '{key}'", key if key in raw else None)
             return None
+    key, problem = claim_problem(raw)
+    if problem:
+        fail(problem, key)
+        return None
     setting = settings.get(raw["setting"])
     if setting is None:
         fail(f"unknown setting {raw['setting']!r}", "setting")
@@ -237,6 +290,19 @@ def _load_claim(name: str, text: str, line: int, raw: Any, settings: dict[str, S
     where = raw.get("where", {})
     if not isinstance(where, dict) or not all(isinstance(v, str) for v in where.values()):
         fail("where must be a table of index ranges like { l = \"1..L-1\" }", "where")
+        return None
+    problem = where_problem(where, _taken_names(setting))
+    if problem:
+        fail(problem, "where")
+        return None
+    if not all(".." in rng for rng in where.values()):
+        fail("where: a range must look like 'low..high'", "where")
+        return None
+    problem = strategy_problem(raw.get("strategy", ""), setting.kind,
+                               set(setting.get("integers", ()) or ()),
+                               bool(setting.get("indexed")), where)
+    if problem:
+        fail(problem, "where" if problem.startswith("where") else "strategy")
         return None
     sides = (raw["quantity"], *rest)
     known = setting_names(setting) | set(where)
@@ -272,6 +338,15 @@ def _load_claim(name: str, text: str, line: int, raw: Any, settings: dict[str, S
         scope=raw.get("scope", ""), strategy=raw.get("strategy", ""),
         side_lines=tuple(_key_line(text, line, k) for k in side_keys),
     )
+
+
+def _taken_names(setting: Setting) -> set[str]:
+    """Names a `where` index must not reuse: every name of the setting except a
+    scalar setting's integers (an every-size claim ranges over those)."""
+    names = setting_names(setting)
+    if setting.kind == "scalar":
+        names -= set(setting.get("integers", ()) or ())
+    return names
 
 
 def setting_names(setting: Setting) -> set[str]:

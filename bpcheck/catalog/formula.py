@@ -13,6 +13,8 @@ import ast
 from typing import Any
 from dataclasses import dataclass
 
+from .literals import MAX_CHARS, MAX_DEPTH, LiteralError, check_size, exact_numbers
+
 # Function names a formula may call, with their arity (None: any).
 FUNCTIONS: dict[str, int | None] = {
     # elementary, applied entrywise to vectors and matrices
@@ -120,16 +122,39 @@ _SHAPES: dict[tuple, int] = {}  # never cleared: a key must never name two shape
 
 
 def _parse(text: str, known_names: set[str]) -> Formula:
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula must be a string, not {type(text).__name__}")
     source = normalise(text).strip()
+    if len(source) > MAX_CHARS:
+        raise FormulaError(f"formula too long: {len(source)} characters "
+                           f"(the limit is {MAX_CHARS})")
     if "^" in source:
         raise FormulaError("'^' is not a power here: write ** (a^b would bind wrongly)")
+    tree = _syntax_tree(source)
+    nodes = walk(tree)
     try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError as exc:
-        raise FormulaError(f"syntax error in formula: {exc.msg}",
-                           (exc.lineno or 1) - 1) from None
-    check_tree(tree, known_names)
+        check_size(nodes, tree)
+        if exact_numbers(tree, nodes, source):  # numbers exactly as written
+            nodes = walk(tree)
+    except LiteralError as exc:
+        raise FormulaError(str(exc), exc.line_offset) from None
+    check_tree(nodes, known_names)
     return Formula(text, tree)
+
+
+def _syntax_tree(source: str) -> ast.Expression:
+    try:
+        return ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        message = exc.msg
+        if "integer string conversion" in message:  # Python's own digit limit
+            message = "number with too many digits"
+        raise FormulaError(f"syntax error in formula: {message}",
+                           (exc.lineno or 1) - 1) from None
+    except (RecursionError, MemoryError):  # the parser's own C recursion
+        raise FormulaError(f"formula nested too deeply: more than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # a NUL character (Python 3.11)
+        raise FormulaError(f"syntax error in formula: {exc}") from None
 
 
 def check_tree(tree: ast.AST | list[ast.AST], known_names: set[str]) -> None:

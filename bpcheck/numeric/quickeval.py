@@ -76,7 +76,10 @@ class QuickEvaluator:
         if isinstance(node, ast.Expression):
             return self.eval(node.body)
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return Num(np.full(self.points, float(node.value)), False)
+            value = float(node.value) if abs(node.value) < 1e300 else float("inf")
+            if not np.isfinite(value):  # beyond float64 (10**400): not screened here
+                raise CannotScreen("a number beyond the range of a float64")
+            return Num(np.full(self.points, value), False)
         memo = self.screen.tree_memo
         key = (node_key(node), self.context, self.kinked)
         hit = memo.get(key)

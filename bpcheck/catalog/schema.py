@@ -1,0 +1,118 @@
+"""The types a catalog's values must have, checked while loading.
+
+TOML gives numbers, dates, arrays and tables wherever a file puts them; a value of
+the wrong type found only while deciding would be an ERROR verdict (or a
+traceback) with no file:line.  Each check returns a problem ("" when none).
+The option lists mirror the symbolic stage's (a test keeps them equal): the
+catalog never imports SymPy.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .formula import CONSTANTS, FUNCTIONS
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+CHOICES = {
+    "activation": ACTIVATIONS, "output": ACTIVATIONS,
+    "loss": ("mse_half", "mse_sum", "mse_mean", "cross_entropy", "binary_cross_entropy",
+             "generic"),
+    "numbering": ("standard", "ufldl"), "orientation": ("out_in", "in_out"),
+    "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary"),
+    "layout": ("numerator", "denominator"),
+}
+NAME_LISTS = ("symbols", "positive", "integers", "functions", "elementwise", "indexed")
+TEXT_KEYS = ("title", "note", "corrects", "scope", "strategy", "when")
+
+
+def is_name(value: Any) -> bool:
+    return isinstance(value, str) and value.isidentifier() and not value.startswith("__")
+
+
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(is_name(v) for v in value)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 10_000
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and abs(value) < 1e300
+
+
+def _table(value: Any, check) -> bool:
+    return isinstance(value, dict) and all(is_name(k) and check(v) for k, v in value.items())
+
+
+def value_problem(key: str, value: Any) -> str:
+    """What is wrong with a setting's `key = value` ("" when nothing)."""
+    if key in CHOICES:
+        ok = value in CHOICES[key] if isinstance(value, str) else False
+        return "" if ok else f"{key} must be one of {', '.join(CHOICES[key])}"
+    if key in NAME_LISTS:
+        return "" if _names(value) else f"{key} must be a list of names"
+    if key in ("loss_symbol", "depth_symbol"):
+        return "" if is_name(value) else f"{key} must be a name"
+    if key == "vectors":
+        return "" if _table(value, _positive_int) else \
+            "vectors must be a table of sizes like { z = 3 }"
+    if key == "matrices":
+        shape = lambda v: isinstance(v, list) and len(v) == 2 and all(map(_positive_int, v))
+        return "" if _table(value, shape) else \
+            "matrices must be a table of shapes like { W = [2, 3] }"
+    if key == "define":
+        return "" if _table(value, lambda v: isinstance(v, str)) else \
+            "define must be a table of formulas like { a = \"f(z)\" }"
+    if key == "sample":
+        pair = lambda v: (isinstance(v, list) and len(v) == 2 and all(map(_number, v))
+                          and v[0] <= v[1])
+        return "" if _table(value, pair) else \
+            "sample must be a table of ranges like { eta = [0.0, 0.1] }"
+    if key == "batch":
+        return "" if _positive_int(value) else "batch must be a positive integer"
+    if key == "note":
+        return "" if isinstance(value, str) else "note must be a string"
+    return ""
+
+
+def claim_problem(raw: dict[str, Any]) -> tuple[str, str]:
+    """(key, problem) for the first text field of a claim that is not a string."""
+    for key in TEXT_KEYS:
+        if key in raw and not isinstance(raw[key], str):
+            return key, f"'{key}' must be a string, not {type(raw[key]).__name__}"
+    return "", ""
+
+
+def where_problem(where: dict[str, str], taken: set[str]) -> str:
+    """An index of `where` must be a fresh name: not a setting's symbol, a function
+    or a constant (it would silently replace them in the formula)."""
+    for var in where:
+        if not is_name(var):
+            return f"where: {var!r} is not a name"
+        if var in taken or var in FUNCTIONS or var in CONSTANTS:
+            return f"where: index {var!r} would hide the setting's or the language's {var!r}"
+    return ""
+
+
+def strategy_problem(strategy: str, kind: str, integers: set[str], indexed: bool,
+                     where: dict[str, str]) -> str:
+    """An every-size claim (strategy "indexed") ranges over the setting's integers,
+    each bound an integer or one of them (what its proof and its concrete-size
+    backstop read); a setting with indexed names is decided only that way."""
+    if strategy not in ("", "indexed"):
+        return "strategy must be \"indexed\" (or left out)"
+    if strategy != "indexed":
+        return "a setting with indexed names needs strategy = \"indexed\"" if indexed else ""
+    if kind != "scalar":
+        return "strategy \"indexed\" needs a scalar setting"
+    for var, rng in where.items():
+        if var not in integers:
+            return f"where: index {var!r} must be one of the setting's integers"
+        for end in rng.split("..", 1):
+            end = end.strip()
+            if not (end.isdigit() or end in integers):
+                return (f"where: range for {var!r}: each end must be an integer or one of "
+                        f"the setting's integers, not {end[:40]!r}")
+    return ""
