@@ -117,7 +117,8 @@ def test_where_cannot_hide_the_depth_symbol(tmp_path):
 EVERY_SIZE = '[setting.s]\nkind = "scalar"\nintegers = ["i", "n"]\nindexed = ["z"]\n'
 
 
-@pytest.mark.parametrize("where", ['{ i = "1..n-1" }', '{ q = "1..n" }', '{ i = "1..2*n" }'])
+@pytest.mark.parametrize("where", ['{ i = "1..n/2" }', '{ q = "1..n" }', '{ i = "1..2*n" }',
+                                   '{ i = "1..x-1" }'])
 def test_every_size_ranges_it_cannot_read_are_load_errors(tmp_path, where):
     body = claim("bad", "z[i]", "z[i]", strategy='"indexed"', where=where)
     cat = load(tmp_path, body, EVERY_SIZE)

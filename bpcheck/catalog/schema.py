@@ -8,6 +8,8 @@ catalog never imports SymPy.
 """
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from .formula import CONSTANTS, FUNCTIONS
@@ -111,8 +113,18 @@ def strategy_problem(strategy: str, kind: str, integers: set[str], indexed: bool
         if var not in integers:
             return f"where: index {var!r} must be one of the setting's integers"
         for end in rng.split("..", 1):
-            end = end.strip()
-            if not (end.isdigit() or end in integers):
-                return (f"where: range for {var!r}: each end must be an integer or one of "
-                        f"the setting's integers, not {end[:40]!r}")
+            if not _size_bound(end.strip(), integers):
+                return (f"where: range for {var!r}: each end must be an integer, one of the "
+                        f"setting's integers, or one of them plus or minus an integer "
+                        f"(n-1), not {end.strip()[:40]!r}")
     return ""
+
+
+_BOUND = re.compile(r"(?:(\d+)|([A-Za-z_]\w*)(?:\s*[-+]\s*\d+)?)")
+
+
+def _size_bound(end: str, integers: set[str]) -> bool:
+    """`3`, `n` or `n - 1`: the bounds an every-size proof reads (an integer, or a size
+    shifted by an integer)."""
+    m = _BOUND.fullmatch(end)
+    return bool(m) and (m.group(1) is not None or m.group(2) in integers)
