@@ -12,7 +12,7 @@ import sympy as sp
 from ..catalog.files import setting_names
 from ..catalog.formula import parse
 from ..model import Claim, Kind, LinkResult, Options, Step
-from ..numeric.compare import compare
+from ..numeric.compare import compare, search
 from ..numeric.threeway import cross_check
 from ..symbolic import dag
 from ..symbolic.atoms import Sig, Tanh, prove_lemmas
@@ -98,14 +98,8 @@ def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: i
     if mismatch:
         return LinkResult(left, right, Kind.REFUTED, mismatch, case=label)
     kinked = is_kinked(claim)
-    # the world's shared points first (values of shared sub-terms are kept); a
-    # disagreement, or too few points off the kinks, gets the full comparison
-    num = screen_for(world, options).compare(lhs, rhs, options.rtol, options.atol, kinked,
-                                          min_points=max(1, options.points // 2))
-    if num is None or not num.agree:
-        num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol,
-                      kinked=kinked)
-    if num.points == 0:  # every sample sat on a kink: the numbers decide nothing
+    num = _numbers(world, lhs, rhs, options, kinked)
+    if num.points == 0:  # every sample sat on a kink, or a side is undefined everywhere
         return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
                           tuple(num.evidence()), label)
     # simplify only to prove, never to refute
@@ -118,14 +112,68 @@ def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: i
             if not cross.trusted:
                 return LinkResult(left, right, Kind.INCONCLUSIVE, _DISTRUST[cross.label],
                                   sym.steps, None, tuple(evidence), label)
-    if not num.agree:
+    if num.agree and sym.equal is True and not _leaves_reals(num, lhs, rhs):
+        return sym.steps, tuple(evidence)
+    wide = None if num.counterexample else search(lhs, rhs, world, options.seed, options.rtol,
+                                                  options.atol, kinked)
+    if wide is not None:  # a counterexample beyond the default box, in high precision
+        return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically (found "
+                          "beyond the default sampling box)", sym.steps, wide.counterexample,
+                          tuple(evidence), label)
+    if num.counterexample is not None:
         return LinkResult(left, right, Kind.REFUTED, "the sides differ numerically",
                           sym.steps, num.counterexample, tuple(evidence), label)
+    if not num.agree:  # undefined or complex-only differences, or float64 rounding
+        return LinkResult(left, right, Kind.INCONCLUSIVE, f"no counterexample: {num.note}",
+                          sym.steps, None, tuple(evidence), label)
     if sym.equal is not True:
         return LinkResult(left, right, Kind.INCONCLUSIVE,
                           "the numbers agree but the symbolic check could not prove it",
                           sym.steps, None, tuple(evidence), label)
     return sym.steps, tuple(evidence)
+
+
+def _numbers(world: World, lhs: Any, rhs: Any, options: Options, kinked: bool):
+    """The world's shared points first (values of shared sub-terms are kept); a
+    disagreement, or too few points off the kinks or where both sides are defined,
+    gets the full comparison (which re-checks a disagreement in high precision)."""
+    num = screen_for(world, options).compare(lhs, rhs, options.rtol, options.atol, kinked,
+                                          min_points=max(1, options.points // 2))
+    if num is None or not num.agree:
+        num = compare(lhs, rhs, world, options.seed, options.points, options.rtol, options.atol,
+                      kinked=kinked)
+    return num
+
+
+def _leaves_reals(num: Any, lhs: Any, rhs: Any) -> bool:
+    """Can a side leave the reals (sqrt(-1), a fractional power, a log)?  Such a
+    formula is also searched beyond the default box before it is VERIFIED: a branch
+    of log or a power can differ only far from the origin."""
+    if num.note:
+        return True
+    values = [e for side in (lhs, rhs) for e in la_entries(side) if isinstance(e, sp.Basic)]
+    if len(_LEAVES) > 200_000:
+        _LEAVES.clear()
+    return any(_leaves(e) for e in values)
+
+
+_LEAVES: dict[sp.Basic, bool] = {}  # per node: can it leave the reals? (kept across claims)
+
+
+def _leaves(e: sp.Basic) -> bool:
+    stack: list[tuple[sp.Basic, bool]] = [(e, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in _LEAVES:
+            continue
+        if ready:
+            _LEAVES[node] = (node is sp.I or isinstance(node, sp.log)
+                             or (node.is_Pow and not node.exp.is_integer)
+                             or any(_LEAVES[a] for a in node.args))
+        else:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in _LEAVES)
+    return _LEAVES[e]
 
 
 _DISTRUST = {

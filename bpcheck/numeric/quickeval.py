@@ -22,10 +22,11 @@ from ..symbolic.evaluate import EvalError, Evaluator
 from ..catalog.formula import node_key
 from ..symbolic.linalg import IndexRangeError, ShapeError, entries, is_mat, shape_of
 from ..symbolic.gradients import held_gradient
-from .compare import KINK_MARGIN, Forward, Screen, walk_value
+from .compare import KINK_MARGIN, Screen
+from .walk import Forward, complex_log, complex_sqrt, walk_value
 from ..symbolic.zero_test import canonical_derivatives
 
-_UNARY = {"exp": np.exp, "log": np.log, "ln": np.log, "sqrt": np.sqrt, "tanh": np.tanh,
+_UNARY = {"exp": np.exp, "log": complex_log, "ln": complex_log, "sqrt": complex_sqrt, "tanh": np.tanh,
           "sigmoid": NUMPY_FUNCS["Sig"]}
 _TRANSPOSE = ("transpose", "T")
 
