@@ -1,4 +1,5 @@
-"""Run claims through the verifier: in order, or in parallel worker processes.
+"""Run claims through the verifier: in order, or in forked worker processes that this
+process supervises so that the time limit is hard (`supervise`).
 
 The reporter is passed in (pyflakes style) so that the CLI, the pytest plugin
 and the tests each see results as they come.  SymPy is imported by the
@@ -49,7 +50,7 @@ AUTO_MIN_CLAIMS = 16
 
 def auto_jobs(count: int) -> int:
     """Every core for a large cold run; one process when a few claims changed
-    (a worker pool costs more than it saves there)."""
+    (more workers cost more than they save there)."""
     import os
     return min(os.cpu_count() or 1, 8) if count >= AUTO_MIN_CLAIMS else 1
 
