@@ -119,7 +119,7 @@ def test_a_claim_stuck_where_the_alarm_cannot_reach_is_stopped_at_its_limit(
     stuck = results["stuck"]
     assert stuck["verdict"] == "INCONCLUSIVE" and not stuck["ok"]
     assert stuck["reason"].startswith("time limit of 1 s reached")
-    assert 1 <= stuck["seconds"] <= 1 + GRACE + 0.5
+    assert 1 <= stuck["seconds"] <= 1 + 1  # never more than a second past the limit
     # the rest of its setting, in a fresh worker, and the other setting: decided as usual
     assert results["after-stuck"]["verdict"] == "VERIFIED"
     assert results["true"]["verdict"] == "VERIFIED"
@@ -150,7 +150,7 @@ def test_an_expansion_in_c_reached_by_a_real_formula_is_stopped(tmp_path):
     gc.unfreeze()
     verdict = pairs[0][1]
     assert verdict.kind is Kind.INCONCLUSIVE and verdict.reason.startswith("time limit")
-    assert verdict.seconds <= 1 + GRACE + 0.5
+    assert verdict.seconds <= 1 + 1
 
 
 def test_numbers_that_refute_a_link_never_wait_on_an_expansion(tmp_path):
