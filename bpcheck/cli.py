@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -33,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     v = sub.add_parser("verify", help="check claims (default: derivations/)")
     _catalog_args(v)
-    v.add_argument("--timeout", type=float, default=None, help="per-claim time limit (s)")
+    v.add_argument("--timeout", type=float, default=None,
+                   help="per-claim time limit in seconds, hard (default 60; 0: no limit)")
     v.add_argument("--seed", type=int, default=None, help="random seed for sample points")
     v.add_argument("--points", type=int, default=None, help="sample points per check")
     v.add_argument("--format", choices=("text", "json"), default="text")
@@ -123,8 +125,15 @@ def _verify(args: argparse.Namespace) -> int:
     from .catalog.config import resolve_options
 
     settings = resolve_options(args)
+    _check_timeout(settings.options.timeout)
     use_cache = settings.cache and not args.no_cache
     return _verify_with(args, settings, use_cache, _read(args, settings, use_cache))
+
+
+def _check_timeout(seconds: float) -> None:
+    if not (seconds >= 0 and math.isfinite(seconds)):  # NaN fails both
+        raise UsageError(f"the time limit (--timeout, or timeout in [tool.bpcheck]) is 0 "
+                         f"(no limit) or a number of seconds, not {seconds:g}")
 
 
 def _read(args: argparse.Namespace, settings, use_cache: bool) -> Catalog:

@@ -406,15 +406,3 @@ def test_numpy_gets_one_blas_thread_unless_the_user_says(given, want):
     assert setting == want
     if want == "1":
         assert int(threads) == 1  # no BLAS thread besides the main one
-
-
-def test_workers_run_without_automatic_garbage_collection():
-    import gc
-    from bpcheck.run.runner import Workers
-    workers = Workers(2)
-    try:
-        asked = [workers.pool.apply_async(gc.isenabled) for _ in range(6)]
-        assert [a.get(timeout=60) for a in asked] == [False] * 6
-    finally:
-        workers.close()
-    assert gc.isenabled()  # this process is not a worker

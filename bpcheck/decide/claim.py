@@ -61,7 +61,7 @@ def verify_claim(claim: Claim, options: Options = Options()) -> Verdict:
     try:
         with deadline(options.timeout):
             links, scope = _decided_links(claim, options)
-        verdict = _combine(claim, links, scope)
+        verdict = _combine(claim, links, scope, _time_left(options, start))
     except ClaimTimeout:
         verdict = Verdict(claim.id, Kind.INCONCLUSIVE, False,
                           f"time limit of {options.timeout:g} s reached before a decision")
@@ -92,7 +92,15 @@ def _decided_links(claim: Claim, options: Options) -> tuple[list[LinkResult], st
     return memo[key]
 
 
-def _combine(claim: Claim, links: list[LinkResult], scope: str) -> Verdict:
+def _time_left(options: Options, start: float) -> float | None:
+    """What is left of the claim's time limit (None: no limit)."""
+    if options.timeout <= 0:
+        return None
+    return options.timeout - (time.perf_counter() - start)
+
+
+def _combine(claim: Claim, links: list[LinkResult], scope: str,
+             left: float | None = None) -> Verdict:
     kinds = [l.kind for l in links]
     first = next((i for i, l in enumerate(links) if l.kind is Kind.REFUTED), None)
     if first is not None:
@@ -106,15 +114,21 @@ def _combine(claim: Claim, links: list[LinkResult], scope: str) -> Verdict:
         kind, reason = Kind.INCONCLUSIVE, links[idx].reason
     ends = None
     if first is not None and len(claim.sides) > 2:
-        ends = _ends_agree(claim)
+        ends = _ends_agree(claim, left)
     return Verdict(claim.id, kind, False, reason, tuple(links), first, ends, scope=scope)
 
 
-def _ends_agree(claim: Claim) -> bool | None:
-    """Does the chain's last member still equal its first (the errors cancelled)?"""
+def _ends_agree(claim: Claim, left: float | None = None) -> bool | None:
+    """Does the chain's last member still equal its first (the errors cancelled)?
+    None: not known (nor when what is `left` of the time limit runs out)."""
+    if left is not None and left <= 0:
+        return None
     ends = Claim(**{**claim.__dict__, "sides": (claim.sides[0], claim.sides[-1])})
     try:
-        links, _ = check_links(ends, Options(reference=False))
+        with deadline(left or 0):
+            links, _ = check_links(ends, Options(reference=False))
     except (ShapeError, EvalError):
         return False
+    except ClaimTimeout:
+        return None
     return links[0].kind is Kind.VERIFIED if links[0].kind is not Kind.INCONCLUSIVE else None

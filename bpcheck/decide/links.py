@@ -5,6 +5,7 @@ when the zero test proves it and the numbers agree, INCONCLUSIVE otherwise."""
 from __future__ import annotations
 
 import ast
+import math
 from typing import Any
 
 import sympy as sp
@@ -20,8 +21,9 @@ from ..symbolic.evaluate import EvalError
 from ..symbolic.kinks import kink_note
 from ..symbolic.linalg import ShapeError, entries as la_entries
 from ..symbolic.world import World
-from ..symbolic.zero_test import decide, same_shape
+from ..symbolic.zero_test import SymbolicResult, decide, same_shape
 from . import every_size
+from .expansion import SMALL, expansion_terms
 from .kinked import is_kinked
 from .worlds import case_label, cases, screen_for, side_value, world_for
 
@@ -102,8 +104,7 @@ def _check_case(claim: Claim, world: World, trees: list[ast.Expression], left: i
     if num.points == 0:  # every sample sat on a kink, or a side is undefined everywhere
         return LinkResult(left, right, Kind.INCONCLUSIVE, num.note, (), None,
                           tuple(num.evidence()), label)
-    # simplify only to prove, never to refute
-    sym = decide(lhs, rhs, allow_simplify=num.agree, kinked=kinked)
+    sym = _zero_test(lhs, rhs, num.agree, kinked)
     evidence = list(num.evidence())
     if left == 0:
         cross = cross_check(world, trees[0], lhs, case, options, kinked)
@@ -174,6 +175,21 @@ def _leaves(e: sp.Basic) -> bool:
             stack.append((node, True))
             stack.extend((a, False) for a in node.args if a not in _LEAVES)
     return _LEAVES[e]
+
+
+def _zero_test(lhs: Any, rhs: Any, agree: bool, kinked: bool) -> SymbolicResult:
+    """`decide`, simplifying only to prove, never to refute.  Once the numbers refute
+    the link, the expansion only adds proof steps: one too large to be quick is not
+    started (it runs in C, where the time limit's alarm cannot stop it)."""
+    if not agree:
+        terms = expansion_terms(lhs, rhs)
+        if terms > SMALL:
+            return SymbolicResult(None, (Step("unexpanded", (
+                f"left − right not expanded (up to {terms:.2g} terms): the numbers "
+                "already refute it") if terms < math.inf else (
+                "left − right not expanded (nested too deep to size): the numbers "
+                "already refute it")),), "")
+    return decide(lhs, rhs, allow_simplify=agree, kinked=kinked)
 
 
 _DISTRUST = {

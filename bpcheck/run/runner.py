@@ -1,4 +1,5 @@
-"""Run claims through the verifier: in order, or in parallel worker processes.
+"""Run claims through the verifier: in order, or in forked worker processes that this
+process supervises so that the time limit is hard (`supervise`).
 
 The reporter is passed in (pyflakes style) so that the CLI, the pytest plugin
 and the tests each see results as they come.  SymPy is imported by the
@@ -13,13 +14,6 @@ from ..model import Claim, Verdict
 
 class Reporter(Protocol):
     def claim_done(self, claim: Claim, verdict: Verdict) -> None: ...
-
-
-def _decide(args: tuple[list[int], list[Claim], Any]) -> list[tuple[int, dict[str, Any]]]:
-    from ..catalog.verdict_json import verdict_dict
-    from .check import check_claim
-    index, claims, options = args
-    return [(i, verdict_dict(check_claim(c, options))) for i, c in zip(index, claims)]
 
 
 def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None = None,
@@ -56,24 +50,9 @@ AUTO_MIN_CLAIMS = 16
 
 def auto_jobs(count: int) -> int:
     """Every core for a large cold run; one process when a few claims changed
-    (a worker pool costs more than it saves there)."""
+    (more workers cost more than they save there)."""
     import os
     return min(os.cpu_count() or 1, 8) if count >= AUTO_MIN_CLAIMS else 1
-
-
-class Workers:
-    """Worker processes, forked from this one: when it has imported the verifier
-    already (`import_verifier`, a cold run), they start with SymPy imported."""
-
-    def __init__(self, count: int) -> None:
-        import multiprocessing as mp  # only when workers are asked for
-        self.pool = mp.get_context("fork").Pool(count, initializer=_start_worker)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
 
 
 def import_verifier() -> None:
@@ -177,26 +156,23 @@ def tune_gc() -> None:
 
 def _decide_all(claims: list[Claim], index: list[int], options: Any, jobs: int,
                 tune: bool = False):
-    from ..catalog.verdict_json import verdict_from
+    """Decided in supervised worker processes (a hard time limit: `supervise`) when
+    there are several, or when this is bpcheck's own command; in this process otherwise
+    (a library call deciding a few claims keeps its worlds for the next one), and
+    wherever fork is missing."""
     if not claims:  # everything came from the cache: SymPy is never imported
         return
-    if jobs <= 1 or len(claims) <= 1:
+    if tune:
+        tune_gc()
+    import os
+    if not hasattr(os, "fork") or not (tune or (jobs > 1 and len(claims) > 1)):
         from .check import check_claim
-        if tune:
-            tune_gc()
         for i, c in zip(index, claims):
             yield i, check_claim(c, options)
         return
-    by_index = dict(zip(index, claims))
-    groups = _setting_groups(claims, index)
-    workers = Workers(min(jobs, len(groups)))
-    try:
-        tasks = [([i for i, _ in g], [c for _, c in g], options) for g in groups]
-        for results in workers.pool.imap_unordered(_decide, tasks):
-            for i, d in results:
-                yield i, verdict_from(by_index[i].id, d)
-    finally:
-        workers.close()
+    from .supervise import decide_supervised
+    yield from decide_supervised(_setting_groups(claims, index), options, max(1, jobs),
+                                 _start_worker)
 
 
 def _setting_groups(claims: list[Claim], index: list[int]) -> list[list[tuple[int, Claim]]]:
