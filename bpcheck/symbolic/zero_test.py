@@ -177,6 +177,9 @@ def is_zero_rational(e: sp.Expr) -> bool:
 def _symengine_zero(e: Any) -> bool:
     """symengine's own conversion (it holds what `engine.to_engine` refuses, such as
     the fresh dummies of the atoms stage), then the same numerator test."""
+    names = [s.name for s in e.free_symbols if isinstance(s, sp.Symbol) and not s.is_Dummy]
+    if len(names) != len(set(names)):  # symengine would merge v (declared positive) and a plain v
+        return False
     try:
         import symengine as se
         converted = se.sympify(e)
@@ -297,13 +300,13 @@ def _cases(diffs: list[sp.Expr], regions: list[Region]) -> Iterable[sp.Expr]:
 
 
 def _sign(u: sp.Expr, region: Region) -> int:
+    if not real_valued(u):  # a complex kink argument has no sign: no regions
+        raise _Undecided(u)
     signs = dict(region.signs)
     if u in signs:
         return signs[u]
     if -u in signs:
         return -signs[-u]
-    if not real_valued(u):  # a complex kink argument has no sign: no regions
-        raise _Undecided(u)
     if u.is_number:
         return 1 if u > 0 else -1
     for xs, k in region.argmax:  # x_max − x_j > 0 inside a max group
