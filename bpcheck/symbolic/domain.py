@@ -136,8 +136,7 @@ def undefined_denominator(exprs: list[sp.Basic]) -> sp.Expr | None:
     where relu(x) > 0 and the other only where relu(-x) > 0 share no point); None
     when they are non-zero together somewhere (then both sides are defined off a
     set of measure zero)."""
-    bases = list(dict.fromkeys(node.args[0] for e in exprs for node in _distinct_nodes(e)
-                               if node.is_Pow and node.args[1].is_negative))
+    bases = list(dict.fromkeys(b for e in exprs for b in _divisors(e)))
     for base in bases:
         if not _not_identically_zero(base):
             return base
@@ -147,16 +146,34 @@ def undefined_denominator(exprs: list[sp.Basic]) -> sp.Expr | None:
     return None
 
 
-def _distinct_nodes(e: sp.Basic):
-    seen: set[int] = set()
-    stack = [e]
+_DIVISORS: dict[sp.Basic, frozenset] = {}  # kept: a world's claims share their sub-terms
+_NONE: frozenset = frozenset()
+
+
+def _divisors(e: sp.Basic) -> frozenset:
+    """The bases of the negative powers in e, each distinct node visited once per run."""
+    if len(_DIVISORS) > 4 * MAX_MEMO:
+        _DIVISORS.clear()
+    hit = _DIVISORS.get(e)
+    if hit is not None:
+        return hit
+    stack: list[tuple[sp.Basic, bool]] = [(e, False)]
     while stack:
-        node = stack.pop()
-        if id(node) in seen:
+        node, ready = stack.pop()
+        if node in _DIVISORS:
             continue
-        seen.add(id(node))
-        yield node
-        stack.extend(node.args)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((a, False) for a in node.args if a not in _DIVISORS)
+            continue
+        found = _NONE
+        for a in node.args:
+            if _DIVISORS[a]:
+                found = found | _DIVISORS[a]
+        if node.is_Pow and node.args[1].is_negative:
+            found = found | {node.args[0]}
+        _DIVISORS[node] = found
+    return _DIVISORS[e]
 
 
 def _not_identically_zero(d: sp.Basic) -> bool:
