@@ -8,7 +8,10 @@ difference vanishes as a rational function of the atoms, so it vanishes for
 every value they take.  Stage 2 rewrites σ and tanh through e^u and splits
 e^(a+b) into e^a e^b before the same test; stage 3 is SymPy's `simplify`,
 the slow last resort.  A non-zero result is *not* a refutation: only a
-numeric counterexample refutes.
+numeric counterexample refutes.  Rewrites valid only for real or positive
+arguments (log e^u = u, log of a product, (e^m)^c) are used only where `domain`
+shows the arguments qualify, and a zero numerator proves nothing about sides
+whose divisors vanish everywhere (`_proved`).
 """
 from __future__ import annotations
 
