@@ -17,6 +17,7 @@ import re
 from sympy.core.function import AppliedUndef
 
 from .dag import atoms_of
+from .domain import positive_valued
 
 # the name of a partial derivative of an undefined function: ∂<slots>·<function>
 PARTIAL_NAME = re.compile(r"^∂(\d+(?:_\d+)*)·(.+)$")
@@ -43,6 +44,8 @@ class Undefined(sp.Function):
         if len(self.args) == 1:
             return base.replace("{\\left(", "'" * len(slots) + "{\\left(", 1)
         return r"\partial_{%s} %s" % (",".join(slots), base)
+
+    value_range = "real"  # at real arguments (read by `domain`)
 
     def _eval_is_extended_real(self):  # real-valued, as `Function(name, real=True)`
         return True
@@ -75,6 +78,11 @@ def partial_of(func: type, slots: tuple[int, ...]) -> type:
 class Sig(sp.Function):
     """σ(u) = 1 / (1 + e^-u)."""
 
+    value_range = "positive"  # at real arguments (read by `domain`)
+
+    def as_elementary(self) -> sp.Expr:
+        return 1 / (1 + sp.exp(-self.args[0]))
+
     nargs = 1
 
     def fdiff(self, argindex=1):
@@ -88,14 +96,19 @@ class Sig(sp.Function):
 
 
 class Exp(sp.Function):
+    value_range = "positive"
+
+    def as_elementary(self) -> sp.Expr:
+        return sp.exp(self.args[0])
+
     nargs = 1
 
     @classmethod
     def eval(cls, u):
         if u == 0:
             return sp.Integer(1)
-        if isinstance(u, sp.log):
-            return u.args[0]
+        if isinstance(u, sp.log) and positive_valued(u.args[0]):
+            return u.args[0]  # e^(log v) = v over the reals needs v > 0 (else log v is undefined)
         return None
 
     def fdiff(self, argindex=1):
@@ -106,6 +119,11 @@ class Exp(sp.Function):
 
 
 class Tanh(sp.Function):
+    value_range = "real"
+
+    def as_elementary(self) -> sp.Expr:
+        return sp.tanh(self.args[0])
+
     nargs = 1
 
     def fdiff(self, argindex=1):
@@ -121,6 +139,11 @@ class Tanh(sp.Function):
 class Step(sp.Function):
     """Heaviside step off its kink; its value at 0 is a convention, never sampled."""
 
+    value_range = "nonnegative"
+
+    def as_elementary(self) -> sp.Expr:  # 0 at the kink, as the numeric side
+        return sp.Piecewise((1, self.args[0] > 0), (0, True))
+
     nargs = 1
 
     def fdiff(self, argindex=1):
@@ -131,6 +154,11 @@ class Step(sp.Function):
 
 
 class Relu(sp.Function):
+    value_range = "nonnegative"
+
+    def as_elementary(self) -> sp.Expr:
+        return sp.Max(self.args[0], 0)
+
     nargs = 1
 
     def fdiff(self, argindex=1):
@@ -141,6 +169,11 @@ class Relu(sp.Function):
 
 
 class AbsF(sp.Function):
+    value_range = "nonnegative"
+
+    def as_elementary(self) -> sp.Expr:
+        return sp.Abs(self.args[0])
+
     nargs = 1
 
     def fdiff(self, argindex=1):
@@ -153,6 +186,11 @@ class AbsF(sp.Function):
 class MaxOf(sp.Function):
     """max of its arguments; ∂/∂x_k is the indicator that x_k is the maximum."""
 
+    value_range = "real"
+
+    def as_elementary(self) -> sp.Expr:
+        return sp.Max(*self.args)
+
     def fdiff(self, argindex=1):
         return IsMax(sp.Integer(argindex - 1), *self.args)
 
@@ -162,6 +200,14 @@ class MaxOf(sp.Function):
 
 class IsMax(sp.Function):
     """IsMax(k, x_0, ..., x_n) = 1 when x_k is the strict maximum, else 0."""
+
+    value_range = "nonnegative"
+
+    def as_elementary(self) -> sp.Expr:
+        k, *xs = self.args
+        top = xs[int(k)]
+        return sp.Piecewise((1, sp.And(*[top > x for j, x in enumerate(xs) if j != int(k)])),
+                            (0, True))
 
     def fdiff(self, argindex=1):
         return sp.Integer(0)

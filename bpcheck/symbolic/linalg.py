@@ -13,6 +13,7 @@ import sympy as sp
 from . import engine
 from .dag import NOT_FINITE, flat, matrix
 from .atoms import IsMax, MaxOf
+from .domain import UndefinedEverywhere, undefined_denominator
 
 Value = Any
 
@@ -81,7 +82,7 @@ def mul(a: Value, b: Value) -> Value:
     a, b = unit(a), unit(b)
     if is_mat(a) and is_mat(b):
         return matmul(a, b)
-    return a * b
+    return _kept_divisors(a * b, a, b)
 
 
 def matmul(a: Value, b: Value) -> Value:
@@ -127,7 +128,20 @@ def div(a: Value, b: Value) -> Value:
     b = unit(b)
     if is_mat(b):
         raise ShapeError(f"cannot divide by a {fmt(b)} matrix")
-    return unit(a) / b
+    return _kept_divisors(unit(a) / b, a, sp.Pow(b, -1, evaluate=False))
+
+
+def _kept_divisors(result: Value, *operands: Value) -> Value:
+    """SymPy writes 0·v as 0, dropping v's divisors: 0/((x+1)² − x² − 2x − 1) would
+    become 0, a value where there is none.  So when a product comes out exactly 0,
+    the operands' divisors are checked first (rare: a zero is seldom multiplied)."""
+    if result == 0 and not is_mat(result):
+        scalars = [v for v in operands if isinstance(v, sp.Basic) and not is_mat(v)]
+        bad = undefined_denominator(scalars)
+        if bad is not None:
+            raise UndefinedEverywhere(f"division by {sp.sstr(bad)}, which is 0 at every "
+                                      "point: the formula is undefined everywhere")
+    return result
 
 
 def power(a: Value, b: Value) -> Value:

@@ -8,7 +8,10 @@ difference vanishes as a rational function of the atoms, so it vanishes for
 every value they take.  Stage 2 rewrites σ and tanh through e^u and splits
 e^(a+b) into e^a e^b before the same test; stage 3 is SymPy's `simplify`,
 the slow last resort.  A non-zero result is *not* a refutation: only a
-numeric counterexample refutes.
+numeric counterexample refutes.  Rewrites valid only for real or positive
+arguments (log e^u = u, log of a product, (e^m)^c) are used only where `domain`
+shows the arguments qualify, and a zero numerator proves nothing about sides
+whose divisors vanish everywhere (`_proved`).
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ import sympy as sp
 
 from . import dag
 from . import engine
+from .domain import UndefinedEverywhere, positive_valued, real_valued, undefined_denominator
 from .atoms import (KINKED, UNDEFINED, AbsF, Exp, IsMax, MaxOf, Relu, Sig, Step, Tanh,
                     kink_arguments, partial_of)
 from .linalg import entries, fmt, shape_of, unit
@@ -90,7 +94,7 @@ def decide(lhs: Any, rhs: Any, allow_simplify: bool = True, kinked: bool = True)
     if all(engine.equal(a, b) for a, b in pairs):
         steps += [ProofStep("atoms", _STAGE_TEXT["atoms"]),
                   ProofStep("zero", "every numerator expands to 0: the sides are equal")]
-        return SymbolicResult(True, tuple(steps), "atoms")
+        return _proved(pairs, steps, "atoms")
     if not allow_simplify and engine.available():  # the numbers already differ: no more algebra
         steps.append(_NONZERO)
         return SymbolicResult(None, tuple(steps), "")
@@ -112,13 +116,31 @@ def decide(lhs: Any, rhs: Any, allow_simplify: bool = True, kinked: bool = True)
         if proved:
             steps.append(ProofStep(stage, _STAGE_TEXT[stage]))
             steps.append(ProofStep("zero", "every numerator expands to 0: the sides are equal"))
-            return SymbolicResult(True, tuple(steps), stage)
+            return _proved(pairs, steps, stage)
     if allow_simplify and not _has_undecided(diffs, regions):
         if all(sp.simplify(d.rewrite(sp.exp)) == 0 for d in _cases(diffs, regions)):
             steps.append(ProofStep("simplify", "SymPy's simplify reduced every entry to 0"))
-            return SymbolicResult(True, tuple(steps), "simplify")
+            return _proved(pairs, steps, "simplify")
     steps.append(_NONZERO)
     return SymbolicResult(None, tuple(steps), "")
+
+
+def _proved(pairs: list[tuple[Any, Any]], steps: list[ProofStep], stage: str) -> SymbolicResult:
+    """A zero numerator proves the sides equal wherever both are defined: that must be
+    somewhere, i.e. the divisors (of each side, and so of the difference over one
+    denominator, their product) must not vanish together at every point."""
+    for k, pair in enumerate(pairs):
+        bad = undefined_denominator(list(pair))
+        if bad is not None:
+            entry = f" (entry {k + 1})" if len(pairs) > 1 else ""
+            raise UndefinedEverywhere(f"the divisor {_short(bad)}{entry} is 0 at every point: "
+                                      "the formula is undefined everywhere")
+    return SymbolicResult(True, tuple(steps), stage)
+
+
+def _short(e: sp.Expr, limit: int = 80) -> str:
+    text = sp.sstr(e)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 _NONZERO = ProofStep("nonzero", "the difference did not reduce to 0 "
@@ -158,6 +180,9 @@ def is_zero_rational(e: sp.Expr) -> bool:
 def _symengine_zero(e: Any) -> bool:
     """symengine's own conversion (it holds what `engine.to_engine` refuses, such as
     the fresh dummies of the atoms stage), then the same numerator test."""
+    names = [s.name for s in e.free_symbols if isinstance(s, sp.Symbol) and not s.is_Dummy]
+    if len(names) != len(set(names)):  # symengine would merge v (declared positive) and a plain v
+        return False
     try:
         import symengine as se
         converted = se.sympify(e)
@@ -180,23 +205,44 @@ def _stage_atoms(e: sp.Expr) -> sp.Expr:
 
 
 def _stage_exp(e: sp.Expr) -> sp.Expr:
+    # σ(u) = 1/(1 + e^-u) and tanh(u) = (e^2u − 1)/(e^2u + 1) hold for every complex u
+    # where both sides are defined: no condition on u.
     e = e.replace(lambda a: isinstance(a, Sig), lambda a: 1 / (1 + Exp(-a.args[0])))
     e = e.replace(lambda a: isinstance(a, Tanh),
                   lambda a: (Exp(2 * a.args[0]) - 1) / (Exp(2 * a.args[0]) + 1))
-    e = e.replace(lambda a: isinstance(a, sp.log) and isinstance(a.args[0], Exp),
-                  lambda a: a.args[0].args[0])
+    e = e.replace(lambda a: isinstance(a, sp.log), _split_log)
     e = e.replace(lambda a: isinstance(a, sp.exp), lambda a: Exp(a.args[0]))
     e = e.replace(lambda a: isinstance(a, Exp), _split_exp)
     e = _atoms_to_symbols(e, (Exp, sp.log))
     return sp.Integer(0) if is_zero_rational(e) else e
 
 
+def _split_log(a: sp.log) -> sp.Expr:
+    """log(∏ f_i^k_i) = Σ k_i log(f_i), and log(e^u) = u.  Over the reals, log(f·g) =
+    log f + log g needs f, g > 0 and log(f^k) = k log f needs f > 0, k real (with
+    f < 0 the left side may be defined and the right not); log(e^u) = u needs u real
+    (for complex u it is u − 2πik for some k).  Unless every factor qualifies, the
+    log stays whole."""
+    parts = [f.as_base_exp() for f in sp.Mul.make_args(a.args[0])]
+    if not all(positive_valued(base) and real_valued(k) for base, k in parts):
+        return a
+    return sp.Add(*[k * (base.args[0] if isinstance(base, Exp) else sp.log(base))
+                    for base, k in parts])
+
+
 def _split_exp(a: Exp) -> sp.Expr:
-    """e^(c1 m1 + c2 m2) = E_m1^c1 E_m2^c2, one symbol per monomial."""
+    """e^(c1 m1 + c2 m2) = E_m1^c1 E_m2^c2, one symbol per monomial.  e^(a+b) = e^a e^b
+    holds for all complex a, b; e^(c m) = (e^m)^c for an integer c always, for another
+    rational c only when e^m > 0, i.e. m real (else the principal power may differ)."""
     out = sp.Integer(1)
     for term in sp.Add.make_args(sp.expand(a.args[0])):
         coeff, mono = term.as_coeff_Mul()
-        out *= (sp.E ** coeff) if mono == 1 else Exp(mono) ** coeff
+        if mono == 1:
+            out *= sp.E ** coeff
+        elif coeff.is_Integer or real_valued(mono):
+            out *= Exp(mono) ** coeff
+        else:
+            out *= Exp(term)
     return out
 
 
@@ -257,6 +303,8 @@ def _cases(diffs: list[sp.Expr], regions: list[Region]) -> Iterable[sp.Expr]:
 
 
 def _sign(u: sp.Expr, region: Region) -> int:
+    if not real_valued(u):  # a complex kink argument has no sign: no regions
+        raise _Undecided(u)
     signs = dict(region.signs)
     if u in signs:
         return signs[u]

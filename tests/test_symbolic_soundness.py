@@ -1,0 +1,243 @@
+"""The symbolic side never proves a false claim: every rewrite is valid over the reals for
+the values the formula takes, divisors that vanish everywhere are caught, declared
+assumptions are used (and only where declared), and an excluded set is always stated.
+Falsity is confirmed with mpmath or exact rationals, never with bpcheck."""
+from fractions import Fraction
+
+import mpmath
+import pytest
+import sympy as sp
+
+from bpcheck.catalog.files import load_catalog
+from bpcheck.decide import links
+from bpcheck.decide.claim import verify_claim
+from bpcheck.model import Kind
+from bpcheck.symbolic import kinks
+from bpcheck.symbolic.atoms import Exp, Relu, Step
+from bpcheck.symbolic.domain import UndefinedEverywhere
+from bpcheck.symbolic.zero_test import decide as zero_test
+
+from conftest import claim_toml
+
+HEADER = """
+[setting.x]
+kind = "scalar"
+symbols = ["x"]
+
+[setting.xy]
+kind = "scalar"
+symbols = ["x", "y"]
+
+[setting.pos]
+kind = "scalar"
+symbols = ["u"]
+positive = ["v"]
+
+[setting.plain]
+kind = "scalar"
+symbols = ["u", "v"]
+
+[setting.net]
+kind = "network"
+widths = [4, 3, 2]
+activation = "sigmoid"
+loss = "mse_half"
+"""
+
+
+def verdict(write_catalog, setting, quantity, formula):
+    path = write_catalog(claim_toml("c", setting, quantity, formula), header=HEADER)
+    cat = load_catalog([path])
+    assert cat.errors == ()
+    return verify_claim(cat.claims[0])
+
+
+x, y = sp.symbols("x y")
+
+# ---- 1. rewrites valid only for real arguments ------------------------------------
+
+COMPLEX_BRANCH = "2*x + sqrt(-1)*(log(exp(sqrt(-1)*x)) - sqrt(-1)*x)"
+
+
+def test_complex_branch_is_false_beyond_pi():
+    """The oracle: principal log, so log(e^{4i}) = (4 − 2π)i and the formula is 8 + 2π at 4."""
+    at = lambda t: 2 * t + 1j * (mpmath.log(mpmath.exp(1j * t)) - 1j * t)
+    assert abs(at(4) - 8) == pytest.approx(2 * float(mpmath.pi))
+    assert abs(at(1) - 2) < 1e-12
+
+
+@pytest.mark.parametrize("setting, quantity, formula", [
+    ("x", "diff(x**2, x)", COMPLEX_BRANCH),
+    ("net", "diff(J, b[2])", "delta[2] + sqrt(-1)*(log(exp(sqrt(-1)*b[2])) - sqrt(-1)*b[2])"),
+    ("x", "diff(x**2, x)", "2*x + sqrt(-1)*(log(exp(sqrt(-1)*x/2)**2) - sqrt(-1)*x)"),
+])
+def test_complex_log_of_exp_is_not_verified(write_catalog, setting, quantity, formula):
+    assert verdict(write_catalog, setting, quantity, formula).kind is not Kind.VERIFIED
+
+
+def test_zero_test_keeps_log_of_exp_complex():
+    assert zero_test(2 * x + sp.I * (sp.log(Exp(sp.I * x)) - sp.I * x), 2 * x).equal is not True
+    # e^(i x / 2) = (e^(i x))^(1/2) only on the principal branch: not split
+    assert zero_test(Exp(sp.I * x / 2), sp.sqrt(Exp(sp.I * x))).equal is not True
+
+
+@pytest.mark.parametrize("quantity, formula", [  # the same rewrites where they are valid
+    ("log(exp(x))", "x"),
+    ("log(exp(x)/(1 + exp(x)))", "x - log(1 + exp(x))"),
+    ("exp(log(1 + x**2))", "1 + x**2"),
+    ("log(exp(x/2)**2)", "x"),
+    ("diff(log(sigmoid(x)), x)", "1 - sigmoid(x)"),
+])
+def test_valid_rewrites_still_prove(write_catalog, quantity, formula):
+    assert verdict(write_catalog, "x", quantity, formula).kind is Kind.VERIFIED
+
+
+def test_exp_of_log_of_a_negative_is_not_proved(write_catalog):
+    assert mpmath.log(-1 - mpmath.mpf(2) ** 2).imag != 0  # no real log there: undefined
+    assert Exp(sp.log(-1 - x**2)) != -1 - x**2  # not rewritten when built
+    assert zero_test(Exp(sp.log(-1 - x**2)), -1 - x**2).equal is not True
+    assert verdict(write_catalog, "x", "-1 - x**2", "exp(log(-1 - x**2))").kind is not Kind.VERIFIED
+
+
+# ---- 2. divisors that vanish everywhere -----------------------------------------------
+
+ZERO = "((x+1)**2 - x**2 - 2*x - 1)"
+
+
+def test_the_divisor_vanishes_everywhere():
+    for t in (Fraction(-7, 3), Fraction(0), Fraction(5, 2), Fraction(10**6, 7)):
+        assert (t + 1) ** 2 - t**2 - 2 * t - 1 == 0
+
+
+@pytest.mark.parametrize("quantity, formula", [
+    ("diff(x**2, x)", f"0/{ZERO}"),
+    ("0", f"0/{ZERO}"),
+    ("diff(x**2, x)", f"2*x + ((x+2)**2 - x**2 - 4*x - 4)/{ZERO}"),
+    ("diff(x**2, x)", f"2*x + 0*(x/{ZERO})"),
+])
+def test_undefined_everywhere_is_not_verified(write_catalog, quantity, formula):
+    assert verdict(write_catalog, "x", quantity, formula).kind in (Kind.ERROR, Kind.INCONCLUSIVE)
+
+
+def test_sides_defined_on_disjoint_sets_are_not_proved():
+    # x/relu(x) + 1/relu(-x) has no point where both divisors are non-zero
+    assert zero_test(x / Relu(x), x / Relu(x)).equal is True
+    side = x / Relu(x) + 1 / Relu(-x)
+    with pytest.raises(UndefinedEverywhere):
+        zero_test(side, side)
+
+
+def test_a_divisor_zero_only_somewhere_is_fine(write_catalog):
+    assert verdict(write_catalog, "x", "diff(log(1 + x**2), x)", "2*x/(1 + x**2)").kind \
+        is Kind.VERIFIED
+    assert verdict(write_catalog, "xy", "(x**2 - y**2)/(x - y)", "x + y").kind is Kind.VERIFIED
+
+
+# ---- 3, 4. excluded sets are stated, and their analysis never changes a verdict -----------
+
+def _excluded(scope: str) -> str:
+    assert "excluded" in scope, scope
+    return scope[scope.index("excluded"):]
+
+
+def test_piecewise_tie_in_two_variables_states_the_set(write_catalog):
+    v = verdict(write_catalog, "xy", "diff(x**2, x)", "piecewise((7, x == y), (2*x, True))")
+    assert v.kind is Kind.VERIFIED  # true off the line x = y (7 ≠ 2x on it, in general)
+    note = _excluded(v.scope)
+    assert "x" in note and "y" in note
+
+
+def test_max_tie_states_the_set(write_catalog):
+    v = verdict(write_catalog, "xy", "diff(max(x, y), x)", "step(x - y)")
+    assert v.kind is Kind.VERIFIED
+    assert "x" in _excluded(v.scope)
+
+
+def test_unkinked_claim_has_no_excluded_set(write_catalog):
+    v = verdict(write_catalog, "xy", "diff(x**2*y, x)", "2*x*y")
+    assert v.kind is Kind.VERIFIED and "excluded" not in v.scope
+
+
+def test_a_transcendental_kink_keeps_the_proof(write_catalog):
+    v = verdict(write_catalog, "x", "diff(relu(x - cos(x)), x)", "step(x - cos(x))*(1 + sin(x))")
+    assert v.kind is Kind.VERIFIED
+    assert "cos" in _excluded(v.scope)
+
+
+def test_a_failing_kink_analysis_keeps_the_proof(write_catalog, monkeypatch):
+    def broken(sides):
+        raise RuntimeError("analysis failed")
+    monkeypatch.setattr(links, "kink_note", broken)
+    v = verdict(write_catalog, "x", "diff(relu(x**3 - 2*x), x)", "step(x**3 - 2*x)*(3*x**2 - 2)")
+    assert v.kind is Kind.VERIFIED
+    _excluded(v.scope)
+
+
+def test_a_failing_root_finder_gives_the_plain_set(write_catalog, monkeypatch):
+    def broken(u, x):
+        raise RuntimeError("no roots today")
+    monkeypatch.setattr(kinks, "_real_roots", broken)
+    v = verdict(write_catalog, "x", "diff(relu(x**3 - 3*x), x)", "step(x**3 - 3*x)*(3*x**2 - 3)")
+    assert v.kind is Kind.VERIFIED
+    assert "x**3 - 3*x" in _excluded(v.scope)
+
+
+def test_a_complex_kink_argument_has_no_sign():
+    assert zero_test(Relu(sp.I * x), sp.I * x * Step(sp.I * x)).equal is not True
+    assert zero_test(Relu(x), x * Step(x)).equal is True
+
+
+def test_a_jump_of_the_first_side_at_the_kink_is_noted(write_catalog):
+    v = verdict(write_catalog, "x", "piecewise((7, x == 1), (2*x, True))", "2*x")
+    assert v.kind is Kind.VERIFIED
+    assert "7" in v.scope and "1" in v.scope
+
+
+def test_a_wrong_value_at_the_kink_is_noted(write_catalog):
+    v = verdict(write_catalog, "x", "diff(x**2, x)", "piecewise((7, x == 1), (2*x, True))")
+    assert v.kind is Kind.VERIFIED
+    assert "7" in v.scope and "1" in v.scope  # the point and the formula's value there
+
+
+# ---- 5. declared assumptions, and only those ---------------------------------------------
+
+@pytest.mark.parametrize("quantity, formula", [
+    ("log(exp(u)/v)", "u - log(v)"),
+    ("log(v**2)", "2*log(v)"),
+    ("sqrt(v**2)", "v"),
+    ("exp(log(v))", "v"),
+    ("log(v*exp(u))", "log(v) + u"),
+])
+def test_declared_positive_is_used(write_catalog, quantity, formula):
+    assert verdict(write_catalog, "pos", quantity, formula).kind is Kind.VERIFIED
+    # the same claim about a v not declared positive is false for v < 0 (or undefined there)
+    assert verdict(write_catalog, "plain", quantity, formula).kind is not Kind.VERIFIED
+
+
+def test_assumptions_do_not_leak(write_catalog):
+    verdict(write_catalog, "pos", "sqrt(v**2)", "v")
+    assert sp.sqrt(sp.Symbol("v") ** 2) != sp.Symbol("v")
+    assert float(mpmath.sqrt((-2) ** 2)) != -2
+    assert verdict(write_catalog, "plain", "sqrt(v**2)", "v").kind is Kind.REFUTED
+
+
+# ---- the zero test's rule ------------------------------------------------------------
+
+def test_every_entry_must_vanish():
+    """`any` instead of `all` over a matrix's entries would prove this."""
+    lhs, rhs = sp.ImmutableMatrix([x, y]), sp.ImmutableMatrix([x, y + 1])
+    assert zero_test(lhs, rhs).equal is not True
+    assert zero_test(sp.ImmutableMatrix([y + 1, x]), sp.ImmutableMatrix([y, x])).equal is not True
+    assert zero_test(lhs, lhs).equal is True
+
+
+def test_a_numerator_must_expand_to_zero():
+    """`expand(num).is_zero is not False` instead of `== 0` would prove these."""
+    assert zero_test(x, y).equal is not True
+    assert zero_test(x * Exp(y), y * Exp(x)).equal is not True
+    assert zero_test(sp.log(x + 1), sp.log(x) + 1).equal is not True
+
+
+def test_a_declared_symbol_is_not_its_plain_namesake():
+    """symengine knows no assumptions: v > 0 and a plain v must not be merged there."""
+    assert zero_test(sp.Symbol("v", positive=True), sp.Symbol("v")).equal is not True
