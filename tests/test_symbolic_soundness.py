@@ -3,6 +3,7 @@ the values the formula takes, divisors that vanish everywhere are caught, declar
 assumptions are used (and only where declared), and an excluded set is always stated.
 Falsity is confirmed with mpmath or exact rationals, never with bpcheck."""
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -151,6 +152,18 @@ def test_max_tie_states_the_set(write_catalog):
     v = verdict(write_catalog, "xy", "diff(max(x, y), x)", "step(x - y)")
     assert v.kind is Kind.VERIFIED
     assert "x" in _excluded(v.scope)
+
+
+def test_a_claim_over_several_index_cases_names_its_excluded_sets_once():
+    """The shipped notes' ReLU claims range over layers: one note for all their cases."""
+    from bpcheck.run.sources import load_sources
+    root = Path(__file__).resolve().parents[1]
+    catalog = load_sources([root / "examples" / "notes" / "backprop.md"])
+    kinked = [c for c in catalog.claims if c.where and "relu" in str(c.setting)]
+    assert kinked
+    for claim in kinked:
+        v = verify_claim(claim)
+        assert v.kind is Kind.VERIFIED and v.scope.count("excluded") == 1, (claim.id, v.scope)
 
 
 def test_unkinked_claim_has_no_excluded_set(write_catalog):

@@ -51,10 +51,8 @@ def _kink_note(world: World, trees: list[ast.Expression], all_cases: list[dict[s
     """The set a proved claim's decision excluded (kinks, ties, piecewise boundaries).
     It never changes the verdict: a failure or a timeout gives the plain statement."""
     try:
-        if len(all_cases) == 1:
-            return kink_note([side_value(world, t, all_cases[0]) for t in trees])
-        notes = [kink_note([side_value(world, t, c) for t in trees]) for c in all_cases]
-        return "; ".join(dict.fromkeys(n for n in notes if n))
+        first, *others = [[side_value(world, t, c) for t in trees] for c in all_cases]
+        return kink_note(first, others)
     except Exception:  # (ClaimTimeout too: the proof is done, the note only describes it)
         return "excluded: the kinks of its ReLU/step/|·|/max/piecewise terms (not analysed)"
 

@@ -25,21 +25,33 @@ MAX_TEXT = 160
 MAX_DEGREE = 4
 
 
-def kink_note(sides: list[Any]) -> str:
-    """The note a verified claim's scope carries: '' when nothing was excluded."""
-    values = [e for side in sides for e in entries(unit(side)) if isinstance(e, sp.Basic)]
-    kinked = sorted(set().union(*[atoms_of(e, (*KINKED, sp.Piecewise)) for e in values]),
-                    key=sp.default_sort_key)
-    if not kinked:
+def kink_note(sides: list[Any], more_cases: list[list[Any]] = ()) -> str:
+    """The note a verified claim's scope carries: '' when nothing was excluded.  With
+    `more_cases` (the sides in the claim's other index cases) the note names the union of
+    every case's excluded sets, once."""
+    values = _values(sides)
+    sets = _sets(values + [e for case in more_cases for e in _values(case)])
+    if not sets:
         return ""
-    sets = list(dict.fromkeys(text for atom in kinked for text in _excluded_by(atom)))
     symbols = set().union(*[e.free_symbols for e in values])
+    if more_cases:
+        return _excluded(sets)
     if len(symbols) == 1 and len(entries(unit(sides[0]))) == 1:
         try:
             return _one_variable(sides[0], sides[-1], next(iter(symbols)), sets)
         except Exception:  # the analysis only adds detail: on failure, the plain set
             pass
     return _excluded(sets)
+
+
+def _values(sides: list[Any]) -> list[sp.Basic]:
+    return [e for side in sides for e in entries(unit(side)) if isinstance(e, sp.Basic)]
+
+
+def _sets(values: list[sp.Basic]) -> list[str]:
+    kinked = sorted(set().union(*[atoms_of(e, (*KINKED, sp.Piecewise)) for e in values]),
+                    key=sp.default_sort_key)
+    return list(dict.fromkeys(text for atom in kinked for text in _excluded_by(atom)))
 
 
 def _excluded(sets: list[str]) -> str:
