@@ -143,6 +143,7 @@ def test_chain_with_one_true_unproved_link_is_inconclusive(write_catalog):
                      ["1 + x**2", "sqrt(x**4 + 2*x**2 + 1)", "x*x + 1"])
     assert v.kind is Kind.INCONCLUSIVE and not v.ok
     assert [lk.kind for lk in v.links] == [Kind.VERIFIED, Kind.INCONCLUSIVE, Kind.INCONCLUSIVE]
+    assert v.reason == v.links[1].reason  # the first link that is not proved is the reason
 
 
 def test_chain_with_one_refuted_link_is_refuted(write_catalog):
@@ -150,6 +151,12 @@ def test_chain_with_one_refuted_link_is_refuted(write_catalog):
     assert v.kind is Kind.REFUTED and not v.ok
     assert v.first_broken == 1 and v.links[1].kind is Kind.REFUTED
     assert v.links[0].kind is Kind.VERIFIED
+    assert v.ends_agree is True  # 2x = 2x: the chain's two ends still agree
+
+
+def test_single_refuted_link_has_no_chain_ends(write_catalog):
+    v = decide(write_catalog, "scalar", "diff(x**2, x)", "3*x")
+    assert v.kind is Kind.REFUTED and v.first_broken == 0 and v.ends_agree is None
 
 
 def test_chain_refuted_beats_unproved(write_catalog):
@@ -222,3 +229,17 @@ def test_exit_0_for_an_erratum_refuted_and_a_claim_verified(tmp_path, monkeypatc
     body = (claim_toml("wrong", "scalar", "diff(x**2, x)", "3*x", expect='"erratum"')
             + claim_toml("right", "scalar", "diff(x**2, x)", "2*x"))
     assert _exit_code(tmp_path, monkeypatch, capsys, body) == (0, [True, True])
+
+
+# ---- killed mutants of the numeric comparison and the zero test -------------------------
+
+def test_relative_error_in_tiny_values_is_refuted(write_catalog):
+    """Values of size 1e-6 off by 1%: the tolerance is atol + rtol·|value|, never rtol/|value|."""
+    v = decide(write_catalog, "scalar", "x/10**6", "101*x/10**8")
+    assert v.kind is Kind.REFUTED
+
+
+def test_identity_proved_only_by_simplify_is_verified(write_catalog):
+    """The last stage of the zero test runs when the numbers agree (not a fast-path-only proof)."""
+    v = decide(write_catalog, "scalar", "sin(x)**2", "(1 - cos(2*x))/2")
+    assert v.kind is Kind.VERIFIED and v.ok
