@@ -243,3 +243,14 @@ def test_identity_proved_only_by_simplify_is_verified(write_catalog):
     """The last stage of the zero test runs when the numbers agree (not a fast-path-only proof)."""
     v = decide(write_catalog, "scalar", "sin(x)**2", "(1 - cos(2*x))/2")
     assert v.kind is Kind.VERIFIED and v.ok
+
+
+def test_zero_test_of_terms_symengine_cannot_hold():
+    """Indexed terms (every-size proofs) leave symengine's fast path: the SymPy path must
+    still tell a zero numerator from a non-zero one, never take 'not converted' for 0."""
+    import sympy as sp
+    from bpcheck.symbolic.zero_test import is_zero_rational
+    z, i, j = sp.IndexedBase("z"), sp.Symbol("i", integer=True), sp.Symbol("j", integer=True)
+    assert is_zero_rational(2 * z[i] - z[i] - z[i]) is True
+    assert is_zero_rational(z[i] - z[j]) is False
+    assert is_zero_rational(z[i] / 10**10) is False
