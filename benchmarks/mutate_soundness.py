@@ -66,6 +66,11 @@ _RESCUE = ("a weaker zero test: this stage no longer proves, a later stage (simp
 _FALLBACK = ("the shared-points screen cannot tell or says 'differ': the full comparison "
              "decides instead (cost only)")
 _EVIDENCE = "only the evidence or counterexample shown, not whether the sides agree"
+_EDGE = "differs only where the error equals the tolerance exactly"
+_KINK_SCREEN = ("the screen also looks at kink points: its agreement still needs the proof, "
+                "its disagreement is decided again by the full comparison off the kinks")
+_REPAIR_SCREEN = ("the explaining stage's quick screen (repairs, smaller widths): a repair it "
+                  "lets through is still decided in full; the verdict never rests on it")
 EQUIVALENT: dict[tuple[str, str], str] = {
     ("_combine", "len(links) > 1"): _TEXT, ("_combine", "1"): _TEXT,
     ("_combine", "first is not None and len(claim.sides) > 2"): _ENDS,
@@ -100,6 +105,14 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("Screen.judge", "a.shape[0] < max(min_points, 1)"): _FALLBACK,
     ("Screen.judge", "max(min_points, 1)"): _FALLBACK,
     ("Screen.judge", "not (np.isfinite(a) & np.isfinite(b)).all(axis=1).any()"): _FALLBACK,
+    ("Screen.compare", "kinks and kv is None"): _FALLBACK,
+    ("Screen.compare", "kv is None"): _KINK_SCREEN, ("Screen.compare", "kv is not None"): _KINK_SCREEN,
+    ("Screen.compare", "np.abs(kv) >= KINK_MARGIN"): _KINK_SCREEN,
+    ("Screen.agrees", "not finite.all(axis=1).any()"): _REPAIR_SCREEN,
+    ("Screen.agrees", "1"): _REPAIR_SCREEN,
+    ("Screen.agrees", "np.abs(a - b) > atol + rtol * np.maximum(np.abs(a), np.abs(b))"): _EDGE,
+    ("Screen.agrees", "rtol * np.maximum(np.abs(a), np.abs(b))"): _REPAIR_SCREEN,
+    ("_errors", "err > atol + rtol * scale"): _EDGE,
     ("_summary", "finite_rows == a.shape[0]"): _EVIDENCE, ("_summary", "0"): _EVIDENCE,
     ("_summary", "1"): _EVIDENCE, ("_summary", "err > atol"): _EVIDENCE,
     ("_errors", "err / np.maximum(scale, 1e-300)"): _EVIDENCE, ("_errors", "1e-300"): _EVIDENCE,
