@@ -13,7 +13,7 @@ import mpmath
 import sympy as sp
 
 from ..symbolic.atoms import PARTIAL_NAME, UNDEFINED
-from .walk import RandomFunctions
+from .walk import RandomFunctions, _NeedsLambdify
 
 DIGITS = 50
 
@@ -97,18 +97,10 @@ def _random_function(e: sp.Basic, args: list[Any], funcs: RandomFunctions) -> An
     """The same random stand-in as `RandomFunctions.value`, in high precision."""
     m = PARTIAL_NAME.match(e.func.__name__)
     slots = tuple(int(t) - 1 for t in m.group(1).split("_")) if m else ()
-    a, b, c, q = (list(map(mpmath.mpf, row)) for row in funcs._c(m.group(2) if m else e.func.__name__))
-    total = mpmath.fsum(args)
-    if not slots:
-        return mpmath.fsum(a[k % 16] * mpmath.sin(b[k % 16] * u + c[k % 16])
-                           for k, u in enumerate(args)) + q[0] * total ** 2 / 2
-    k = slots[0] % 16
-    phase = b[k] * args[slots[0]] + c[k]
-    if len(slots) == 1:
-        return a[k] * b[k] * mpmath.cos(phase) + q[0] * total
-    if len(slots) == 2:
-        return (-a[k] * b[k] ** 2 * mpmath.sin(phase) if slots[0] == slots[1] else 0) + q[0]
-    raise Unsupported("third derivative")
+    try:
+        return funcs.value(m.group(2) if m else e.func.__name__, args, slots, lib=mpmath)
+    except _NeedsLambdify as exc:  # a third derivative: not in closed form
+        raise Unsupported(str(exc)) from None
 
 
 def _real(u: Any) -> Any:

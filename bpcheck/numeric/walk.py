@@ -34,19 +34,23 @@ class RandomFunctions:
             self.coeffs[name] = rng.uniform(0.5, 1.5, size=(4, 16))
         return self.coeffs[name]
 
-    def value(self, name: str, args: list[Any], slots: tuple[int, ...] = ()) -> Any:
-        a, b, c, q = self._c(name)
+    def value(self, name: str, args: list[Any], slots: tuple[int, ...] = (),
+              lib: Any = np) -> Any:
+        """G or its partial derivative by `slots` at `args`; `lib` is NumPy (arrays of
+        points) or mpmath (one point in high precision: the same function, exactly)."""
+        a, b, c, q = ([[lib.mpf(float(x)) for x in row] for row in self._c(name)]
+                      if lib is not np else self._c(name))
         total = sum(args)
         if not slots:
-            return sum(a[k % 16] * np.sin(b[k % 16] * u + c[k % 16])
+            return sum(a[k % 16] * lib.sin(b[k % 16] * u + c[k % 16])
                        for k, u in enumerate(args)) + q[0] * total**2 / 2
         k = slots[0] % 16
         phase = b[k] * args[slots[0]] + c[k]
         if len(slots) == 1:
-            return a[k] * b[k] * np.cos(phase) + q[0] * total
+            return a[k] * b[k] * lib.cos(phase) + q[0] * total
         if len(slots) == 2:
             same = slots[0] == slots[1]
-            return (-a[k] * b[k] ** 2 * np.sin(phase) if same else 0.0) + q[0]
+            return (-a[k] * b[k] ** 2 * lib.sin(phase) if same else 0) + q[0]
         raise _NeedsLambdify("third derivative")
 
     def symbolic(self, app: sp.Function) -> sp.Expr:
