@@ -56,10 +56,10 @@ def main(argv: list[str]) -> int:
         with redirect_stdout(sys.stderr) if args.format == "json" else nullcontext():
             report = check_target(args.target, adapter)
     except GradcheckError as e:
-        print(f"bpcheck gradcheck: error: {e}", file=sys.stderr)
-        if args.format == "json":
-            print(json.dumps({"error": str(e)}))
-        return 2
+        return _could_not_check(str(e), args.format)
+    except Exception as e:  # noqa: BLE001 - a bug of bpcheck's: one line and exit 2, no traceback
+        return _could_not_check(f"internal error ({type(e).__name__}: {e}); please report it",
+                                args.format)
     try:
         if args.format == "json":
             print(json.dumps(report_to_dict(report), indent=2))
@@ -69,6 +69,14 @@ def main(argv: list[str]) -> int:
     except BrokenPipeError:  # `| head`: the reader left; the exit status still tells the result
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return _write_reports(report, args) if args.report else 0 if report.passed else 1
+
+
+def _could_not_check(message: str, fmt: str) -> int:
+    """Exit 2: the check could not be run (input problem or internal error), one line."""
+    print(f"bpcheck gradcheck: error: {message}", file=sys.stderr)
+    if fmt == "json":
+        print(json.dumps({"error": message}))
+    return 2
 
 
 def _write_reports(report: GradcheckReport, args: argparse.Namespace) -> int:

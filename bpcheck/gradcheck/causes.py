@@ -16,6 +16,10 @@ Variant = tuple[str, Array]  # (cause text, the gradient that cause would produc
 
 
 def _close(a: Array, b: Array) -> bool:
+    """Entrywise equal within the hints' tolerance; arrays of different shapes never are
+    (NumPy would broadcast them, or raise, instead)."""
+    if a.shape != b.shape:
+        return False
     scale = max(float(np.max(np.abs(b), initial=0.0)), 1e-300)
     return bool(np.allclose(a, b, rtol=1e-4, atol=1e-6 * scale))
 
@@ -37,7 +41,17 @@ def _scale_cause(c: float) -> str | None:
 
 def suspect(user: Array, truth: Array, variants: list[Variant] | None = None) -> str | None:
     """The likely cause of user != truth, or None. truth may hold NaN where it was not computed;
-    user may be the transpose of truth's shape (a 2-D gradient returned the wrong way round)."""
+    user may be the transpose of truth's shape (a 2-D gradient returned the wrong way round).
+    A hint is only a hint: if working it out fails on some input, there is none, and the
+    report (the gradient is wrong) stands."""
+    try:
+        with np.errstate(all="ignore"):
+            return _suspect(user, truth, variants)
+    except Exception:  # noqa: BLE001 - a hint never turns a wrong gradient into a crash
+        return None
+
+
+def _suspect(user: Array, truth: Array, variants: list[Variant] | None) -> str | None:
     if user.shape != truth.shape:
         if _close(user.T, truth):
             return (f"transposed: shape {user.shape} is the transpose of the parameter's "
