@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _catalog_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="*", help=".toml catalogs, .md/.ipynb notes, or folders")
+    p.add_argument("paths", nargs="*", help=".toml catalogs, .md/.ipynb/.tex notes, or folders")
     p.add_argument("-k", dest="keyword", default=None, help="only claims whose id/title match")
 
 

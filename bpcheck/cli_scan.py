@@ -19,7 +19,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bpcheck scan",
                                 description="List the display formulas in Markdown notes and "
                                             "notebooks, and whether bpcheck can read them.")
-    p.add_argument("paths", nargs="+", help=".md/.ipynb files or folders")
+    p.add_argument("paths", nargs="+", help=".md/.ipynb/.tex files or folders")
     p.add_argument("--candidates", action="store_true",
                    help="only unannotated formulas that look like derivative claims")
     p.add_argument("-v", "--verbose", action="store_true", help="show the formula text read")

@@ -89,7 +89,7 @@ def load_notes(paths: Iterable[str | Path], refs: Refs | None = None) -> Catalog
 
 
 def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
-    """Every display formula of one .md/.ipynb file, and the claims of the annotated ones."""
+    """Every display formula of one .md/.ipynb/.tex file, and the claims of the annotated ones."""
     name, out, refs = str(path), NotesFile(), refs or Refs({}, {})
     try:
         text = path.read_text(encoding="utf-8")
@@ -97,7 +97,7 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         out.errors.append(LoadError(name, 1, f"cannot read file: {exc}"))
         return out
     try:
-        pages, defaults = read_pages(name, text, path.suffix == ".ipynb")
+        pages, defaults = read_pages(name, text, path.suffix, out.errors)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         out.errors.append(LoadError(name, 1, f"cannot read notebook: {exc}"))
         return out

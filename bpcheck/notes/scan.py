@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS, LoadError
+from .tex import tex_lines
 
-NOTE_SUFFIXES = (".md", ".ipynb")
+NOTE_SUFFIXES = (".md", ".ipynb", ".tex")
 
 CLAIM_KEYS = {"id", "title", "source", "quantity", "where", "when", "claim", "setting", "expect",
               "corrects", "note", "scope", "strategy", "catalog"}
 SETTING_KEYS = (NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases", "indexed"}
 _ANNOTATION = re.compile(r"\s*<!--\s*bpcheck(-defaults|-setting)?\s*:(.*?)-->", re.S)
-_OPENER = re.compile(r"(?<!\\)\$\$|\\\[|\\begin\{((?:equation|align|gather|multline)\*?)\}")
+_OPENER = re.compile(r"(?<!\\)\$\$|\\\[|\\begin\{((?:equation|align|gather|multline|eqnarray)\*?)\}")
 _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
@@ -87,9 +88,15 @@ class ScanState:
 
 # ---- reading ------------------------------------------------------------------------------
 
-def read_pages(name: str, text: str, notebook: bool) -> tuple[list[Page], dict[str, Any]]:
-    """A file's pages (the Markdown, or each Markdown cell) and its bpcheck defaults."""
-    return _notebook(name, text) if notebook else _markdown(name, text)
+def read_pages(name: str, text: str, suffix: str,
+               errors: list[LoadError]) -> tuple[list[Page], dict[str, Any]]:
+    """A file's pages (the Markdown, each Markdown cell of a notebook, or a LaTeX document
+    read line for line) and its bpcheck defaults."""
+    if suffix == ".ipynb":
+        return _notebook(name, text)
+    if suffix == ".tex":
+        return _markdown(name, tex_lines(name, text, errors))
+    return _markdown(name, text)
 
 
 def _markdown(name: str, text: str) -> tuple[list[Page], dict[str, Any]]:
@@ -310,7 +317,7 @@ _NEXT_KEY = re.compile(r"\s[A-Za-z_][\w-]*=")
 
 
 def discover_notes(paths: Iterable[str | Path]) -> list[Path]:
-    """The .md/.ipynb files named by `paths` (hidden folders skipped), sorted."""
+    """The .md/.ipynb/.tex files named by `paths` (hidden folders skipped), sorted."""
     found: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():

@@ -1,4 +1,4 @@
-"""Where claims come from: TOML catalogs and annotated notes (.md, .ipynb).
+"""Where claims come from: TOML catalogs and annotated notes (.md, .ipynb, .tex).
 
 Folders are searched for both.  Notes may name catalog claims and settings
 (`claim=`, `setting=`): those are looked up in the TOML files of the same run,
