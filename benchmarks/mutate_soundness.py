@@ -1,9 +1,10 @@
 """Mutation testing of bpcheck's own soundness-critical code (issue 16).
 
 Each mutant changes one operator, comparison, boolean, constant or return value inside
-one target function (the zero test, the numeric comparison, verdict combination, the
-expectation rule, the cache lookup), and the target's fast tests run against it in a
-scratch copy of the tree, with a time limit.  A mutant is *killed* when a test fails (or
+one target function (the zero test and the domain predicates that license its rewrites,
+the numeric comparison and its high-precision confirmation, verdict combination, links
+and every-size links, the expectation rule, the cache lookup and its signature), and the
+target's fast tests run against it in a scratch copy of the tree, with a time limit.  A mutant is *killed* when a test fails (or
 the run times out), and *survives* when every test passes: each survivor is printed with
 file:line and the change, unless it is listed in EQUIVALENT with the reason it cannot
 change any verdict.
@@ -35,28 +36,52 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 VERDICT_TESTS = ["tests/test_verdict_rule.py", "tests/test_verify.py"]
+RED_TEAM = ["tests/test_red_team.py"]
+NUMERIC = ["tests/test_numeric_soundness.py"]
+SYMBOLIC = ["tests/test_symbolic_soundness.py"]
 TARGETS = [  # file, functions ("Class.method" for a method), fast tests that guard them
     {"file": "bpcheck/symbolic/zero_test.py",
-     "functions": ["decide", "is_zero_rational", "_symengine_zero", "_stage_atoms",
-                   "_stage_exp", "_has_undecided", "same_shape"],
-     "tests": VERDICT_TESTS + ["tests/test_engine.py"]},
+     "functions": ["decide", "_proved", "is_zero_rational", "_symengine_zero", "_stage_atoms",
+                   "_stage_exp", "_split_log", "_split_exp", "_has_undecided", "same_shape"],
+     "tests": VERDICT_TESTS + SYMBOLIC + ["tests/test_engine.py"] + RED_TEAM},
+    {"file": "bpcheck/symbolic/domain.py",
+     "functions": ["real_valued", "positive_valued", "_real", "_positive", "_nonnegative",
+                   "undefined_denominator", "_not_identically_zero", "_structurally_nonzero",
+                   "_nonzero_somewhere"],
+     "tests": SYMBOLIC + VERDICT_TESTS + RED_TEAM + ["tests/test_engine.py"]},
     {"file": "bpcheck/numeric/compare.py",
      "functions": ["Screen.agree", "Screen.compare", "Screen.agrees", "Screen.judge",
-                   "_errors", "summarize", "_summary", "compare"],
-     "tests": VERDICT_TESTS + ["tests/test_diagnose.py", "tests/test_quickeval.py"]},
+                   "compare", "search"],
+     "tests": VERDICT_TESTS + NUMERIC + ["tests/test_diagnose.py", "tests/test_quickeval.py"]
+     + RED_TEAM},
+    {"file": "bpcheck/numeric/problem.py", "functions": ["errors", "summarize", "summary"],
+     "tests": VERDICT_TESTS + NUMERIC + ["tests/test_diagnose.py", "tests/test_quickeval.py"]
+     + RED_TEAM},
+    {"file": "bpcheck/numeric/refute.py",
+     "functions": ["find_counterexample", "_confirm", "_is_real", "search_counterexample"],
+     "tests": NUMERIC + VERDICT_TESTS + RED_TEAM},
     {"file": "bpcheck/decide/claim.py", "functions": ["_combine", "verify_claim"],
-     "tests": VERDICT_TESTS},
-    {"file": "bpcheck/decide/links.py", "functions": ["_check_case", "_check_link"],
-     "tests": VERDICT_TESTS + ["tests/test_diagnose.py"]},
+     "tests": VERDICT_TESTS + RED_TEAM},
+    {"file": "bpcheck/decide/links.py",
+     "functions": ["_check_case", "_check_link", "_numbers", "_leaves_reals"],
+     "tests": VERDICT_TESTS + NUMERIC + ["tests/test_diagnose.py"] + RED_TEAM},
+    {"file": "bpcheck/decide/every_size.py", "functions": ["_link"],
+     "tests": ["tests/test_every_size_soundness.py"] + RED_TEAM},
     {"file": "bpcheck/model.py", "functions": ["expected_ok"],
      "tests": ["tests/test_verdict_rule.py"]},
     {"file": "bpcheck/catalog/results_cache.py",
      "functions": ["ResultCache.lookup", "cacheable"],
-     "tests": ["tests/test_cache.py", "tests/test_verdict_rule.py"]},
+     "tests": ["tests/test_cache.py", "tests/test_cache_integrity.py",
+               "tests/test_verdict_rule.py"]},
+    {"file": "bpcheck/catalog/cache_signing.py", "functions": ["Signer.open", "Signer._tag"],
+     "tests": ["tests/test_cache_integrity.py", "tests/test_cache.py"]},
 ]
 
+
 # Survivors that cannot change any verdict: (function, original expression) -> why, for
-# every mutation of that expression (each was seen to survive and then read).
+# every mutation of that expression (each was seen to survive and then read).  The key has
+# no line number: an expression that occurs twice in a function is excused at both places,
+# so a reason is written for every occurrence.
 _TEXT = "only the wording of a step or reason (the verdict kind and links are unchanged)"
 _ENDS = "only which chains get `ends_agree` computed; a refuted chain's is tested"
 _OK = "a placeholder: verify_claim overwrites `ok` with expected_ok(...)"
@@ -65,59 +90,127 @@ _RESCUE = ("a weaker zero test: this stage no longer proves, a later stage (simp
            "symengine's own test still does; never a false proof")
 _FALLBACK = ("the shared-points screen cannot tell or says 'differ': the full comparison "
              "decides instead (cost only)")
+_FEWER = ("the screen's agreement is taken at fewer (but some) defined points: VERIFIED still "
+          "needs the proof, and points left out leave a note that forces the wide search")
 _EVIDENCE = "only the evidence or counterexample shown, not whether the sides agree"
 _EDGE = "differs only where the error equals the tolerance exactly"
+_MEMO = "only when a memo is cleared (cost)"
 _KINK_SCREEN = ("the screen also looks at kink points: its agreement still needs the proof, "
                 "its disagreement is decided again by the full comparison off the kinks")
 _REPAIR_SCREEN = ("the explaining stage's quick screen (repairs, smaller widths): a repair it "
                   "lets through is still decided in full; the verdict never rests on it")
+_SAMPLED = ("symbols and positive terms go to the sampled non-zero test instead, which finds "
+            "them non-zero too (cost only)")
+_POINTS = ("other seeded random points of the same kind: a divisor that is 0 everywhere is "
+           "exactly 0 (or a 50-digit residue far below 1e-20) at each, a non-zero one is not")
+_SHRINK = ("only the count in the note, or which disagreement gets a shrunk point and whether "
+           "it is tried first: the disagreeing point itself is always re-checked at 50 digits")
+_WIDE = ("only which of the disagreements beyond the box are re-checked first (nearest the "
+         "origin or worst) and whether the one shown is shrunk; each is confirmed at 50 digits")
+_LINK_END = ("only the index of the link's right side (display; the failure line of a two-sided "
+             "claim is its last side either way)")
 EQUIVALENT: dict[tuple[str, str], str] = {
+    # decide/claim.py
     ("_combine", "len(links) > 1"): _TEXT, ("_combine", "1"): _TEXT,
-    ("_combine", "first is not None and len(claim.sides) > 2"): _ENDS,
-    ("_combine", "first is not None"): _ENDS, ("_combine", "len(claim.sides) > 2"): _ENDS,
     ("_combine", "2"): _ENDS, ("_combine", "False"): _OK,
     ("verify_claim", "False"): _OK, ("verify_claim", "4"): _TIME,
     ("verify_claim", "time.perf_counter() - start"): _TIME,
+    # decide/links.py
     ("_check_link", "len(all_cases) > 1"): _TEXT, ("_check_link", "1"): _TEXT,
     ("_check_link", "len(group) > 1"): "a single target class decided with a free target "
                                        "y first, then class by class as before",
-    ("_check_link", "done is not None and not isinstance(done, LinkResult)"):
-        "a free-target case that fails falls through to the class-by-class check",
-    ("_check_link", "done is not None"): "as above: the class-by-class check decides",
-    ("_check_link", "not isinstance(done, LinkResult)"): "as above",
-    ("_check_link", "0"): _TEXT,
+    ("_check_link", "done is not None"): "a free-target case that fails falls through to the "
+                                         "class-by-class check, which decides",
     ("_check_link", 'proof_steps or done[0] + ( Step("targets", "proved for every target y, '
                     'so for each one-hot class"),)'): _TEXT,
     ("_check_link", 'done[0] + ( Step("targets", "proved for every target y, so for each '
                     'one-hot class"),)'): _TEXT,
-    ("_check_case", "max(1, options.points // 2)"): _FALLBACK, ("_check_case", "2"): _FALLBACK,
-    ("_check_case", "1"): _FALLBACK,
+    ("_check_case", "True"): ("`sym.equal is False` skips the early VERIFIED: the same claim is "
+                              "VERIFIED at the end, after the wide search (cost only)"),
+    ("_numbers", "max(1, options.points // 2)"): _FEWER, ("_numbers", "1"): _FALLBACK,
+    ("_numbers", "2"): _FALLBACK,
+    ("_leaves_reals", "len(_LEAVES) > 200_000"): _MEMO, ("_leaves_reals", "200_000"): _MEMO,
+    # decide/every_size.py
+    ("_link", "k + 1"): _LINK_END,
+    ("_link", 'found.note or "the concrete sizes " "do not agree in float64, but no '
+              'counterexample holds in high " "precision"'): _TEXT, ("_link", "1"): _LINK_END + "; in the first step, its text",
+    # symbolic/zero_test.py
     ("decide", "len(pairs) == 1"): _TEXT, ("decide", "1"): _TEXT,
     ("decide", "len(regions) > 1"): _TEXT,
-    ("is_zero_rational", "0"): _RESCUE, ("_stage_atoms", "0"): _RESCUE,
-    ("_stage_exp", "0"): _RESCUE, ("_stage_exp", "1"): _RESCUE, ("_stage_exp", "2"): _RESCUE,
-    ("_stage_exp", "(Exp(2 * a.args[0]) - 1) / (Exp(2 * a.args[0]) + 1)"): _RESCUE,
-    ("_stage_exp", "Exp(2 * a.args[0]) - 1"): _RESCUE,
-    ("_stage_exp", "Exp(2 * a.args[0]) + 1"): _RESCUE, ("_stage_exp", "2 * a.args[0]"): _RESCUE,
-    ("Screen.agree", "found is None"): _FALLBACK, ("Screen.compare", "vals is None"): _FALLBACK,
-    ("Screen.compare", "1"): _FALLBACK, ("Screen.judge", "1"): _FALLBACK,
-    ("Screen.judge", "0"): _FALLBACK,
-    ("Screen.judge", "a.shape[0] < max(min_points, 1)"): _FALLBACK,
-    ("Screen.judge", "max(min_points, 1)"): _FALLBACK,
-    ("Screen.judge", "not (np.isfinite(a) & np.isfinite(b)).all(axis=1).any()"): _FALLBACK,
+    ("_proved", "len(pairs) > 1"): _TEXT, ("_proved", "1"): _TEXT,
+    ("_stage_atoms", "0"): _RESCUE,
+    ("_symengine_zero", "isinstance(s, sp.Symbol) and not s.is_Dummy"):
+        "dummies' names counted too: symengine is skipped more often and SymPy's own "
+        "expansion decides; never a proof symengine would not give",
+    ("_split_exp", "1"): "`mono == 1` → 2 or 0: the constant term is written (e^1)^c, also "
+                         "valid (e > 0); only E and e^1 are no longer matched (weaker).  The "
+                         "product's initial 1 is pinned by a test",
+    ("_split_exp", "coeff.is_Integer or real_valued(mono)"): "fewer e^(c m) split: weaker only",
+    # symbolic/domain.py
+    ("_real", "e.is_Number or e in (sp.pi, sp.E)"):
+        "numbers, π and e reach the last line, `e.is_extended_real is True`, which answers "
+        "the same for them",
+    ("undefined_denominator", "len(doubtful) > 1"):
+        "a single doubtful divisor was already found non-zero somewhere by the loop above: "
+        "the product test repeats that (cost only)",
+    ("undefined_denominator", "1"): "as `len(doubtful) > 1`",
+    ("_not_identically_zero", "len(_NONZERO_MEMO) > MAX_MEMO"): _MEMO,
+    ("_structurally_nonzero", "isinstance(d, (sp.Symbol, sp.Indexed)) or positive_valued(d)"):
+        _SAMPLED,
+    ("_structurally_nonzero", "True"): _SAMPLED,
+    ("_nonzero_somewhere", "0"): _POINTS, ("_nonzero_somewhere", "1000"): _POINTS,
+    ("_nonzero_somewhere", "3000"): _POINTS, ("_nonzero_somewhere", "50"): _POINTS,
+    ("_nonzero_somewhere", 'abs(sp.N(value.xreplace(point), 50)) > sp.Float("1e-20")'): _EDGE,
+    # numeric/compare.py
+    ("Screen.agree", "found is None"): _FALLBACK, ("Screen.judge", "1"): _FALLBACK,
+    ("Screen.judge", "int((np.isfinite(a) & np.isfinite(b)).all(axis=1).sum()) < "
+                     "max(min_points, 1)"): _FALLBACK,
+    ("Screen.judge", "max(min_points, 1)"): _FEWER,
     ("Screen.compare", "kinks and kv is None"): _FALLBACK,
     ("Screen.compare", "kv is None"): _KINK_SCREEN, ("Screen.compare", "kv is not None"): _KINK_SCREEN,
     ("Screen.compare", "np.abs(kv) >= KINK_MARGIN"): _KINK_SCREEN,
-    ("Screen.agrees", "not finite.all(axis=1).any()"): _REPAIR_SCREEN,
     ("Screen.agrees", "1"): _REPAIR_SCREEN,
-    ("Screen.agrees", "np.abs(a - b) > atol + rtol * np.maximum(np.abs(a), np.abs(b))"): _EDGE,
-    ("Screen.agrees", "rtol * np.maximum(np.abs(a), np.abs(b))"): _REPAIR_SCREEN,
-    ("_errors", "err > atol + rtol * scale"): _EDGE,
-    ("_summary", "finite_rows == a.shape[0]"): _EVIDENCE, ("_summary", "0"): _EVIDENCE,
-    ("_summary", "1"): _EVIDENCE, ("_summary", "err > atol"): _EVIDENCE,
-    ("_errors", "err / np.maximum(scale, 1e-300)"): _EVIDENCE, ("_errors", "1e-300"): _EVIDENCE,
-    ("compare", "rel[0] + err[0]"): _EVIDENCE, ("compare", "rel + err"): _EVIDENCE,
-    ("compare", "1"): _EVIDENCE, ("compare", "False"): _EVIDENCE,
+    ("compare", "0"): ("no point off the kinks: points 1 instead of 0 still has `agree` False, "
+                       "which `_check_case` decides as INCONCLUSIVE (the wide search keeps the "
+                       "declared range; a single point is pinned by a test)"),
+    ("compare", "False"): "agree True with 0 points: `_check_case` returns INCONCLUSIVE for "
+                          "points == 0 before it reads `agree`",
+    ("compare", "0.0"): _EVIDENCE,
+    ("compare", "result.points > 0"): "in this branch an entry disagrees, and only defined "
+                                      "entries can: points > 0 always",
+    ("search", "False"): "never read: `_check_case` takes only the counterexample",
+    ("search", "1"): "never read: `_check_case` takes only the counterexample",
+    # numeric/problem.py
+    ("errors", "err > atol + rtol * scale"): _EDGE,
+    ("errors", "0.0"): "the value at undefined entries, which `bad` masks out and the "
+                       "evidence leaves out",
+    ("errors", "err / np.maximum(scale, 1e-300)"): _EVIDENCE, ("errors", "1e-300"): _EVIDENCE,
+    ("summary", "1"): ("one-sided points counted per entry instead of per point: 0 exactly when "
+                       "it was, so `agree` is unchanged; only the count shown"),
+    ("summary", "err > atol"): _EVIDENCE,
+    # numeric/refute.py
+    ("find_counterexample", "0"): _SHRINK, ("find_counterexample", "n == 0"): _SHRINK,
+    ("find_counterexample", "simplify and n == 0"): _SHRINK,
+    ("find_counterexample", 'found == "rounding"'): _SHRINK,
+    ("find_counterexample", "score[r] >= 0"): "a disagreeing entry has err > atol ≥ 0, so its "
+                                              "score is > 0 either way",
+    ("find_counterexample", "0.0"): "only the order in which disagreements are re-checked",
+    ("find_counterexample", "1.0"): "−1 → −10: any negative score marks an agreeing entry alike",
+    ("_confirm", "err > prob.atol + prob.rtol * scale"): _EDGE,
+    ("_confirm", "err / np.maximum(scale, 1e-300)"): _EVIDENCE, ("_confirm", "1e-300"): _EVIDENCE,
+    ("_confirm", "rel + err"): "only which entry the complex-only note shows",
+    ("_confirm", "1"): "only which entry the complex-only note shows",
+    ("_is_real", "abs(v.imag) <= prob.atol + prob.rtol * abs(v)"): _EDGE,
+    ("search_counterexample", "0"): "wide_points gives 512 points and more unless every one is "
+                                    "disallowed; with none the check below finds nothing either",
+    ("search_counterexample", "True"): _WIDE,
+    ("search_counterexample", "9173"): "another seed of the same wide sample",
+    # catalog/
+    ("ResultCache.lookup", 'data.get("schema") != CACHE_SCHEMA or data.get("id") != claim.id'):
+        "schema and id are both in the hashed file name, which the signature covers: a signed "
+        "entry found under it has them (a second check)",
+    ("Signer.open", "self.rejected.get(folder, 0) + 1"): "only the number of refused entries "
+                                                          "the warning states",
 }
 
 

@@ -138,6 +138,13 @@ def test_sampling_at_a_relu_kink_never_decides(write_catalog):
     (claim,) = load_catalog([path]).claims
     v = check_claim(claim)
     assert v.kind is Kind.INCONCLUSIVE  # only kink points were available: nothing decided
+    # Not a derivative, so no three-way cross-check (finite differences across the kink)
+    # makes it INCONCLUSIVE on its own; false for x < 0, but every point in the declared
+    # range is a kink point: the search beyond the box keeps the range, nothing decides.
+    path = write_catalog(claim_toml("d", "at_kink", "relu(x)", "x"), header=header, name="d.toml")
+    (claim,) = load_catalog([path]).claims
+    v = check_claim(claim)
+    assert v.kind is Kind.INCONCLUSIVE and v.counterexample is None
 
 
 def test_relu_claim_differing_only_at_zero_is_verified_with_its_convention(write_catalog):

@@ -62,6 +62,12 @@ CLAIMS = {
     "softmax-off-diagonal-sign": ('{ i = "1..n", j = "1..n" }', f"diff({SOFTMAX}, z[i])",
                                   f"{SOFTMAX} * exp(z[i]) / Sum(exp(z[k]), (k, 1, n))",
                                   "i != j"),
+    # false only from n = 5: the sizes 1..4 the numbers check all see 0 = 0
+    "zero-below-5": ('{ i = "1..n" }', "Sum(z[i], (k, 1, n))",
+                     "(n + (n - 1)*(n - 2)*(n - 3)*(n - 4))*z[i]", ""),
+    # true, but float64 cancels every digit of z[k] against 10**16
+    "rounding-only": ('{ i = "1..n" }', "Sum((z[k] + 10**8)**2 - 10**16 - 2*10**8*z[k], (k, 1, n))",
+                      "Sum(z[k]**2, (k, 1, n))", ""),
 }
 FALSE = ["even-index", "even-index-6", "karr-5", "karr-n1", "karr-closed-form", "delta-at-0", "index-0",
          "softmax-off-diagonal-sign"]
@@ -194,3 +200,25 @@ def test_an_empty_sum_is_zero_in_both_numeric_paths():
     assert num.concrete(empty, {n: 2}) == 0
     assert num.Direct(seed=0, points=3).value(empty, {n: 2}) == 0.0
     assert num.concrete(sp.Sum(z[k], (k, 1, n)), {n: 2}) != 0
+
+
+# ---- pinned by mutation testing (benchmarks/mutate_soundness.py) -------------------------
+
+def test_a_claim_false_only_beyond_the_checked_sizes_is_not_verified(claims):
+    """The numbers see sizes 1..4 only: the proof must be of the two sides' difference."""
+    z = _z()
+    for n in range(1, 6):
+        i = 1
+        left, right = sum(z[i] for _ in range(1, n + 1)), (n + (n-1)*(n-2)*(n-3)*(n-4)) * z[i]
+        assert (abs(left - right) > 1) == (n == 5)
+    v = verify_claim(claims["zero-below-5"], Options(diagnose=False))
+    assert v.kind is Kind.INCONCLUSIVE
+
+
+def test_float64_rounding_at_a_concrete_size_is_no_refutation(claims):
+    """The walk's float64 mismatch does not hold in high precision: never REFUTED."""
+    from fractions import Fraction
+    for zk in (Fraction(1, 3), Fraction(-7, 5), Fraction(12345, 678)):
+        assert (zk + 10**8)**2 - 10**16 - 2 * 10**8 * zk == zk**2
+    v = verify_claim(claims["rounding-only"], Options(diagnose=False))
+    assert v.kind is not Kind.REFUTED and v.links[0].counterexample is None

@@ -40,6 +40,16 @@ kind = "scalar"
 symbols = ["x"]
 sample = { x = [99999990.0, 100000010.0] }
 
+[setting.near]
+kind = "scalar"
+symbols = ["x"]
+sample = { x = [99990000.0, 100010000.0] }
+
+[setting.small]
+kind = "scalar"
+symbols = ["x"]
+sample = { x = [1, 2] }
+
 [setting.tiny_net]
 kind = "scalar"
 symbols = ["w", "x", "y"]
@@ -47,11 +57,11 @@ define = { z = "w*x", J = "(z - y)**2/2" }
 """
 
 
-def decide(write_catalog, setting, quantity, formula):
+def decide(write_catalog, setting, quantity, formula, options=Options()):
     path = write_catalog(claim_toml("c", setting, quantity, formula), header=SETTINGS)
     cat = load_catalog([path])
     assert cat.errors == ()
-    return verify_claim(cat.claims[0], Options())
+    return verify_claim(cat.claims[0], options)
 
 
 def cx_of(v):
@@ -249,3 +259,88 @@ def test_compare_finds_a_difference_at_one_point_only():
     wrong = compare(x**2, sp.Piecewise((x**2 + 1, x > t), (x**2, True)), world, points=24)
     assert not wrong.agree and wrong.counterexample is not None
     assert wrong.counterexample.inputs[0][1] > t
+
+
+# -- pinned by mutation testing (benchmarks/mutate_soundness.py) -------------------------
+
+def test_the_tolerance_grows_with_the_value_not_against_it(write_catalog):
+    """Values near 1e-4 off by 1%: atol + rtol·|value| (about 1e-9) sees it, rtol/|value|
+    (1e-3) would not; x is kept in its declared range [1, 2] by the wide search too."""
+    v = decide(write_catalog, "small", "x/10**4", "101*x/10**6")
+    assert v.kind is Kind.REFUTED
+    inputs, _ = cx_of(v)
+    assert 1 <= inputs["x"] <= 2
+    with mpmath.workdps(50):
+        x = mpmath.mpf(inputs["x"])
+        assert differ(x / 10**4, 101 * x / 10**6)
+
+
+def test_the_structural_search_keeps_a_declared_range(write_catalog):
+    """x + relu(x − 5) = x on the declared range [1, 2] (relu is 0 there); it differs only
+    beyond x = 5, where the structural search once found a 'counterexample' (x = 5.005)."""
+    for formula in ("x + relu(x - 5)", "piecewise((x, x < 5), (0, True))"):
+        v = decide(write_catalog, "small", "x", formula)
+        assert v.kind is not Kind.REFUTED
+        assert all(l.counterexample is None for l in v.links)
+
+
+def test_a_true_identity_with_rounding_at_some_points_is_verified(write_catalog):
+    """Float64 cancellation at some of the 24 points only (where |x − 10⁸| is small): each
+    is re-checked at 50 digits and found rounding, none is left unchecked: VERIFIED."""
+    v = decide(write_catalog, "near", "(x - 100000000)**2",
+               "x**2 - 200000000*x + 10000000000000000")
+    assert v.kind is Kind.VERIFIED
+
+
+def test_one_sample_point_still_decides(write_catalog):
+    """--points 1: one point is a comparison, not 'nothing was compared': a false claim is
+    refuted there, a true one with float64 rounding there is verified."""
+    one = Options(points=1)
+    assert decide(write_catalog, "scalar", "diff(x**2, x)", "2*x + 1", one).kind is Kind.REFUTED
+    assert decide(write_catalog, "far", "(x - 100000000)**2",
+                  "x**2 - 200000000*x + 10000000000000000", one).kind is Kind.VERIFIED
+
+
+def test_without_a_high_precision_form_float64_decides(monkeypatch):
+    """A node with no 50-digit form: float64's word stands (a difference of 1 is one)."""
+    import bpcheck.numeric.refute as refute
+    monkeypatch.setattr(refute, "precise_values", lambda *args, **kw: None)
+    world, x = _one_symbol_world()
+    wrong = compare(x, x + 1, world)
+    assert not wrong.agree and wrong.counterexample is not None
+    assert wrong.counterexample.abs_err == pytest.approx(1.0)
+    assert compare(x, x, world).agree
+
+
+def test_a_value_is_real_when_its_imaginary_part_is_within_tolerance_of_it():
+    from types import SimpleNamespace
+    from bpcheck.numeric.refute import _is_real
+    prob = SimpleNamespace(atol=1e-9, rtol=1e-7)
+    assert not _is_real(mpmath.mpc(1e-3, 1e-5), prob)  # 1% imaginary: a complex value
+    assert _is_real(mpmath.mpc(1e3, 1e-5), prob)  # 1e-8 of the value: rounding
+    assert _is_real(mpmath.mpf(-2), prob)
+
+
+def test_what_gets_the_wide_search_before_verified():
+    """A side that can leave the reals, or a comparison that left points out (a side
+    undefined there), is searched beyond the box before it is VERIFIED; nothing else."""
+    from bpcheck.decide.links import _leaves_reals
+    x = sp.Symbol("x")
+    clean = summarize(np.array([[1.0]]), np.array([[1.0]]), 1e-7, 1e-9, 0)
+    nan = np.array([[1.0], [np.nan]])
+    left_out = summarize(nan, nan, 1e-7, 1e-9, 0)
+    assert not _leaves_reals(clean, x, 2 * x)
+    assert _leaves_reals(clean, x, sp.log(x)) and _leaves_reals(clean, sp.sqrt(x), x)
+    assert _leaves_reals(left_out, x, 2 * x)
+
+
+def test_a_proof_of_a_claim_that_leaves_the_reals_is_still_searched(write_catalog, monkeypatch):
+    """Even a wrong proof (a zero test that proves everything) does not verify the
+    log-exp branch (wrong by 2π once |x| > π, beyond the default box): a claim that can
+    leave the reals gets the wide search before VERIFIED."""
+    from bpcheck.decide import links
+    from bpcheck.symbolic.zero_test import SymbolicResult
+    monkeypatch.setattr(links, "_zero_test", lambda *args: SymbolicResult(True, (), "any"))
+    v = decide(write_catalog, "scalar", "diff(x**2, x)",
+               "2*x + sqrt(-1)*(log(exp(sqrt(-1)*x)) - x*sqrt(-1))")  # BRANCH, spelt anew
+    assert v.kind is Kind.REFUTED

@@ -111,11 +111,12 @@ def _link(world: Any, ranges: list, sizes: list, when: Any, plan: Any, values: l
                   sp.latex(values[k]) + " = " + sp.latex(values[k + 1]))]
     found = num.numeric(world, ranges, plan.assignments, values[k], values[k + 1], options)
     if found is not None and not found.agree:
-        if found.counterexample is None and (found.points == 0 or found.one_sided):
-            # only undefined or one-sided points disagree: nothing shows a difference
+        if found.counterexample is None:
+            # only undefined or one-sided points, or a float64 disagreement that is not one
+            # in high precision (rounding): nothing shows a difference
             return LinkResult(k, k + 1, Kind.INCONCLUSIVE, found.note or "the concrete sizes "
-                              "do not agree, but no point has both sides defined and different",
-                              tuple(steps), None, tuple(found.evidence()))
+                              "do not agree in float64, but no counterexample holds in high "
+                              "precision", tuple(steps), None, tuple(found.evidence()))
         return LinkResult(k, k + 1, Kind.REFUTED, "the sides differ at a concrete size",
                           tuple(steps), found.counterexample, tuple(found.evidence()))
     evidence = tuple(found.evidence()) if found else ()

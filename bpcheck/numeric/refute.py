@@ -172,6 +172,9 @@ def wide_points(prob: Problem, world: World, rng: np.random.Generator) -> np.nda
 def _allowed_all(prob: Problem, world: World, pts: np.ndarray) -> np.ndarray:
     ok = np.ones(pts.shape, bool)
     for k, s in enumerate(prob.symbols):
+        lo, hi = symbol_range(world, s)
+        if s in world.ranges and (lo, hi) not in DEFAULT_RANGES:  # a declared range is kept
+            ok[:, k] &= (pts[:, k] >= lo) & (pts[:, k] <= hi)
         if s.is_positive:
             ok[:, k] &= pts[:, k] > 0
         if s.is_nonnegative:
