@@ -85,8 +85,10 @@ FALSE = [
     # a complex term on one weight of a network (wrong by 2*pi where |W| > pi)
     ("net-complex-weight", "net", "diff(J, W[2])",
      "delta[2] * transpose(a[1]) + sqrt(-1)*(log(exp(sqrt(-1)*10*W[2])) - sqrt(-1)*10*W[2])", ""),
-    # undefined everywhere, hidden in a product
+    # undefined everywhere, hidden in a product, or in terms that cancel
     ("zero-times-log-zero", "x", "diff(x**2, x)", "2*x + 0*log(x - x)", ""),
+    ("cancelled-undefined", "x", "diff(x**2, x)",
+     "2*x + 1/(x*((x + 1)**2 - x**2 - 2*x - 1)) - 1/(x*((x + 1)**2 - x**2 - 2*x - 1))", ""),
     # plainly wrong for x < 0 only
     ("abs-for-x", "x", "diff(abs(x), x)", "1", ""),
     # every-size sums: a delta with coefficient 2, and an empty range under Karr's rule

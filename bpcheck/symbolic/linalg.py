@@ -74,8 +74,8 @@ def add(a: Value, b: Value) -> Value:
         return entrywise_sum(a, b)
     if is_mat(a) or is_mat(b):  # 1 - a: a scalar is broadcast, as notes write it
         m, s = (a, b) if is_mat(a) else (b, a)
-        return mat(m.rows, m.cols, lambda i, j: m[i, j] + s)
-    return a + b
+        return mat(m.rows, m.cols, lambda i, j: _kept_in_sum(m[i, j] + s, m[i, j], s))
+    return _kept_in_sum(a + b, a, b)
 
 
 def mul(a: Value, b: Value) -> Value:
@@ -121,7 +121,7 @@ _ZERO = sp.S.Zero
 
 
 def entrywise_sum(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
-    return matrix(a.rows, a.cols, [x + y for x, y in zip(flat(a), flat(b))])
+    return matrix(a.rows, a.cols, [_kept_in_sum(x + y, x, y) for x, y in zip(flat(a), flat(b))])
 
 
 def div(a: Value, b: Value) -> Value:
@@ -131,16 +131,33 @@ def div(a: Value, b: Value) -> Value:
     return _kept_divisors(unit(a) / b, a, sp.Pow(b, -1, evaluate=False))
 
 
+def _terms(v: Any) -> int:
+    return len(v.args) if isinstance(v, sp.Add) else 0 if v == 0 else 1
+
+
+def _kept_in_sum(result: Any, a: Any, b: Any) -> Any:
+    """SymPy writes A − A as 0, dropping A's divisors: 1/(x·D) − 1/(x·D) with D zero
+    everywhere would vanish from a sum, leaving a value where there is none.  So when terms
+    disappear in a sum (cancelled, or merged with like terms: rare in formulas), the
+    operands' divisors are checked first."""
+    if isinstance(result, sp.Basic) and _terms(result) < _terms(a) + _terms(b):
+        _check_divisors([v for v in (a, b) if isinstance(v, sp.Basic)])
+    return result
+
+
+def _check_divisors(scalars: list[sp.Basic]) -> None:
+    bad = undefined_denominator(scalars)
+    if bad is not None:
+        raise UndefinedEverywhere(f"division by {sp.sstr(bad)}, which is 0 at every "
+                                  "point: the formula is undefined everywhere")
+
+
 def _kept_divisors(result: Value, *operands: Value) -> Value:
     """SymPy writes 0·v as 0, dropping v's divisors: 0/((x+1)² − x² − 2x − 1) would
     become 0, a value where there is none.  So when a product comes out exactly 0,
     the operands' divisors are checked first (rare: a zero is seldom multiplied)."""
     if result == 0 and not is_mat(result):
-        scalars = [v for v in operands if isinstance(v, sp.Basic) and not is_mat(v)]
-        bad = undefined_denominator(scalars)
-        if bad is not None:
-            raise UndefinedEverywhere(f"division by {sp.sstr(bad)}, which is 0 at every "
-                                      "point: the formula is undefined everywhere")
+        _check_divisors([v for v in operands if isinstance(v, sp.Basic) and not is_mat(v)])
     return result
 
 
