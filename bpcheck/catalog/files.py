@@ -22,7 +22,7 @@ CLAIM_KEYS = {"id", "title", "source", "setting", "quantity", "formula", "chain"
               "expect", "corrects", "where", "when", "note", "scope", "strategy"}
 NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "layout",
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
-                "batch", "sample", "note", "symbols"}
+                "batch", "sample", "note", "symbols", "leaky_slope", "elu_alpha", "bias"}
 SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
                "functions", "elementwise", "define", "indexed", "sample", "note"}
 

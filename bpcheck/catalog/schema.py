@@ -14,7 +14,8 @@ from typing import Any
 
 from .formula import CONSTANTS, FUNCTIONS
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax", "leaky_relu", "elu",
+               "softplus", "swish")
 CHOICES = {
     "activation": ACTIVATIONS, "output": ACTIVATIONS,
     "loss": ("mse_half", "mse_sum", "mse_mean", "cross_entropy", "binary_cross_entropy",
@@ -72,6 +73,10 @@ def value_problem(key: str, value: Any) -> str:
                           and v[0] <= v[1])
         return "" if _table(value, pair) else \
             "sample must be a table of ranges like { eta = [0.0, 0.1] }"
+    if key in ("leaky_slope", "elu_alpha"):
+        return "" if _number(value) else f"{key} must be a number"
+    if key == "bias":
+        return "" if isinstance(value, bool) else "bias must be true or false"
     if key == "batch":
         return "" if _positive_int(value) else "batch must be a positive integer"
     if key == "note":
