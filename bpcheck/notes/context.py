@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .macros import Macro
 from .tree import binop, ident, subscript
 from ..model import Setting
 
@@ -21,6 +22,8 @@ class TexContext:
     orientation: str = "out_in"
     loss: str = "J"
     depth: str = "L"
+    batch: bool = False  # samples as columns: capital Z^{[l]}, A^{[l]} are the layers' z, a
+    macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
@@ -29,7 +32,8 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
     if setting.kind == "network":
         return TexContext(True, names, numbering=setting.get("numbering", "standard"),
                           orientation=setting.get("orientation", "out_in"),
-                          loss=setting.get("loss_symbol", "J"), depth=setting.get("depth_symbol", "L"))
+                          loss=setting.get("loss_symbol", "J"), depth=setting.get("depth_symbol", "L"),
+                          batch=bool(setting.get("batch", 0)))
     sizes = [(n, (int(k),)) for n, k in setting.get("vectors", ()) or ()]
     sizes += [(n, tuple(int(d) for d in shape)) for n, shape in setting.get("matrices", ()) or ()]
     functions = (setting.get("functions", ()) or ()) + (setting.get("elementwise", ()) or ())
