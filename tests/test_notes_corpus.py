@@ -114,7 +114,8 @@ def test_shipped_corpus_list_is_well_formed():
     held_out = {"d2l-ai/d2l-en", "cs231n/cs231n.github.io", "Atcold/SP19-DL-collaborative-notes",
                 "filipecalasans/mlp", "peterroelants/peterroelants.github.io"}
     entries = corpus.load_corpus()
-    assert len(entries) >= 12
+    assert len(entries) >= 15 and len({e['repo'] for e in entries}) >= 10
+    assert {e['kind'] for e in entries} >= {'md', 'ipynb', 'tex'}
     for e in entries:
         assert e["repo"] not in held_out
         assert len(e["commit"]) == 40 and e["kind"] in ("md", "ipynb", "tex")
