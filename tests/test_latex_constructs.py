@@ -214,3 +214,9 @@ def test_derivative_by_an_entry_the_formula_does_not_depend_on(tmp_path: Path) -
 def test_deep_nesting_is_a_latex_error(tex: str) -> None:
     with pytest.raises(LatexError):
         equations(tex, NET)
+
+
+def test_an_empty_text_is_a_space_not_a_remark_that_drops_the_rest():
+    found = statements(r"W^{[l]} = W^{[l]} - \alpha \text{ } b^{[l]}", NET)
+    assert [st.kind for st in found] == ["equation"]
+    assert found[0].error is None and found[0].members[-1].text == "W[l] - alpha * b[l]"

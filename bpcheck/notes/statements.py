@@ -96,6 +96,9 @@ def _pieces(toks: list[Tok]) -> list[tuple[list[Tok], str]]:
             t = row[i]
             depth += nesting(t)
             word = _text_word(row, i) if depth == 0 else None
+            if word == "":  # `\text{ }` is a space inside the formula, not a remark
+                i = match_group(row, i + 1) + 1
+                continue
             if depth == 0 and (t.text in ARROWS | _SPACES | _PUNCT or word in _CONNECTIVES):
                 row_pieces.append((current, "formula"))
                 current = []
