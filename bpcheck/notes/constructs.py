@@ -167,3 +167,66 @@ def time_step(p: Parser, tok: Tok) -> None:
     if "t" in texts and all(t in ("t", "+", "-") or t.isdigit() for t in texts):
         raise p.fail(f"{tok.text}(...{''.join(texts)}...): a value at training step "
                      f"{''.join(texts)}, not a product; an update rule is not a claim", tok)
+
+
+# ---- conventions stated in the defaults line ---------------------------------------------------
+
+_GRADIENT_OF = {"W", "w", "b", "z", "a", "Z", "A"}
+
+
+def is_gradient_name(p: Parser, tok: Tok) -> bool:
+    """`dW`, `db`, `dZ` written as one word (no space): a gradient name, or d times W."""
+    nxt = p.peek()
+    return nxt is not None and nxt.kind == "let" and nxt.text in _GRADIENT_OF \
+        and nxt.pos == tok.end and "d" not in p.ctx.names
+
+
+def gradient_name(p: Parser, tok: Tok) -> ast.expr:
+    """`dW^{[l]}` -> diff(J, W[l]) when the defaults say gradient_prefix=d; never d * W."""
+    nxt = p.next()
+    if p.ctx.gradient_prefix != "d":
+        raise p.fail(f"d{nxt.text}: if it names the gradient ∂{p.ctx.loss}/∂{nxt.text}, give "
+                     f"gradient_prefix=d in the defaults; a product is written d \\cdot {nxt.text}",
+                     tok)
+    value = p.symbol(nxt.text, nxt)
+    transposed = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+        and value.func.id == "transpose"
+    inner = value.args[0] if transposed else value
+    if not isinstance(inner, ast.Subscript):
+        raise p.fail(f"d{nxt.text}: a gradient name needs a layer's quantity, e.g. "
+                     f"d{nxt.text}^{{[l]}}", tok)
+    grad = call("diff", ast.Name(p.ctx.loss, ast.Load()), inner)
+    return call("transpose", grad) if transposed else grad
+
+
+def unsuperscripted_layer(p: Parser, sub: list[Tok] | None) -> tuple[ast.expr | None,
+                                                                      list[Tok] | None]:
+    """(layer, entry subscript) of a layered name with no layer superscript: the layer in
+    the subscript (layer_marks=subscript: W_h, z_{o,j}), else the layer bare names mean
+    (unmarked=...), else None."""
+    if p.ctx.layer_marks == "subscript" and sub:
+        comma = next((k for k, t in enumerate(sub) if t.text == "," and _depth(sub, k) == 0),
+                     len(sub))
+        first = sub[:comma]
+        if _is_layer(p, first):
+            return p.layer_value(first, first[0]), sub[comma + 1:] or None
+    if p.ctx.unmarked:
+        text = p.ctx.unmarked
+        layer = ast.Constant(int(text)) if text.isdigit() else ast.Name(text, ast.Load())
+        return layer, sub
+    return None, sub
+
+
+def layer_in_subscript(p: Parser, sub: list[Tok] | None) -> bool:
+    """Whether `\\delta` with no superscript is a layer's δ (its layer in the subscript, or
+    the unmarked layer with at most one entry index), not Kronecker's δ_{ij}."""
+    if p.ctx.layer_marks == "subscript" and sub and _is_layer(p, split_top(sub, ",")[0]):
+        return True
+    return bool(p.ctx.unmarked) and (sub is None or len(sub) == 1)
+
+
+def _is_layer(p: Parser, toks: list[Tok]) -> bool:
+    letters = p.layer_letters()
+    return bool(toks) and (set(texts_of(toks)) & letters or len(toks) == 1
+                           and toks[0].kind == "num") \
+        and all(t.text in letters | {"+", "-"} or t.kind == "num" for t in toks)

@@ -114,6 +114,8 @@ def delta(p: Parser, tok: Tok) -> ast.expr:
     sub, sup, primes = p.scripts()
     if sup is not None and p.ctx.network and not primes:
         return p.net_symbol("delta", sub, sup, tok)
+    if p.ctx.network and not primes and constructs.layer_in_subscript(p, sub):
+        return p.net_symbol("delta", sub, sup, tok)  # \delta_o, \delta_j of the unmarked layer
     if sub is not None and sup is None and not primes:
         pair = p.indices(sub, None)
         if isinstance(pair, ast.Tuple) or len(sub) == 2:
@@ -181,6 +183,8 @@ def hat(p: Parser, tok: Tok) -> ast.expr:
 
 
 def loss(p: Parser, tok: Tok) -> ast.expr:
+    if tok.text == r"\ell" and p.ctx.network and not p.ctx.ell_is_loss:
+        return p.symbol("l", tok)  # the loss is stated as another symbol: \ell is the layer
     letter = "ell" if tok.text == r"\ell" else "".join(texts_of(p.arg()))
     if p.ctx.network:
         return p.scripts_value(ident(p.ctx.loss))

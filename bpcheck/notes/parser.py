@@ -236,6 +236,8 @@ class Parser:
         if name == "e" and self.at("^"):
             self.i += 1
             return self.scripts_value(call("exp", self.sub(self.arg(), tok)))
+        if name == "d" and self.ctx.network and constructs.is_gradient_name(self, tok):
+            return constructs.gradient_name(self, tok)
         sub, sup, primes = self.scripts()
         if name in self.ctx.functions or (name in ("f", "g") and self.ctx.network):
             return self.apply(name, sub, sup, primes, tok)
@@ -257,8 +259,11 @@ class Parser:
                 raise self.fail(f"{name}^{{{''.join(texts_of(sup))}}}: a batch matrix with a layer "
                                 "superscript; give batch=N in the defaults (not a power)", tok)
             name = _CAPITALS[name]
-        if name in _LAYERED and not (name == "w" and sub is None and sup is None):
+        if name in _LAYERED and not (name == "w" and sub is None and sup is None
+                                     and not self.ctx.unmarked):
             layer, transpose, sup = self.layer(sup, tok, True)
+            if layer is None:
+                layer, sub = constructs.unsuperscripted_layer(self, sub)
             if layer is None:
                 raise self.fail(f"{shown} needs a layer superscript, e.g. {shown}^{{(l)}}", tok)
             value: ast.expr = subscript(ident("W" if name == "w" else name), layer)
@@ -304,19 +309,32 @@ class Parser:
             if not layered:
                 raise self.fail(f"{tok.text}^{{(...)}}: only W, b, z, a, x, \\delta and n have "
                                 "layer superscripts here", tok)
-            return self.sub(sup[1:close], sup[0]), bool(rest), None
-        depth = {"l", "L", self.ctx.depth}
+            return self.layer_value(sup[1:close], sup[0]), bool(rest), None
+        depth = self.layer_letters()
         if layered and set(texts_of(sup)) & depth and all(
                 t.text in depth | {"+", "-"} or t.kind == "num" for t in sup):
-            return self.sub(sup, sup[0]), False, None  # a^l, a^{l+1} (no parentheses)
+            return self.layer_value(sup, sup[0]), False, None  # a^l, a^{l+1}, W^h
         return None, False, sup
+
+    def layer_letters(self) -> set[str]:
+        """What a layer superscript without brackets may hold: l, L, the depth symbol,
+        the layers' names, and \\ell when the loss is another symbol."""
+        letters = {"l", "L", self.ctx.depth} | {n for n, _ in self.ctx.layer_names}
+        return letters if self.ctx.ell_is_loss else letters | {r"\ell"}
+
+    def layer_value(self, toks: list[Tok], at: Tok) -> ast.expr:
+        """A layer as formula text: a layer's name is its number (layers=h,o: h is 1)."""
+        named = dict(self.ctx.layer_names)
+        if len(toks) == 1 and toks[0].text in named:
+            return ast.Constant(named[toks[0].text])
+        return self.sub(toks, at)
 
     def layer_like(self, sup: list[Tok]) -> bool:
         """`^{(l)}`, `^{[l]}`, `^L`, `^{l+1}`: a layer, never a power."""
         if sup[0].text in ("(", "[") and match_group(sup, 0) >= len(sup) - 1 - is_transpose(
                 sup[match_group(sup, 0) + 1:]):
             return True
-        depth = {"l", "L", self.ctx.depth}
+        depth = self.layer_letters()
         return bool(set(texts_of(sup)) & depth) and all(
             t.text in depth | {"+", "-"} or t.kind == "num" for t in sup)
 

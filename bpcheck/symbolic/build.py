@@ -47,7 +47,7 @@ def build_network(setting: Setting) -> World:
     depth = len(widths) - 1
     shift = 0 if numbering == "standard" else 1  # ufldl: layer 1 is the input
     world = World(setting, layout=_choice(setting, "layout", LAYOUTS, "numerator"))
-    loss_sym = setting.get("loss_symbol", "J")
+    loss_sym = setting.loss_name()
     world.constants[setting.get("depth_symbol", "L")] = sp.Integer(depth + shift)
 
     def show(k: int) -> int:  # internal layer k -> the source's layer number
