@@ -182,7 +182,10 @@ def is_gradient_name(p: Parser, tok: Tok) -> bool:
 
 
 def gradient_name(p: Parser, tok: Tok) -> ast.expr:
-    """`dW^{[l]}` -> diff(J, W[l]) when the defaults say gradient_prefix=d; never d * W."""
+    """`dW^{[l]}` -> diff(J, W[l]) when the defaults say gradient_prefix=d; never d * W.
+    In a batch whose J is the mean over the N samples (reduction=mean), dZ and dA are the
+    per-example gradients stacked, N·∂J/∂Z (so that dW = (1/N) dZ A^T), as in the course
+    notes that write them."""
     nxt = p.next()
     if p.ctx.gradient_prefix != "d":
         raise p.fail(f"d{nxt.text}: if it names the gradient ∂{p.ctx.loss}/∂{nxt.text}, give "
@@ -196,7 +199,15 @@ def gradient_name(p: Parser, tok: Tok) -> ast.expr:
         raise p.fail(f"d{nxt.text}: a gradient name needs a layer's quantity, e.g. "
                      f"d{nxt.text}^{{[l]}}", tok)
     grad = call("diff", ast.Name(p.ctx.loss, ast.Load()), inner)
+    if p.ctx.per_example and _base_name(inner) in ("z", "a"):
+        grad = binop(ast.Constant(p.ctx.per_example), ast.Mult(), grad)
     return call("transpose", grad) if transposed else grad
+
+
+def _base_name(node: ast.expr) -> str:
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def unsuperscripted_layer(p: Parser, sub: list[Tok] | None) -> tuple[ast.expr | None,
@@ -230,3 +241,12 @@ def _is_layer(p: Parser, toks: list[Tok]) -> bool:
     return bool(toks) and (set(texts_of(toks)) & letters or len(toks) == 1
                            and toks[0].kind == "num") \
         and all(t.text in letters | {"+", "-"} or t.kind == "num" for t in toks)
+
+
+def layer_activation(p: Parser, fn: str, sup: list[Tok], tok: Tok) -> None:
+    """`f^{(l)}`, `\\sigma^{[l]}`: layer l's activation, which is the function itself when
+    every layer has the same one (the superscript is dropped); otherwise an error."""
+    if fn in ("f", "g") and p.ctx.activation or fn == p.ctx.activation:
+        return None
+    raise p.fail(f"{tok.text}^{{{''.join(texts_of(sup))}}}: a layer's activation, but the "
+                 "setting's layers do not all have this one (not a power)", tok)

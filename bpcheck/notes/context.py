@@ -28,6 +28,8 @@ class TexContext:
     layer_marks: str = "superscript"  # or "subscript": W_h, z_{o,j}
     unmarked: str = ""  # the layer (formula text) that bare W, b, z, a, δ mean
     gradient_prefix: str = ""  # "d": dW^{[l]} is ∂J/∂W^{[l]}
+    per_example: int = 0  # batch size when J is the batch mean: dZ, dA are N·∂J/∂Z, N·∂J/∂A
+    activation: str = "sigmoid"  # the one activation of every layer, "" when they differ
     ell_is_loss: bool = True  # \ell is the loss unless the loss is stated as another symbol
 
 
@@ -45,11 +47,19 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
                           layer_marks=setting.get("layer_marks", "superscript"),
                           unmarked=str(dict(layers).get(unmarked, unmarked)),
                           gradient_prefix=setting.get("gradient_prefix", ""),
+                          per_example=int(setting.get("batch", 0) or 0)
+                          if setting.get("reduction", "sum") == "mean" else 0,
+                          activation=_one_activation(setting),
                           ell_is_loss=setting.get("loss_symbol", r"\ell").strip() == r"\ell")
     sizes = [(n, (int(k),)) for n, k in setting.get("vectors", ()) or ()]
     sizes += [(n, tuple(int(d) for d in shape)) for n, shape in setting.get("matrices", ()) or ()]
     functions = (setting.get("functions", ()) or ()) + (setting.get("elementwise", ()) or ())
     return TexContext(False, names, frozenset(functions), tuple(sizes))
+
+
+def _one_activation(setting: Setting) -> str:
+    hidden = setting.get("activation", "sigmoid")
+    return hidden if setting.get("output", hidden) == hidden else ""
 
 
 def _layer_numbers(setting: Setting, numbering: str) -> tuple[tuple[str, int], ...]:

@@ -362,6 +362,8 @@ class Parser:
               tok: Tok) -> ast.expr:
         if sub is not None or primes > 1:
             raise self.fail(f"{tok.text} with a subscript or several primes", tok)
+        if sup is not None and self.ctx.network and not is_transpose(sup) and self.layer_like(sup):
+            sup = constructs.layer_activation(self, fn, sup, tok)
         if primes:
             fn = _PRIMES.get(fn, fn + "prime")
         args = self.call_args(tok)
