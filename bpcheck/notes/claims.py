@@ -10,36 +10,25 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
 from ..catalog.files import Catalog, LoadError, setting_names
 from ..catalog.formula import CONSTANTS, FUNCTIONS, FormulaError, parse
-from .latex import LatexError, TexContext, context_for, equations, infer_range, translate
+from .latex import (LatexError, Member, TexContext, context_for, equations, infer_range,
+                    translate)
 from ..model import Claim, Expect, Setting
-from .scan import discover_notes, Annotation, Display, ScanState, read_pages, scan_page
+from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
+                   parse_attrs, read_pages, scan_page)
+from .statements import Statement, statements
+from .found import Found, found, whole_file
+from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
+                        layer_ranges, RowNote, note_for, row_notes)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
-_DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\delta|δ|'|\\prime")
-
-
-@dataclass(frozen=True)
-class Found:
-    """One display formula as `bpcheck scan` reports it."""
-
-    file: str
-    line: int
-    where: str
-    latex: str
-    annotated: bool
-    skipped: bool
-    claims: tuple[str, ...]
-    error: str
-    translation: tuple[str, ...]
-    candidate: bool
 
 
 @dataclass
@@ -81,12 +70,24 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
     displays = [d for page in pages for d in scan_page(page, state.scan, out.errors)]
     out.title = state.scan.first_heading or path.name
     for d in displays:
-        claims, errs = _display_claims(d, state) if _is_claim(d) else ([], [])
+        claims, errs, readings = _read_display(d, state)
         out.claims.extend(claims)
         out.errors.extend(errs)
-        out.found.append(_found(d, state, claims, errs))
+        out.found.append(found(d, state, claims, errs, readings))
     _check_local_ids(out)
     return out
+
+
+def _read_display(d: Display, state: State) -> tuple[list[Claim], list[LoadError],
+                                                      tuple[Reading, ...]]:
+    """An annotated display as a whole (as before), or statement by statement when the
+    file is read whole or the display annotates its rows."""
+    clean, notes = row_notes(d.tex)
+    whole = whole_file(d.defaults)
+    if not notes and (d.annotation is not None or not whole):
+        claims, errs = _display_claims(d, state) if _is_claim(d) else ([], [])
+        return claims, errs, ()
+    return by_statement(replace(d, tex=clean), notes, state, whole)
 
 
 # ---- claims ---------------------------------------------------------------------------------
@@ -105,7 +106,18 @@ def _display_claims(d: Display, state: State) -> tuple[list[Claim], list[LoadErr
         return [], [LoadError(d.page.file, line, p.message + (f" ({where})" if where else ""))]
 
 
-def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
+@dataclass(frozen=True)
+class _Frame:
+    """What an annotation (or the file's defaults) makes of a display: the setting, the
+    index ranges it gives, the reading context, and a quantity to prepend."""
+
+    setting: Setting
+    where: tuple[tuple[str, str], ...]
+    ctx: TexContext
+    quantity: str | None
+
+
+def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
     a = ann.attrs
     refs = refs_for(d, state, ann)
     ref = None
@@ -119,28 +131,42 @@ def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
     ctx = context_for(setting, tuple(v for v, _ in where))
     quantity = _quantity(a.get("quantity"), ctx, ann) if "quantity" in a else \
         (ref.sides[0] if ref else None)
+    return _Frame(setting, where, ctx, quantity)
+
+
+def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
+    frame = _frame(d, ann, state)
     try:
-        eqs = equations(d.tex, ctx)
+        eqs = equations(d.tex, frame.ctx)
     except LatexError as exc:
         raise Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos)) from None
     if not eqs:
         raise Problem("empty display formula")
-    if quantity and len(eqs) > 1:
+    if frame.quantity and len(eqs) > 1:
         raise Problem(f"this display holds {len(eqs)} equations but the annotation names one "
                        "quantity: annotate one equation per display, or drop quantity=")
-    local = a.get("id") or a.get("claim") or (f"cell{d.page.cell}-L{d.where().split()[-1]}" if d.page.cell
-                            else f"L{d.line()}")
-    claims = []
-    for n, eq in enumerate(eqs, 1):
-        sides = ([quantity] if quantity else []) + [m.text for m in eq]
-        lines = ([ann.line] if quantity else []) + [d.line(m.pos) for m in eq]
-        if len(sides) < 2:
-            raise Problem("nothing to check: give quantity=... or write the formula as a "
-                           "chain A = B", d.line(eq[0].pos), d.where(eq[0].pos))
-        full_where = where + _index_ranges(sides, lines, setting, where, ctx, d)
-        claims.append(_claim(d, ann, state, setting, sides, lines, full_where,
-                             local + (f"-{n}" if len(eqs) > 1 else ""), d.where(eq[0].pos)))
-    return claims
+    local = ann.attrs.get("id") or ann.attrs.get("claim") or _local(d)
+    return [_from_members(d, ann, state, frame, eq, local + (f"-{n}" if len(eqs) > 1 else ""))
+            for n, eq in enumerate(eqs, 1)]
+
+
+def _local(d: Display, pos: int = 0) -> str:
+    return f"cell{d.page.cell}-L{d.where(pos).split()[-1]}" if d.page.cell else f"L{d.line(pos)}"
+
+
+def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
+                  members: list[Member], local: str, role: str = "",
+                  layers: bool = False) -> Claim:
+    sides = ([frame.quantity] if frame.quantity else []) + [m.text for m in members]
+    lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
+    if len(sides) < 2:
+        raise Problem("nothing to check: give quantity=... or write the formula as a "
+                      "chain A = B", d.line(members[0].pos), d.where(members[0].pos))
+    full_where = frame.where + _index_ranges(sides, lines, frame.setting, frame.where,
+                                             frame.ctx, d, layers)
+    claim = _claim(d, ann, state, frame.setting, sides, lines, full_where, local,
+                   d.where(members[0].pos))
+    return replace(claim, role=role) if role else claim
 
 
 def _claim(d: Display, ann: Annotation, state: State, setting: Setting, sides: list[str],
@@ -182,10 +208,13 @@ def _where(raw: str, ann: Annotation) -> tuple[tuple[str, str], ...]:
 
 def _index_ranges(sides: list[str], lines: list[int], setting: Setting,
                   where: tuple[tuple[str, str], ...], ctx: TexContext,
-                  d: Display) -> tuple[tuple[str, str], ...]:
-    """Ranges for free entry indices (from what they index) and for summation indices."""
+                  d: Display, layers: bool = False) -> tuple[tuple[str, str], ...]:
+    """Ranges for free entry indices (from what they index) and for summation indices;
+    `layers`: layer indices too, as the layers where every quantity exists."""
     known = setting_names(setting) | {v for v, _ in where}
-    trees, extra = [], []
+    extra = list(layer_ranges(sides, known, ctx)) if layers else []
+    known |= {v for v, _ in extra}
+    trees = []
     for side, line in zip(sides, lines):
         try:
             trees.append(ast.parse(side, mode="eval"))
@@ -216,33 +245,101 @@ def _is_sum(node: ast.AST) -> bool:
             and isinstance(node.args[1].elts[0], ast.Name))
 
 
-# ---- scan --------------------------------------------------------------------------------
+# ---- statement by statement -----------------------------------------------------------------
 
-def _found(d: Display, state: State, claims: list[Claim], errors: list[LoadError]) -> Found:
-    skipped = d.annotation is not None and "skip" in d.annotation.flags
-    error = errors[0].message if errors else ""
-    translation: tuple[str, ...] = ()
-    if claims:
-        translation = claims[0].sides
-    elif d.annotation is None or skipped:
-        try:
-            eqs = equations(d.tex, _default_context(d, state))
-            translation = tuple(" = ".join(m.text for m in eq) for eq in eqs)
-        except LatexError as exc:
-            error = str(exc)
-    line, where = (claims[0].line, claims[0].source if d.page.cell else "") if claims else \
-        (d.line(), d.where())
-    return Found(d.page.file, line, where, d.tex.strip(), d.annotation is not None,
-                 skipped, tuple(c.id for c in claims), error, translation,
-                 d.annotation is None and bool(_DERIVATIVE.search(d.tex)))
-
-
-def _default_context(d: Display, state: State) -> TexContext:
-    ann = Annotation({}, frozenset(), d.line(), d.where())
+def by_statement(d: Display, notes: list[RowNote], state: State,
+                 whole: bool) -> tuple[list[Claim], list[LoadError], tuple[Reading, ...]]:
+    """Each statement of a display in one class (claim, definition, update, skipped, not
+    understood); an annotation (the display's, or its row's) overrides the classification."""
+    plain = Annotation({}, frozenset(), d.line(), d.where())
+    claims: list[Claim] = []
+    errors: list[LoadError] = []
     try:
-        return context_for(setting_for(d, ann, state, state.refs, None))
-    except Problem:
-        return context_for(Setting("network", "network", ()))
+        frame = _frame(d, d.annotation or plain, state)
+        sts = statements(d.tex, frame.ctx)
+    except (Problem, LatexError) as exc:
+        p = exc if isinstance(exc, Problem) else \
+            Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))
+        _report(d, state, p, errors, d.annotation is not None)
+        return [], errors, (Reading(NOT_UNDERSTOOD, p.line or d.line(), d.tex.strip(),
+                                    reason=p.message),)
+    readings = []
+    for n, st in enumerate(sts, 1):
+        ann = _row_annotation(d, note_for(notes, st.pos), errors)
+        suffix = f"-{n}" if len(sts) > 1 else ""
+        if ann is None and not whole:
+            reading = Reading(SKIPPED, d.line(st.pos), st.latex,
+                              reason="not annotated, and the file has no bpcheck-defaults line")
+        elif ann is not None and "skip" in ann.flags:
+            reading = Reading(SKIPPED, d.line(st.pos), st.latex, reason="annotation: skip")
+        else:
+            reading = _statement(d, st, ann, plain, frame, state, suffix, claims, errors)
+        readings.append(reading)
+    return claims, errors, tuple(readings)
+
+
+def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotation,
+               frame: _Frame, state: State, suffix: str, claims: list[Claim],
+               errors: list[LoadError]) -> Reading:
+    line = d.line(st.pos)
+    if ann is None:
+        kind, reason = classify(st, frame.ctx.loss)
+    elif st.error is None and st.kind in ("equation", "expression"):
+        kind, reason = CLAIM, ""
+    else:
+        kind, reason = (SKIPPED, st.reason) if st.kind in ("range", "remark") else \
+            (NOT_UNDERSTOOD, str(st.error) if st.error else f"an annotated {st.kind}: only "
+             f"'=' chains can be checked ({st.reason})")
+    if kind == NOT_UNDERSTOOD and ann is not None:
+        errors.append(LoadError(d.page.file, line, f"cannot read formula: {reason}"))
+    if kind not in (CLAIM, DEFINITION):
+        return Reading(kind, line, st.latex, reason=reason)
+    try:
+        if ann is not None and ann is not d.annotation:
+            frame = _frame(d, ann, state)
+        own = ann is not None and ann is not d.annotation and "id" in ann.attrs
+        name = ann.attrs["id"] if own else \
+            (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
+        name += "" if own else suffix
+        claim = _from_members(d, ann or plain, state, frame, list(st.members), name,
+                              "definition" if kind == DEFINITION else "", ann is None)
+    except Problem as p:
+        _report(d, state, p, errors, ann is not None)
+        return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)
+    claims.append(claim)
+    return Reading(kind, line, st.latex, " = ".join(claim.sides), reason, claim.id)
+
+
+def _row_annotation(d: Display, note: RowNote | None,
+                    errors: list[LoadError]) -> Annotation | None:
+    """The display's annotation, with a row's own annotation over it."""
+    if note is None:
+        return d.annotation
+    line, where = d.line(note.offset), d.where(note.offset)
+    try:
+        attrs, flags = parse_attrs(note.body)
+    except ValueError as exc:
+        errors.append(LoadError(d.page.file, line, f"annotation: {exc}"))
+        return d.annotation
+    unknown = sorted(set(attrs) - CLAIM_KEYS - SETTING_KEYS) + sorted(flags - {"skip"})
+    if unknown:
+        errors.append(LoadError(d.page.file, line, f"annotation: unknown key(s) "
+                                f"{', '.join(unknown)}"))
+        return d.annotation
+    base = d.annotation.attrs if d.annotation else {}
+    inherited = {k: v for k, v in base.items() if k not in ("id", "expect", "corrects")}
+    return Annotation({**inherited, **attrs}, frozenset(flags), line, where)
+
+
+def _report(d: Display, state: State, p: Problem, errors: list[LoadError],
+            annotated: bool) -> None:
+    """An annotated formula's problem is an error; an unannotated one's is listed by scan,
+    except a problem with the file's own set-up, reported once."""
+    line, where = (p.line, p.where) if p.line else (d.line(), d.where())
+    if annotated or (p.message.startswith(("no setting", "setting")) and
+                     p.message not in state.reported):
+        state.reported.add(p.message)
+        errors.append(LoadError(d.page.file, line, p.message + (f" ({where})" if where else "")))
 
 
 def _check_local_ids(nf: NotesFile) -> None:

@@ -48,6 +48,7 @@ class State:
     refs: Refs
     scan: ScanState
     catalogs: dict[str, Refs] = field(default_factory=dict)
+    reported: set[str] = field(default_factory=set)  # set-up problems already reported
 
 
 class Problem(Exception):
