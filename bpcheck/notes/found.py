@@ -60,7 +60,7 @@ def found(d: Display, state: State, claims: list[Claim], errors: list[LoadError]
         (d.line(), d.where())
     return Found(d.page.file, line, where, d.tex.strip(), d.annotation is not None,
                  skipped, tuple(c.id for c in claims), error, translation,
-                 d.annotation is None and not claims and bool(_DERIVATIVE.search(d.tex)),
+                 d.annotation is None and not whole_file(d.defaults) and bool(_DERIVATIVE.search(d.tex)),
                  readings)
 
 
