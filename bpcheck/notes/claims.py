@@ -273,14 +273,15 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         elif ann is not None and "skip" in ann.flags:
             reading = Reading(SKIPPED, d.line(st.pos), st.latex, reason="annotation: skip")
         else:
-            reading = _statement(d, st, ann, plain, frame, state, suffix, claims, errors)
+            reading = _statement(d, st, ann, plain, frame, state, suffix, claims, errors,
+                                 whole)
         readings.append(reading)
     return claims, errors, tuple(readings)
 
 
 def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotation,
                frame: _Frame, state: State, suffix: str, claims: list[Claim],
-               errors: list[LoadError]) -> Reading:
+               errors: list[LoadError], whole: bool) -> Reading:
     line = d.line(st.pos)
     if ann is None:
         kind, reason = classify(st, frame.ctx.loss)
@@ -302,9 +303,10 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
             (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
         name += "" if own else suffix
         claim = _from_members(d, ann or plain, state, frame, list(st.members), name,
-                              "definition" if kind == DEFINITION else "", ann is None)
+                              "definition" if kind == DEFINITION else "", whole)
     except Problem as p:
-        _report(d, state, p, errors, ann is not None)
+        _report(d, state, p if p.line else Problem(p.message, line, d.where(st.pos)), errors,
+                ann is not None)
         return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)
     claims.append(claim)
     return Reading(kind, line, st.latex, " = ".join(claim.sides), reason, claim.id)

@@ -10,7 +10,7 @@ from ..model import Claim, Setting
 from .latex import LatexError, TexContext, context_for, equations, statements
 from .scan import Annotation, Display
 from .settings import Problem, State, setting_for
-from .wholefile import CLAIM, NOT_UNDERSTOOD, SKIPPED, Reading
+from .wholefile import CLAIM, NOT_UNDERSTOOD, SKIPPED, Reading, row_notes
 
 _DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\delta|δ|'|\\prime")
 CHECK_VALUES = ("all", "annotated")
@@ -58,7 +58,7 @@ def found(d: Display, state: State, claims: list[Claim], errors: list[LoadError]
     readings = readings or _readings(d, state, claims, error, skipped)
     line, where = (claims[0].line, claims[0].source if d.page.cell else "") if claims else \
         (d.line(), d.where())
-    return Found(d.page.file, line, where, d.tex.strip(), d.annotation is not None,
+    return Found(d.page.file, line, where, row_notes(d.tex)[0].strip(), d.annotation is not None,
                  skipped, tuple(c.id for c in claims), error, translation,
                  d.annotation is None and not whole_file(d.defaults) and bool(_DERIVATIVE.search(d.tex)),
                  readings)
@@ -74,16 +74,16 @@ def _readings(d: Display, state: State, claims: list[Claim], error: str,
     out, todo = [], list(claims)
     for st in sts:
         line = d.line(st.pos)
-        if st.error is not None:
+        if skipped:
+            out.append(Reading(SKIPPED, line, st.latex, reason="annotation: skip"))
+        elif d.annotation is not None and st.kind in ("equation", "expression") and todo:
+            c = todo.pop(0)  # read in the annotation's own setting
+            out.append(Reading(CLAIM, line, st.latex, " = ".join(c.sides), claim=c.id))
+        elif st.error is not None:
             out.append(Reading(NOT_UNDERSTOOD, line, st.latex, reason=str(st.error)))
         elif d.annotation is None:
             out.append(Reading(SKIPPED, line, st.latex, " = ".join(m.text for m in st.members),
                                "not annotated, and the file has no bpcheck-defaults line"))
-        elif skipped:
-            out.append(Reading(SKIPPED, line, st.latex, reason="annotation: skip"))
-        elif st.kind in ("equation", "expression") and todo:
-            c = todo.pop(0)
-            out.append(Reading(CLAIM, line, st.latex, " = ".join(c.sides), claim=c.id))
         elif st.kind in ("range", "remark") or not error:
             out.append(Reading(SKIPPED, line, st.latex, reason=st.reason))
         else:
