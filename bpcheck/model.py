@@ -75,6 +75,7 @@ class Claim:
     scope: str = ""  # what the proof covers, stated by the catalog
     strategy: str = ""  # "", "indexed" (symbolic sizes), "regions"
     side_lines: tuple[int, ...] = ()
+    role: str = ""  # "definition": a note's own definition of a quantity of its setting
 
     @property
     def links(self) -> list[tuple[int, int]]:
