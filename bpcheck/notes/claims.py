@@ -293,8 +293,9 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
              f"'=' chains can be checked ({st.reason})")
     if kind == NOT_UNDERSTOOD and ann is not None:
         errors.append(LoadError(d.page.file, line, f"cannot read formula: {reason}"))
-    if kind not in (CLAIM, DEFINITION):
-        return Reading(kind, line, st.latex, reason=reason)
+    if kind not in (CLAIM, DEFINITION):  # shown as read, so that a misreading is visible
+        read = " = ".join(m.text for m in st.members) if kind != NOT_UNDERSTOOD else ""
+        return Reading(kind, line, st.latex, read, reason=reason)
     try:
         if ann is not None and ann is not d.annotation:
             frame = _frame(d, ann, state)
