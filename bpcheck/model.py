@@ -7,7 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+import re
 from typing import Any
+
+_LATEX_LOSS = re.compile(r"\\(mathcal|mathscr)\s*\{?\s*([A-Za-z])\s*\}?|\\ell")
+
+
+def loss_identifier(written: str) -> str:
+    """The loss's name in formula text for a `loss_symbol` as a note writes it: a name as
+    it is (J, C, E); a LaTeX spelling as a name of its own (\\mathcal{L} -> calL,
+    \\mathscr{L} -> scrL, \\ell -> ell), never the letter alone, which is free for other
+    uses (L is the depth, J may be the cost)."""
+    m = _LATEX_LOSS.fullmatch(written.strip())
+    if m is None:
+        return written
+    return "ell" if m.group(1) is None else m.group(1)[4:] + m.group(2)
 
 
 class Kind(str, Enum):
@@ -33,6 +47,10 @@ class Setting:
     def get(self, key: str, default: Any = None) -> Any:
         return dict(self.params).get(key, default)
 
+    def loss_name(self) -> str:
+        """A network's loss as formula text names it (see `loss_identifier`)."""
+        return loss_identifier(str(self.get("loss_symbol", "J")))
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -57,6 +75,7 @@ class Claim:
     scope: str = ""  # what the proof covers, stated by the catalog
     strategy: str = ""  # "", "indexed" (symbolic sizes), "regions"
     side_lines: tuple[int, ...] = ()
+    role: str = ""  # "definition": a note's own definition of a quantity of its setting
 
     @property
     def links(self) -> list[tuple[int, int]]:

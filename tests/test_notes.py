@@ -13,7 +13,9 @@ from bpcheck.notes.scan import parse_attrs as _attrs
 from bpcheck.run.sources import load_sources
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "notes"
-DEFAULTS = "<!-- bpcheck-defaults: widths=3,2,2 activation=sigmoid loss=mse_half -->\n"
+# check=annotated: these tests are about annotations (a file read whole: test_notes_wholefile)
+DEFAULTS = "<!-- bpcheck-defaults: widths=3,2,2 activation=sigmoid loss=mse_half " \
+    "check=annotated -->\n"
 
 
 def write(tmp: Path, name: str, text: str) -> Path:

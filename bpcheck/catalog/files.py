@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .formula import FormulaError, parse
-from .schema import claim_problem, strategy_problem, value_problem, where_problem
-from ..model import Claim, Expect, Setting
+from .schema import claim_problem, conventions_problem, strategy_problem, value_problem, where_problem
+from ..model import Claim, Expect, Setting, loss_identifier
 
 SETTING_KINDS = ("scalar", "network")
 CLAIM_KEYS = {"id", "title", "source", "setting", "quantity", "formula", "chain",
               "expect", "corrects", "where", "when", "note", "scope", "strategy"}
 NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "layout",
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
-                "batch", "sample", "note", "symbols"}
+                "batch", "sample", "note", "symbols", "leaky_slope", "elu_alpha", "bias",
+                "layers", "layer_marks", "unmarked", "gradient_prefix"}
 SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
                "functions", "elementwise", "define", "indexed", "sample", "note"}
 
@@ -236,8 +237,9 @@ def setting_problem(body: Any) -> str:
         w = body.get("widths")
         if not (isinstance(w, list) and len(w) >= 2 and all(isinstance(n, int) and n > 0 for n in w)):
             return "widths must be a list of at least two positive integers"
-        if body.get("loss_symbol", "J") == body.get("depth_symbol", "L"):
+        if loss_identifier(str(body.get("loss_symbol", "J"))) == body.get("depth_symbol", "L"):
             return "loss_symbol and depth_symbol must differ (set depth_symbol, e.g. \"D\")"
+        return conventions_problem(body)
     return ""
 
 
@@ -353,7 +355,7 @@ def setting_names(setting: Setting) -> set[str]:
     """Names a formula may use in this setting (besides FUNCTIONS)."""
     if setting.kind == "network":
         names = {"x", "y", "W", "b", "B", "z", "a", "delta", "yhat", "n", "kt"}
-        names.add(setting.get("loss_symbol", "J"))
+        names.add(setting.loss_name())
         names.add(setting.get("depth_symbol", "L"))
         names.update(setting.get("symbols", ()) or ())
         return names

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from .literals import MAX_CHARS, MAX_DEPTH, LiteralError, check_size, exact_numbers
 
-# Function names a formula may call, with their arity (None: any).
+# Function names a formula may call, with their arity (None: any; a tuple: one of these).
 FUNCTIONS: dict[str, int | None] = {
     # elementary, applied entrywise to vectors and matrices
     "exp": 1, "log": 1, "ln": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1,
     "relu": 1, "abs": 1, "sin": 1, "cos": 1, "step": 1,
+    "leaky_relu": (1, 2), "elu": (1, 2), "softplus": 1, "swish": 1,  # (u[, slope or α])
     "max": None, "min": None, "piecewise": None,
     # calculus
     "diff": None,
@@ -248,5 +249,7 @@ def _check_call(node: ast.Call, known: set[str], where: int) -> None:
     if node.keywords:
         raise FormulaError(f"{name}() takes no keyword arguments", where)
     arity = FUNCTIONS.get(name)
-    if arity is not None and len(node.args) != arity:
-        raise FormulaError(f"{name}() takes {arity} argument(s), got {len(node.args)}", where)
+    counts = arity if isinstance(arity, tuple) else (arity,)
+    if arity is not None and len(node.args) not in counts:
+        wanted = " or ".join(map(str, counts))
+        raise FormulaError(f"{name}() takes {wanted} argument(s), got {len(node.args)}", where)

@@ -13,8 +13,10 @@ import re
 from typing import Any
 
 from .formula import CONSTANTS, FUNCTIONS
+from ..model import loss_identifier
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax", "leaky_relu", "elu",
+               "softplus", "swish")
 CHOICES = {
     "activation": ACTIVATIONS, "output": ACTIVATIONS,
     "loss": ("mse_half", "mse_sum", "mse_mean", "cross_entropy", "binary_cross_entropy",
@@ -22,6 +24,7 @@ CHOICES = {
     "numbering": ("standard", "ufldl"), "orientation": ("out_in", "in_out"),
     "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary"),
     "layout": ("numerator", "denominator"),
+    "layer_marks": ("superscript", "subscript"), "gradient_prefix": ("d",),
 }
 NAME_LISTS = ("symbols", "positive", "integers", "functions", "elementwise", "indexed")
 TEXT_KEYS = ("title", "note", "corrects", "scope", "strategy", "when")
@@ -55,7 +58,10 @@ def value_problem(key: str, value: Any) -> str:
         return "" if ok else f"{key} must be one of {', '.join(CHOICES[key])}"
     if key in NAME_LISTS:
         return "" if _names(value) else f"{key} must be a list of names"
-    if key in ("loss_symbol", "depth_symbol"):
+    if key == "loss_symbol":
+        return "" if isinstance(value, str) and is_name(loss_identifier(value)) else \
+            "loss_symbol must be a name or \\mathcal{X}, \\mathscr{X}, \\ell"
+    if key == "depth_symbol":
         return "" if is_name(value) else f"{key} must be a name"
     if key == "vectors":
         return "" if _table(value, _positive_int) else \
@@ -72,10 +78,45 @@ def value_problem(key: str, value: Any) -> str:
                           and v[0] <= v[1])
         return "" if _table(value, pair) else \
             "sample must be a table of ranges like { eta = [0.0, 0.1] }"
+    if key in ("leaky_slope", "elu_alpha"):
+        return "" if _number(value) else f"{key} must be a number"
+    if key == "bias":
+        return "" if isinstance(value, bool) else "bias must be true or false"
     if key == "batch":
         return "" if _positive_int(value) else "batch must be a positive integer"
     if key == "note":
         return "" if isinstance(value, str) else "note must be a string"
+    return ""
+
+
+def layer_names(value: Any) -> list[str]:
+    """`layers` as names: a list, or the text `h,o` of a notes defaults line."""
+    if isinstance(value, str):
+        return [s for s in re.split(r"[\s,]+", value.strip().strip("[]")) if s]
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def conventions_problem(body: dict[str, Any]) -> str:
+    """The notation keys of a network setting, checked against its widths: `layers` names
+    the layers after the input (or every layer, the input first), `unmarked` is the layer
+    bare W, b, z, a, δ mean (a number, one of `layers`, or the depth symbol)."""
+    widths = body.get("widths") or []
+    names = layer_names(body.get("layers", []))
+    if "layers" in body:
+        if not names or not all(len(n) == 1 and n.isalpha() for n in names) \
+                or len(set(names)) != len(names):
+            return "layers must be distinct letters, e.g. layers=h,o"
+        if len(names) not in (len(widths) - 1, len(widths)):
+            return (f"layers names {len(names)} layers; the widths have {len(widths)} "
+                    f"(name the {len(widths) - 1} after the input, or all {len(widths)})")
+    for key in ("layer_marks", "gradient_prefix"):
+        if key in body and body[key] not in CHOICES[key]:
+            return f"{key} must be one of {', '.join(CHOICES[key])}"
+    if "unmarked" in body:
+        value = body["unmarked"]
+        text = str(value).strip() if isinstance(value, (int, str)) else ""
+        if not (text.isdigit() or text in names or text == body.get("depth_symbol", "L")):
+            return "unmarked must be a layer: a number, one of layers, or the depth symbol"
     return ""
 
 

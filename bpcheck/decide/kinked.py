@@ -7,7 +7,9 @@ import re
 
 from ..model import Claim, Setting
 
-KINKED_WORDS = ("relu", "step", "abs", "max", "min", "piecewise", "maxpool", "argmax_mask")
+KINKED_WORDS = ("relu", "step", "abs", "max", "min", "piecewise", "maxpool", "argmax_mask",
+                "leaky_relu", "elu")
+KINKED_ACTIVATIONS = ("relu", "leaky_relu", "elu")
 
 MAX_MEMO = 4096
 
@@ -32,7 +34,7 @@ def _kinked_text(claim: Claim) -> bool:
 
 def kinked_setting(s: Setting) -> bool:
     """Does the setting itself bring kinks (a ReLU layer, a kinked definition)?"""
-    if s.get("activation") == "relu" or s.get("output") == "relu":
+    if s.get("activation") in KINKED_ACTIVATIONS or s.get("output") in KINKED_ACTIVATIONS:
         return True
     texts = [t for _, t in (s.get("define", ()) or ())]
     return any(re.search(rf"\b{w}\s*\(", t) for t in texts for w in KINKED_WORDS)

@@ -20,7 +20,7 @@ from ..symbolic.atoms import Sig, Tanh, prove_lemmas
 from ..symbolic.evaluate import EvalError
 from ..symbolic.kinks import kink_note
 from ..symbolic.linalg import ShapeError, entries as la_entries
-from ..symbolic.world import World
+from ..symbolic.world import ELU_ALPHA, LEAKY_SLOPE, World
 from ..symbolic.zero_test import SymbolicResult, decide, same_shape
 from . import every_size
 from .expansion import SMALL, expansion_terms
@@ -225,6 +225,14 @@ def _lemma_steps(world: World, trees: list[ast.Expression]) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _act(net: dict[str, Any], name: str) -> str:
+    """An activation as the scope names it: with its slope or α when not the default."""
+    value = {"leaky_relu": net.get("leaky_slope"), "elu": net.get("elu_alpha")}.get(name)
+    default = {"leaky_relu": LEAKY_SLOPE, "elu": ELU_ALPHA}.get(name)
+    return f"{name} ({'slope' if name == 'leaky_relu' else 'α'} {value})" \
+        if value is not None and value != default else name
+
+
 def _scope(claim: Claim, world: World, all_cases: list[dict[str, Any]]) -> str:
     if claim.scope:
         return claim.scope
@@ -232,7 +240,10 @@ def _scope(claim: Claim, world: World, all_cases: list[dict[str, Any]]) -> str:
     if s.kind == "network":
         net = world.network
         parts = [f"widths {'-'.join(map(str, net['widths']))}",
-                 f"{net['hidden']} hidden / {net['output']} output", f"loss {net['loss']}"]
+                 f"{_act(net, net['hidden'])} hidden / {_act(net, net['output'])} output",
+                 f"loss {net['loss']}"]
+        if not net.get("bias", True):
+            parts.append("no biases")
         if net["batch"]:
             parts.append(f"batch of {net['batch']} ({net['reduction']})")
         return "; ".join(parts) + "; bounded: these sizes only"

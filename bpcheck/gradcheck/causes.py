@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reference.network import ACTIVATIONS, LOSSES, MLP, Params
+from ..reference.network import LOSSES, MLP, Params, activation_of
 
 Array = np.ndarray
 Variant = tuple[str, Array]  # (cause text, the gradient that cause would produce)
@@ -105,7 +105,7 @@ def missing_derivative_variants(
                 f"{name}'(z[{k}]) of layer {k}")
         dW, db, da = [None] * (net.depth + 1), [None] * (net.depth + 1), g_out
         for l in range(net.depth, 0, -1):
-            delta = da if l == k else ACTIVATIONS[net.activations[l - 1]].vjp(t.z[l], t.a[l], da)
+            delta = da if l == k else activation_of(net.activations[l - 1]).vjp(t.z[l], t.a[l], da)
             a_prev = t.a[l - 1]
             dW[l] = np.outer(delta, a_prev) if a_prev.ndim == 1 else delta @ a_prev.T
             db[l] = delta if delta.ndim == 1 else delta.sum(axis=1)

@@ -34,7 +34,8 @@ Array = np.ndarray
 Target = tuple[str, int, bool]  # ("W" or "b", layer, stored transposed)
 
 # The activations bpcheck.world defines symbolically (kept here so the checks need no SymPy).
-SYMBOLIC_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax")
+SYMBOLIC_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax", "leaky_relu", "elu",
+                        "softplus", "swish")
 
 # Above this estimated cost the comparison is skipped unless Architecture.symbolic is True.
 # cost() is parameters^2 x samples x layers; 2-3-3-1 with 4 samples is 7,500 (about 1 s),

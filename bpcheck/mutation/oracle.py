@@ -55,7 +55,7 @@ def network_spec(setting: Any) -> dict:
         "orientation": setting.get("orientation", "out_in"),
         "layout": setting.get("layout", "numerator"), "batch": int(setting.get("batch", 0) or 0),
         "target": setting.get("target", "free"), "symbols": list(setting.get("symbols", ()) or ()),
-        "loss_symbol": setting.get("loss_symbol", "J"), "depth_symbol": setting.get("depth_symbol", "L"),
+        "loss_symbol": setting.loss_name(), "depth_symbol": setting.get("depth_symbol", "L"),
         "loss": loss, "reduction": setting.get("reduction", "sum"), "loss_factor": 1.0,
     }
     if loss == "mse_sum":  # ‖y − a‖² = 2 · ½‖y − a‖²

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .macros import Macro
 from .tree import binop, ident, subscript
 from ..model import Setting
 
@@ -21,19 +22,55 @@ class TexContext:
     orientation: str = "out_in"
     loss: str = "J"
     depth: str = "L"
+    batch: bool = False  # samples as columns: capital Z^{[l]}, A^{[l]} are the layers' z, a
+    macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines
+    layer_names: tuple[tuple[str, int], ...] = ()  # layers=h,o: W^h is W[1], W^o is W[2]
+    layer_marks: str = "superscript"  # or "subscript": W_h, z_{o,j}
+    unmarked: str = ""  # the layer (formula text) that bare W, b, z, a, δ mean
+    gradient_prefix: str = ""  # "d": dW^{[l]} is ∂J/∂W^{[l]}
+    per_example: int = 0  # batch size when J is the batch mean: dZ, dA are N·∂J/∂Z, N·∂J/∂A
+    activation: str = "sigmoid"  # the one activation of every layer, "" when they differ
+    ell_is_loss: bool = True  # \ell is the loss unless the loss is stated as another symbol
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
     from ..catalog.files import setting_names
     names = frozenset(setting_names(setting)) | frozenset(extra)
     if setting.kind == "network":
-        return TexContext(True, names, numbering=setting.get("numbering", "standard"),
+        numbering = setting.get("numbering", "standard")
+        layers = _layer_numbers(setting, numbering)
+        unmarked = str(setting.get("unmarked", "")).strip()
+        return TexContext(True, names, numbering=numbering,
                           orientation=setting.get("orientation", "out_in"),
-                          loss=setting.get("loss_symbol", "J"), depth=setting.get("depth_symbol", "L"))
+                          loss=setting.loss_name(), depth=setting.get("depth_symbol", "L"),
+                          batch=bool(setting.get("batch", 0)), layer_names=layers,
+                          layer_marks=setting.get("layer_marks", "superscript"),
+                          unmarked=str(dict(layers).get(unmarked, unmarked)),
+                          gradient_prefix=setting.get("gradient_prefix", ""),
+                          per_example=int(setting.get("batch", 0) or 0)
+                          if setting.get("reduction", "sum") == "mean" else 0,
+                          activation=_one_activation(setting),
+                          ell_is_loss=setting.get("loss_symbol", r"\ell").strip() == r"\ell")
     sizes = [(n, (int(k),)) for n, k in setting.get("vectors", ()) or ()]
     sizes += [(n, tuple(int(d) for d in shape)) for n, shape in setting.get("matrices", ()) or ()]
     functions = (setting.get("functions", ()) or ()) + (setting.get("elementwise", ()) or ())
     return TexContext(False, names, frozenset(functions), tuple(sizes))
+
+
+def _one_activation(setting: Setting) -> str:
+    hidden = setting.get("activation", "sigmoid")
+    return hidden if setting.get("output", hidden) == hidden else ""
+
+
+def _layer_numbers(setting: Setting, numbering: str) -> tuple[tuple[str, int], ...]:
+    """`layers` names the layers after the input, in order (or every layer, the input
+    first); the input is layer 0 (standard numbering) or 1 (ufldl)."""
+    from ..catalog.schema import layer_names
+    names = layer_names(setting.get("layers", ()))
+    first = 0 if numbering == "standard" else 1
+    if len(names) < len(setting.get("widths", ()) or ()):
+        first += 1  # the input is not named
+    return tuple((n, first + k) for k, n in enumerate(names))
 
 
 NETWORK = context_for(Setting("network", "network", ()))

@@ -1,5 +1,7 @@
 """LaTeX of backprop notes -> bpcheck's formula language (text), and back.
 
+`statements(tex, ctx)` reads a display formula as the statements it makes (equations,
+inequalities, approximations, shapes, updates, ranges, remarks; none dropped), and
 `equations(tex, ctx)` splits a display formula into chains (`A = B = C`, align
 rows `&= ...`) and translates each member with a tokenizer and a recursive-
 descent parser for the LaTeX that backprop notes use.  The parser builds a
@@ -19,6 +21,9 @@ from ..typeset.roundtrip import LAYERED, formula_to_latex
 from .context import NETWORK, TexContext, context_for, infer_range
 from .equations import Member, equations, translate
 from .lexer import LatexError, tokenize
+from .macros import Macro, macros_in
+from .statements import Statement, statements
 
 __all__ = ["LatexError", "TexContext", "Member", "NETWORK", "context_for", "equations",
-           "translate", "infer_range", "formula_to_latex", "tokenize", "LAYERED"]
+           "translate", "infer_range", "formula_to_latex", "tokenize", "LAYERED", "Statement",
+           "statements", "Macro", "macros_in"]

@@ -30,7 +30,14 @@ _LEX = re.compile(r"(?P<skip>%[^\n]*|\s+|\\[,;:!> ]|~)"
                   r"|\\(?P<env>begin|end)\s*\{(?P<name>[A-Za-z]+\*?)\}"
                   r"|(?P<cmd>\\(?:[A-Za-z]+|.))|(?P<num>\d+(?:\.\d+)?)|(?P<let>[A-Za-z])"
                   r"|(?P<sym>.)", re.S)
-_UNICODE = {"δ": r"\delta", "σ": r"\sigma", "∂": r"\partial", "∇": r"\nabla", "⊙": r"\odot",
+_GREEK_UNICODE = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
+                          r"alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                          r"pi rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi "
+                          r"Pi Sigma Phi Psi Omega".split()))
+_UNICODE = {**{k: "\\" + v for k, v in _GREEK_UNICODE.items()},
+            "≤": r"\le", "≥": r"\ge", "≠": r"\neq", "→": r"\to", "⇒": r"\Rightarrow",
+            "∈": r"\in", "ℝ": r"\Reals", "‖": r"\|", "⋅": r"\cdot", "∀": r"\forall",
+            "δ": r"\delta", "σ": r"\sigma", "∂": r"\partial", "∇": r"\nabla", "⊙": r"\odot",
             "∘": r"\circ", "·": r"\cdot", "×": r"\times", "−": "-", "′": "'", "⊤": r"\top",
             "∑": r"\sum", "ℓ": r"\ell", "…": r"\dots", "≈": r"\approx", "∫": r"\int"}
 _SIZING = {r"\left", r"\right", r"\middle", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr",
@@ -40,7 +47,18 @@ _TRANSPARENT = {"equation", "equation*", "align", "align*", "aligned", "split", 
                 "gather*", "gathered", "multline", "multline*", "alignat", "alignat*", "eqnarray"}
 
 
+# letters with a hat (precomposed, or followed by U+0302): \hat{y}
+_HATTED = {"ŷ": "y", "ĥ": "h", "ẑ": "z", "â": "a", "ô": "o", "ŵ": "w", "x̂": "x"}
+# two-character relations typed in plain text, and a Markdown-escaped underscore
+_BARS = {"|", r"\vert", r"\rvert"}
+_PAIRS_TYPED = {(">", "="): r"\geq", ("<", "="): r"\leq", ("!", "="): r"\neq"}
+
+
 def tokenize(tex: str) -> list[Tok]:
+    return _clean(_merge(_raw_tokens(tex)))
+
+
+def _raw_tokens(tex: str) -> list[Tok]:
     toks: list[Tok] = []
     for m in _LEX.finditer(tex):
         if m.group("skip"):
@@ -50,11 +68,45 @@ def tokenize(tex: str) -> list[Tok]:
             continue
         kind = next(k for k in ("cmd", "num", "let", "sym") if m.group(k))
         text = m.group(kind)
+        if text == "\u0302" and toks and toks[-1].kind == "let":  # y + combining circumflex
+            last = toks.pop()
+            toks.extend(_hat(last.text, last.pos, m.end()))
+            continue
+        if text in _HATTED:
+            toks.extend(_hat(_HATTED[text], m.start(), m.end()))
+            continue
         if text in _UNICODE:
             text = _UNICODE[text]
             kind = "cmd" if text.startswith("\\") else "sym"
+        elif text == "\\_":
+            kind, text = "sym", "_"
+        elif kind == "sym" and not text.isascii() and text.isalpha():
+            kind = "let"  # another letter (é, ü): a name, as Latin letters are
         toks.append(Tok(kind, text, m.start(), m.end()))
-    return _clean(toks)
+    return toks
+
+
+def _hat(letter: str, pos: int, end: int) -> list[Tok]:
+    return [Tok("cmd", r"\hat", pos, end), Tok("sym", "{", pos, end), Tok("let", letter, pos, end),
+            Tok("sym", "}", pos, end)]
+
+
+def _merge(toks: list[Tok]) -> list[Tok]:
+    """`>=`, `<=`, `!=` as one relation; `\\right|` or `\\big|` before `_` as an evaluation bar."""
+    out: list[Tok] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if prev is not None and (prev.text, t.text) in _PAIRS_TYPED and prev.end == t.pos:
+            out[-1] = Tok("cmd", _PAIRS_TYPED[prev.text, t.text], prev.pos, t.end)
+            continue
+        if t.text == "_" and prev is not None and (prev.text == r"\mid" or prev.text in _BARS
+                                                   and len(out) > 1 and out[-2].text in _SIZING):
+            bar = out.pop()
+            if out and out[-1].text in _SIZING:
+                out.pop()
+            out.append(Tok("cmd", r"\evalbar", bar.pos, bar.end))
+        out.append(t)
+    return out
 
 
 def _clean(toks: list[Tok]) -> list[Tok]:
@@ -66,8 +118,13 @@ def _clean(toks: list[Tok]) -> list[Tok]:
         if t.text in _SIZING:
             i += 2 if i + 1 < len(toks) and toks[i + 1].text == "." else 1
             continue
-        if t.text in (r"\label", r"\tag") and i + 1 < len(toks) and toks[i + 1].text == "{":
-            i = match_group(toks, i + 1) + 1
+        if t.text in (r"\label", r"\tag"):
+            j = i + 1 + (i + 1 < len(toks) and toks[i + 1].text == "*")
+            if j < len(toks) and toks[j].text == "{":
+                i = match_group(toks, j) + 1
+                continue
+        if t.text == "*" and out and out[-1].text in (r"\operatorname", r"\tag"):
+            i += 1
             continue
         if t.text not in _IGNORED and not (t.kind in ("begin", "end") and t.text in _TRANSPARENT):
             out.append(t)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
+from . import constructs
 from .context import size_of
 from .lexer import Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident
@@ -72,7 +73,8 @@ def partial(p: Parser, tok: Tok) -> ast.expr:
 
 def nabla(p: Parser, tok: Tok) -> ast.expr:
     if not p.at("_"):
-        raise p.fail("\\nabla needs the variable below it, e.g. \\nabla_{W^{(l)}} J", tok)
+        raise p.fail("\\nabla without the variable below it: write which one, e.g. "
+                     "\\nabla_{W^{(l)}} J", tok)
     p.i += 1
     x = p.sub(p.arg(), tok)
     return call("diff", p.product(), x)
@@ -81,7 +83,12 @@ def nabla(p: Parser, tok: Tok) -> ast.expr:
 def summation(p: Parser, tok: Tok) -> ast.expr:
     sub, sup, _ = p.scripts()
     if sub is None:
-        raise p.fail("\\sum needs its index below it, e.g. \\sum_{k}", tok)
+        if sup is not None:
+            raise p.fail("\\sum with an upper limit but no index: write \\sum_{k=1}^{n}", tok)
+        start = p.i
+        body = p.hadamard()
+        sub = [Tok("let", constructs.free_index(p, body, tok), tok.pos, tok.end)]
+        p.i = start
     specs = []
     for part in split_top(sub, ","):
         eq = next((k for k, t in enumerate(part) if t.text == "="), None)
@@ -107,6 +114,8 @@ def delta(p: Parser, tok: Tok) -> ast.expr:
     sub, sup, primes = p.scripts()
     if sup is not None and p.ctx.network and not primes:
         return p.net_symbol("delta", sub, sup, tok)
+    if p.ctx.network and not primes and constructs.layer_in_subscript(p, sub):
+        return p.net_symbol("delta", sub, sup, tok)  # \delta_o, \delta_j of the unmarked layer
     if sub is not None and sup is None and not primes:
         pair = p.indices(sub, None)
         if isinstance(pair, ast.Tuple) or len(sub) == 2:
@@ -174,6 +183,8 @@ def hat(p: Parser, tok: Tok) -> ast.expr:
 
 
 def loss(p: Parser, tok: Tok) -> ast.expr:
+    if tok.text == r"\ell" and p.ctx.network and not p.ctx.ell_is_loss:
+        return p.symbol("l", tok)  # the loss is stated as another symbol: \ell is the layer
     letter = "ell" if tok.text == r"\ell" else "".join(texts_of(p.arg()))
     if p.ctx.network:
         return p.scripts_value(ident(p.ctx.loss))
@@ -194,14 +205,16 @@ def bars(p: Parser, tok: Tok) -> ast.expr:
     if not norm:
         return p.scripts_value(call("abs", value))
     sub, sup, _ = p.scripts()
-    if sub is not None and texts_of(sub) != ["2"]:
-        raise p.fail("only the Euclidean norm ‖x‖ (or ‖x‖_2)", tok)
+    if sub is not None and texts_of(sub) not in (["2"], ["F"]):
+        raise p.fail("only the Euclidean norm ‖x‖, ‖x‖_2 or the Frobenius norm ‖X‖_F", tok)
     if sup is not None and texts_of(sup) == ["2"]:
         return call("sqnorm", value)
     return p.power(call("sqrt", call("sqnorm", value)), sup)
 
 
 def matrix(p: Parser, tok: Tok) -> ast.expr:
+    if tok.text in ("cases", "dcases"):
+        return constructs.cases(p, tok)
     if tok.text not in _MATRICES:
         raise p.unsupported(tok)
     depth, j = 0, p.i

@@ -11,7 +11,7 @@ import ast
 import re
 from typing import Callable
 
-from . import notation
+from . import constructs, notation
 from ..catalog.formula import FUNCTIONS
 from .context import TexContext
 from .lexer import PAIRS, LatexError, Tok, match_group, split_top, texts_of
@@ -30,10 +30,13 @@ WORD_FUNCS = {"diag": "diag", "softmax": "softmax", "sigmoid": "sigmoid", "ReLU"
               "relu": "relu", "Relu": "relu", "tanh": "tanh", "exp": "exp", "log": "log"}
 GREEK = {"alpha", "beta", "gamma", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "rho", "tau", "phi", "varphi", "chi", "psi",
-         "omega", "Gamma", "Delta", "Theta", "Lambda", "Phi", "Psi", "Omega"}
+         "omega", "Gamma", "Delta", "Theta", "Lambda", "Phi", "Psi", "Omega", "upsilon",
+         "vartheta", "varrho", "varsigma", "varpi", "Xi", "Pi", "Sigma", "Upsilon", "varkappa"}
 STYLE = {r"\mathsf", r"\mathrm", r"\rm", r"\sf", r"\mathbf", r"\text", r"\textsf", "{", "}"}
 _TRANSPOSE = {"T", r"\top", r"\intercal"}
-_NOT_FACTOR = {r"\odot", r"\circ", r"\cdot", r"\times", "\\\\", r"\}", r"\rVert", r"\rvert"}
+_NOT_FACTOR = {r"\odot", r"\circ", r"\cdot", r"\times", "\\\\", r"\}", r"\rVert", r"\rvert",
+               r"\evalbar"}
+_CAPITALS = {"Z": "z", "A": "a"}  # a batch's matrices (samples as columns)
 
 
 def is_transpose(toks: list[Tok]) -> bool:
@@ -91,6 +94,9 @@ class Parser:
     def unsupported(self, tok: Tok) -> LatexError:
         if tok.text in (r"\dots", r"\cdots", r"\ldots", r"\vdots", r"\ddots"):
             return self.fail(f"{tok.text}: an elided sum cannot be checked; write it with \\sum", tok)
+        if tok.text == r"\mid":
+            return self.fail("\\mid: a conditional probability P(y \\mid x) is outside the "
+                             "formula language; write the model's output, e.g. \\hat{y}_k", tok)
         what = f"environment {tok.text}" if tok.kind in ("begin", "end") else tok.text
         return self.fail(f"unsupported LaTeX construct {what}", tok)
 
@@ -126,7 +132,10 @@ class Parser:
     def product(self) -> ast.expr:
         value = self.factor()
         while (tok := self.peek()) is not None:
-            if tok.text in (r"\cdot", r"\times", "*", "/"):
+            if tok.text == r"\evalbar":
+                self.i += 1
+                value = constructs.evaluation_bar(self, value, tok)
+            elif tok.text in (r"\cdot", r"\times", "*", "/"):
                 self.i += 1
                 value = binop(value, ast.Div() if tok.text == "/" else ast.Mult(), self.factor())
             elif self.starts_factor(tok):
@@ -158,7 +167,11 @@ class Parser:
         if tok.kind == "begin":
             return self.scripts_value(notation.matrix(self, tok))
         if tok.text in PAIRS:
-            return self.scripts_value(self.sub(self.group(tok), tok))
+            inner = self.group(tok)
+            if tok.text == "(" and len(split_top(inner, ",")) > 1:
+                raise self.fail("(a, b): a function of several arguments that the setting "
+                                "does not declare (declare it with functions=)", tok)
+            return self.scripts_value(self.sub(inner, tok))
         if tok.text in ("|", r"\lvert", r"\|", r"\lVert", r"\Vert"):
             return notation.bars(self, tok)
         if tok.text in _FUNC_CMDS:
@@ -223,9 +236,15 @@ class Parser:
         if name == "e" and self.at("^"):
             self.i += 1
             return self.scripts_value(call("exp", self.sub(self.arg(), tok)))
+        if name == "d" and self.ctx.network and constructs.is_gradient_name(self, tok):
+            return constructs.gradient_name(self, tok)
         sub, sup, primes = self.scripts()
         if name in self.ctx.functions or (name in ("f", "g") and self.ctx.network):
             return self.apply(name, sub, sup, primes, tok)
+        if self.ctx.network and sub is None and sup is None and not primes and \
+                name in constructs.LOSS_NAMES | {self.ctx.loss} and \
+                constructs.loss_arguments(self, tok):
+            return ident(self.ctx.loss)  # J(W, b), l(y, yhat): the loss, by what it depends on
         if primes:
             raise self.fail(f"a prime on {name}: only functions (f', \\sigma') take one", tok)
         if self.ctx.network:
@@ -235,8 +254,16 @@ class Parser:
     def net_symbol(self, name: str, sub: list[Tok] | None, sup: list[Tok] | None,
                    tok: Tok) -> ast.expr:
         shown = "\\delta" if name == "delta" else name
-        if name in _LAYERED and not (name == "w" and sub is None and sup is None):
+        if name in _CAPITALS and sup is not None and self.layer_like(sup):
+            if not self.ctx.batch:
+                raise self.fail(f"{name}^{{{''.join(texts_of(sup))}}}: a batch matrix with a layer "
+                                "superscript; give batch=N in the defaults (not a power)", tok)
+            name = _CAPITALS[name]
+        if name in _LAYERED and not (name == "w" and sub is None and sup is None
+                                     and not self.ctx.unmarked):
             layer, transpose, sup = self.layer(sup, tok, True)
+            if layer is None:
+                layer, sub = constructs.unsuperscripted_layer(self, sub)
             if layer is None:
                 raise self.fail(f"{shown} needs a layer superscript, e.g. {shown}^{{(l)}}", tok)
             value: ast.expr = subscript(ident("W" if name == "w" else name), layer)
@@ -259,10 +286,14 @@ class Parser:
                 raise self.fail("write a layer's width as n_l or n^{(l)}", tok)
             value = subscript(ident("n"), layer if layer is not None else self.indices(sub, 1))
         else:
+            if sup is not None and self.layer_like(sup) and not is_transpose(sup):
+                raise self.fail(f"{tok.text}^{{{''.join(texts_of(sup))}}}: a layer superscript on "
+                                f"{tok.text}, which has no layers in this setting (not a power)", tok)
             layer, transpose, sup = self.layer(sup, tok, False)
             value = self.plain(name, sub, tok, name in _ENTRIES)
         if transpose:
             value = call("transpose", value)
+        constructs.time_step(self, tok)
         return self.power(value, sup)
 
     def layer(self, sup: list[Tok] | None, tok: Tok,
@@ -270,7 +301,7 @@ class Parser:
         """A superscript as (layer, transposed, remaining power superscript)."""
         if sup is None or is_transpose(sup):
             return None, sup is not None, None
-        if sup[0].text == "(":
+        if sup[0].text in ("(", "["):
             close = match_group(sup, 0)
             rest = sup[close + 1:]
             if rest and not is_transpose(rest):
@@ -278,12 +309,34 @@ class Parser:
             if not layered:
                 raise self.fail(f"{tok.text}^{{(...)}}: only W, b, z, a, x, \\delta and n have "
                                 "layer superscripts here", tok)
-            return self.sub(sup[1:close], sup[0]), bool(rest), None
-        depth = {"l", "L", self.ctx.depth}
+            return self.layer_value(sup[1:close], sup[0]), bool(rest), None
+        depth = self.layer_letters()
         if layered and set(texts_of(sup)) & depth and all(
                 t.text in depth | {"+", "-"} or t.kind == "num" for t in sup):
-            return self.sub(sup, sup[0]), False, None  # a^l, a^{l+1} (no parentheses)
+            return self.layer_value(sup, sup[0]), False, None  # a^l, a^{l+1}, W^h
         return None, False, sup
+
+    def layer_letters(self) -> set[str]:
+        """What a layer superscript without brackets may hold: l, L, the depth symbol,
+        the layers' names, and \\ell when the loss is another symbol."""
+        letters = {"l", "L", self.ctx.depth} | {n for n, _ in self.ctx.layer_names}
+        return letters if self.ctx.ell_is_loss else letters | {r"\ell"}
+
+    def layer_value(self, toks: list[Tok], at: Tok) -> ast.expr:
+        """A layer as formula text: a layer's name is its number (layers=h,o: h is 1)."""
+        named = dict(self.ctx.layer_names)
+        if len(toks) == 1 and toks[0].text in named:
+            return ast.Constant(named[toks[0].text])
+        return self.sub(toks, at)
+
+    def layer_like(self, sup: list[Tok]) -> bool:
+        """`^{(l)}`, `^{[l]}`, `^L`, `^{l+1}`: a layer, never a power."""
+        if sup[0].text in ("(", "[") and match_group(sup, 0) >= len(sup) - 1 - is_transpose(
+                sup[match_group(sup, 0) + 1:]):
+            return True
+        depth = self.layer_letters()
+        return bool(set(texts_of(sup)) & depth) and all(
+            t.text in depth | {"+", "-"} or t.kind == "num" for t in sup)
 
     def plain(self, name: str, sub: list[Tok] | None, tok: Tok, entries: bool) -> ast.expr:
         if sub is None:
@@ -309,6 +362,8 @@ class Parser:
               tok: Tok) -> ast.expr:
         if sub is not None or primes > 1:
             raise self.fail(f"{tok.text} with a subscript or several primes", tok)
+        if sup is not None and self.ctx.network and not is_transpose(sup) and self.layer_like(sup):
+            sup = constructs.layer_activation(self, fn, sup, tok)
         if primes:
             fn = _PRIMES.get(fn, fn + "prime")
         args = self.call_args(tok)
@@ -338,8 +393,12 @@ class Parser:
 
     def word(self, tok: Tok) -> ast.expr:
         """\\mathrm{diag}, \\operatorname{softmax}, \\text{ReLU}, or a named symbol."""
+        if self.at("*"):
+            self.i += 1  # \operatorname*: limits placement only
         inner = self.arg()
         word = "".join(texts_of(inner))
+        if word == "prod":
+            return constructs.product_operator(self, tok)
         fn = WORD_FUNCS.get(word, word if word in FUNCTIONS else None)
         if fn is not None and word not in self.ctx.names:
             sub, sup, primes = self.scripts()
@@ -363,6 +422,16 @@ _PRIMES: dict[str, Callable[[ast.expr], ast.expr] | str] = {
 
 _HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
     **notation.HANDLERS,
+    r"\underbrace": constructs.underbrace, r"\overbrace": constructs.underbrace,
     **{c: Parser.word for c in (r"\mathrm", r"\operatorname", r"\text", r"\textrm",
                                 r"\mathit", r"\rm")},
 }
+
+
+def to_text(toks: list[Tok], ctx: TexContext, end: int) -> str:
+    """Tokens of one expression as formula text (the parser's entry point)."""
+    try:
+        return ast.unparse(Parser(toks, ctx, end).parse_all())
+    except RecursionError:  # thousands of nested groups or signs: input, not a bug
+        raise LatexError("the formula nests too deeply to read", toks[0].pos if toks else 0,
+                         toks[0].text if toks else "") from None

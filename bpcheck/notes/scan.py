@@ -264,13 +264,17 @@ def _annotation(m: re.Match[str], page: Page, offset: int, state: ScanState,
         errors.append(error_at(page, offset, f"annotation: {exc}"))
         return None
     kind = m.group(1)
-    allowed = SETTING_KEYS | ({"setting", "catalog", "where"} if kind == "-defaults" else
+    allowed = SETTING_KEYS | ({"setting", "catalog", "where", "check"} if kind == "-defaults" else
                               {"name"} if kind == "-setting" else CLAIM_KEYS)
     unknown = sorted(set(attrs) - allowed) + sorted(flags - {"skip"} if not kind else flags)
     if unknown:
         errors.append(error_at(page, offset, f"annotation: unknown key(s) {', '.join(unknown)}"))
         return None
     if kind == "-defaults":
+        if attrs.get("check", "all") not in ("all", "annotated"):
+            errors.append(error_at(page, offset, "check= is 'all' (every display formula, the "
+                                   "default) or 'annotated' (only annotated ones)"))
+            attrs.pop("check")
         state.defaults.update(attrs)
         return None
     if kind == "-setting":

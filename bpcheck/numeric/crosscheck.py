@@ -135,11 +135,21 @@ def _reference_network(net: dict[str, Any], ref: Any) -> tuple[Any, float]:
     """The NumPy reference's network for a setting, and the factor between its loss and
     bpcheck's: bpcheck's mse_sum is 2 × the reference's mse_half; its mse_mean is the
     mean over every entry, which is the reference's mse_mean with reduction "mean"."""
-    acts = tuple([net["hidden"]] * (net["depth"] - 1) + [net["output"]])
+    acts = tuple(_reference_activation(net, ref, f)
+                 for f in [net["hidden"]] * (net["depth"] - 1) + [net["output"]])
     loss = "mse_half" if net["loss"] == "mse_sum" else net["loss"]
     scale = 2.0 if net["loss"] == "mse_sum" else 1.0
     reduction = "mean" if net["loss"] == "mse_mean" else net["reduction"]
     return ref.MLP(tuple(net["widths"]), acts, loss, reduction), scale
+
+
+def _reference_activation(net: dict[str, Any], ref: Any, name: str) -> Any:
+    """The reference's activation, with the setting's slope or α where it has one."""
+    if name == "leaky_relu":
+        return ref.leaky_relu(float(net["leaky_slope"]))
+    if name == "elu":
+        return ref.elu(float(net["elu_alpha"]))
+    return name
 
 
 def _array(world: World, name: str, values: dict[sp.Symbol, float]) -> np.ndarray:
@@ -155,7 +165,8 @@ def _reference_gradient(world: World, mlp: Any, ref: Any, values: dict[sp.Symbol
     flip = net["orientation"] == "in_out"
     W = [None] + [(_array(world, f"W[{k}]", values).T if flip else _array(world, f"W[{k}]", values))
                   for k in range(1, depth + 1)]
-    b = [None] + [_array(world, f"b[{k}]", values)[:, 0] for k in range(1, depth + 1)]
+    b = [None] + [_array(world, f"b[{k}]", values)[:, 0] if net["bias"]
+                  else np.zeros(net["widths"][k]) for k in range(1, depth + 1)]
     x = _array(world, "x", values)
     y = _array(world, "y", values)
     if "__y__" in case:

@@ -208,7 +208,7 @@ def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
     if key not in world.fd_memo:
         funcs = RandomFunctions(options.seed)
         names, grid = _grid(world, f_entries, expansion, f_entries if kinked else [],
-                            options.seed, funcs)
+                            options.seed, funcs, var_syms)
         world.fd_memo[key] = (names, grid, _jacobian(_at(f_entries, names, funcs), var_syms,
                                                      names, grid),
                               {n: grid[:, k] for k, n in enumerate(names)})
@@ -216,9 +216,11 @@ def _fd_table(world: World, f_entries: list[sp.Expr], var_syms: list[sp.Symbol],
 
 
 def _grid(world: World, exprs: list[sp.Expr], expansion: dict, kinked_in: list[sp.Expr],
-          seed: int, funcs: RandomFunctions) -> tuple[list, np.ndarray]:
-    free = sorted(free_symbols(exprs + list(expansion.values())) - set(expansion),
-                  key=sp.default_sort_key)
+          seed: int, funcs: RandomFunctions,
+          variables: list[sp.Symbol] = ()) -> tuple[list, np.ndarray]:
+    # the variables too: F need not depend on them (∂z_i/∂w_ij with z independent of w is 0)
+    free = sorted((free_symbols(exprs + list(expansion.values())) | set(variables))
+                  - set(expansion), key=sp.default_sort_key)
     kinks = [xreplace(k, expansion) for e in kinked_in for k in kink_arguments(e)]
     pts = sample_points(world, free, kinks, np.random.default_rng(seed + 2), FD_POINTS)
     base = dict(zip(free, pts.T))
@@ -239,7 +241,7 @@ def _compare(world: World, f_entries: list[sp.Expr], variables: list[sp.Symbol],
              kinked: bool = True) -> tuple[bool, float, float, str]:
     funcs = RandomFunctions(options.seed)
     names, grid = _grid(world, f_entries + symbolic, expansion,
-                        f_entries + symbolic if kinked else [], options.seed, funcs)
+                        f_entries + symbolic if kinked else [], options.seed, funcs, variables)
     f_at = _at(f_entries, names, funcs)
     fd = _jacobian(f_at, variables, names, grid)
     return _against(world, f_at, variables, names, grid, fd, symbolic, funcs)

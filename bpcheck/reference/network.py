@@ -51,6 +51,27 @@ def _softmax_vjp(z: Array, a: Array, g: Array) -> Array:
     return a * (g - np.sum(a * g, axis=0, keepdims=True))
 
 
+def leaky_relu(slope: float = 0.01) -> Activation:
+    """z for z > 0, slope * z for z <= 0; its derivative is taken as slope at the kink."""
+    return Activation("leaky_relu", lambda z: np.where(z > 0, z, slope * z),
+                      lambda z, a, g: g * np.where(z > 0, 1.0, slope))
+
+
+def elu(alpha: float = 1.0) -> Activation:
+    """z for z > 0, alpha * (e^z - 1) for z <= 0; derivative alpha * e^z there (= a + alpha)."""
+    return Activation("elu", lambda z: np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0))),
+                      lambda z, a, g: g * np.where(z > 0, 1.0, a + alpha))
+
+
+def _softplus(z: Array) -> Array:
+    return np.logaddexp(0.0, z)  # log(1 + e^z) without overflow
+
+
+def _swish_vjp(z: Array, a: Array, g: Array) -> Array:
+    s = _sigmoid(z)  # swish'(z) = s + z s (1 - s) = s (1 + z (1 - s))
+    return g * s * (1.0 + z * (1.0 - s))
+
+
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation("sigmoid", _sigmoid, lambda z, a, g: g * a * (1.0 - a)),
     "tanh": Activation("tanh", np.tanh, lambda z, a, g: g * (1.0 - a * a)),
@@ -59,7 +80,20 @@ ACTIVATIONS: dict[str, Activation] = {
     "identity": Activation("identity", lambda z: z.copy(), lambda z, a, g: g.copy()),
     # softmax normalises each column (axis 0), i.e. each sample separately.
     "softmax": Activation("softmax", _softmax, _softmax_vjp),
+    "leaky_relu": leaky_relu(),
+    "elu": elu(),
+    "softplus": Activation("softplus", _softplus, lambda z, a, g: g * _sigmoid(z)),
+    "swish": Activation("swish", lambda z: z * _sigmoid(z), _swish_vjp),
 }
+
+
+def activation_of(f: str | Activation) -> Activation:
+    """An activation given by name (parameters at their defaults) or as itself."""
+    if isinstance(f, Activation):
+        return f
+    if f not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {f!r}; known: {sorted(ACTIVATIONS)}")
+    return ACTIVATIONS[f]
 
 # ---------------------------------------------------------------------- losses
 
@@ -138,7 +172,7 @@ class MLP:
     """A fully connected network with per-layer activations and one loss."""
 
     widths: tuple[int, ...]
-    activations: tuple[str, ...]
+    activations: tuple[str | Activation, ...]  # a name, or e.g. leaky_relu(0.2)
     loss: str
     reduction: str = "sum"
 
@@ -146,8 +180,7 @@ class MLP:
         if len(self.widths) < 2 or len(self.activations) != len(self.widths) - 1:
             raise ValueError("need widths (n0, ..., nL) and one activation per layer 1..L")
         for f in self.activations:
-            if f not in ACTIVATIONS:
-                raise ValueError(f"unknown activation {f!r}; known: {sorted(ACTIVATIONS)}")
+            activation_of(f)
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; known: {sorted(LOSSES)}")
         if self.reduction not in ("sum", "mean"):
@@ -158,7 +191,7 @@ class MLP:
         return len(self.widths) - 1
 
     def _f(self, l: int) -> Activation:
-        return ACTIVATIONS[self.activations[l - 1]]
+        return activation_of(self.activations[l - 1])
 
     def _scale(self, batch: int) -> float:
         return 1.0 / batch if self.reduction == "mean" else 1.0

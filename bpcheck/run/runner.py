@@ -25,6 +25,13 @@ def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None 
     `own_process`: the caller is bpcheck's own command, so the garbage collector may
     be tuned."""
     claims = list(claims)
+    if any(c.role == "definition" for c in claims):
+        return _definitions_first(claims, options, reporter, jobs, lookup, store, own_process)
+    return _run_in_order(claims, options, reporter, jobs, lookup, store, own_process)
+
+
+def _run_in_order(claims: list[Claim], options: Any, reporter: Reporter | None, jobs: int,
+                  lookup: Any, store: Any, own_process: bool) -> list[tuple[Claim, Verdict]]:
     done: dict[int, Verdict] = {}
     todo = []
     for i, c in enumerate(claims):
@@ -43,6 +50,56 @@ def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None 
         if reporter:
             reporter.claim_done(claims[i], verdict)
     return [(c, done[i]) for i, c in enumerate(claims)]
+
+
+def _definitions_first(claims: list[Claim], options: Any, reporter: Reporter | None,
+                       jobs: int, lookup: Any, store: Any,
+                       own_process: bool) -> list[tuple[Claim, Verdict]]:
+    """A note's definitions (`z = W a + b`, the loss) are decided first: one that the
+    declared setting refutes is an error at its line, and the other claims of that file in
+    that setting are not judged (their verdicts would be about another network)."""
+    from ..model import Kind
+    defs = [c for c in claims if c.role == "definition"]
+    decided = {id(c): v for c, v in _run_in_order(defs, options, _Converted(reporter), jobs,
+                                                  lookup, store, own_process)}
+    decided = {k: _as_error(v) for k, v in decided.items()}
+    bad = {(c.file, c.setting): c for c in defs if decided[id(c)].kind is Kind.ERROR}
+    rest = []
+    for c in claims:
+        first = bad.get((c.file, c.setting))
+        if c.role == "definition":
+            continue
+        if first is None:
+            rest.append(c)
+            continue
+        decided[id(c)] = Verdict(c.id, Kind.ERROR, False, f"not judged: the note's definition "
+                                 f"at line {first.line} ({first.id}) disagrees with the setting "
+                                 "its defaults declare")
+        if reporter:
+            reporter.claim_done(c, decided[id(c)])
+    for c, v in _run_in_order(rest, options, reporter, jobs, lookup, store, own_process):
+        decided[id(c)] = v
+    return [(c, decided[id(c)]) for c in claims]
+
+
+class _Converted:
+    """A reporter that sees a refuted definition as the error it is."""
+
+    def __init__(self, reporter: Reporter | None) -> None:
+        self.reporter = reporter
+
+    def claim_done(self, claim: Claim, verdict: Verdict) -> None:
+        if self.reporter:
+            self.reporter.claim_done(claim, _as_error(verdict))
+
+
+def _as_error(verdict: Verdict) -> Verdict:
+    from dataclasses import replace
+    from ..model import Kind
+    if verdict.kind is not Kind.REFUTED:
+        return verdict
+    return replace(verdict, kind=Kind.ERROR, ok=False, reason="the note's definition disagrees "
+                   f"with the setting its defaults declare: {verdict.reason}")
 
 
 AUTO_MIN_CLAIMS = 16

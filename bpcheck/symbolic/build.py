@@ -12,7 +12,7 @@ from .dag import flat, matrix
 from .evaluate import EvalError, Evaluator, activation_functions
 from ..catalog.formula import parse
 from ..model import Setting
-from .world import ACTIVATIONS, LOSSES, World, loss_value, sym_matrix
+from .world import ACTIVATIONS, LOSSES, World, activation, loss_value, parameter, sym_matrix
 
 ORIENTATIONS = ("out_in", "in_out")
 NUMBERINGS = ("standard", "ufldl")
@@ -41,12 +41,13 @@ def build_network(setting: Setting) -> World:
     orientation = _choice(setting, "orientation", ORIENTATIONS, "out_in")
     reduction = _choice(setting, "reduction", ("sum", "mean"), "sum")
     target = _choice(setting, "target", ("free", "onehot", "binary"), "free")
+    bias = setting.get("bias", True) is not False
     batch = int(setting.get("batch", 0) or 0)
     cols = max(batch, 1)
     depth = len(widths) - 1
     shift = 0 if numbering == "standard" else 1  # ufldl: layer 1 is the input
     world = World(setting, layout=_choice(setting, "layout", LAYOUTS, "numerator"))
-    loss_sym = setting.get("loss_symbol", "J")
+    loss_sym = setting.loss_name()
     world.constants[setting.get("depth_symbol", "L")] = sp.Integer(depth + shift)
 
     def show(k: int) -> int:  # internal layer k -> the source's layer number
@@ -62,8 +63,8 @@ def build_network(setting: Setting) -> World:
     prev = "x"
     world.family[("a", show(0))] = "x"
     for k in range(1, depth + 1):
-        prev = _add_layer(world, k, show(k), prev, widths, cols, orientation,
-                          output if k == depth else hidden)
+        act = activation(setting, output if k == depth else hidden)[0]
+        prev = _add_layer(world, k, show(k), prev, widths, cols, orientation, act, bias)
     if shift == 0:  # x^(l) is the input of layer l: x^(l+1) = a^(l)
         for k in range(depth + 1):
             world.family[("x", k + 1)] = world.family[("a", k)]
@@ -82,36 +83,40 @@ def build_network(setting: Setting) -> World:
     world.network = {
         "widths": widths, "depth": depth, "shift": shift, "hidden": hidden, "output": output,
         "loss": loss, "reduction": reduction, "batch": batch, "orientation": orientation,
-        "loss_symbol": loss_sym, "width": lambda l: widths[l - shift],
+        "loss_symbol": loss_sym, "width": lambda l: widths[l - shift], "bias": bias,
+        "leaky_slope": parameter(setting, "leaky_relu"), "elu_alpha": parameter(setting, "elu"),
     }
     if target == "onehot" and not batch:
         world.cases = [{"kt": k + 1, "__y__": (k,)} for k in range(widths[-1])]
     elif target == "onehot":  # every column one-hot: every combination of classes
         world.cases = [{"__y__": combo} for combo in
                        itertools.product(range(widths[-1]), repeat=batch)]
-    activation_functions(world, hidden)
+    activation_functions(world, *activation(setting, hidden))
     return world
 
 
 def _add_layer(world: World, k: int, shown: int, prev: str, widths: list[int], cols: int,
-               orientation: str, act: str) -> str:
-    """z = W a_prev + b, a = f(z); W[k] maps layer k-1 to k in either numbering."""
+               orientation: str, act, bias: bool = True) -> str:
+    """z = W a_prev + b (z = W a_prev without biases), a = act(z); W[k] maps layer k-1
+    to k in either numbering."""
     n_in, n_out = widths[k - 1], widths[k]
     wname, bname, zname, aname = f"W[{k}]", f"b[{k}]", f"z[{k}]", f"a[{k}]"
     w_shape = (n_out, n_in) if orientation == "out_in" else (n_in, n_out)
     W = sym_matrix(f"W^{{({k})}}", *w_shape)
-    b = sym_matrix(f"b^{{({k})}}", n_out, 1)
     world.add_leaf(wname, W, -1.5, 1.5)
-    world.add_leaf(bname, b, -1.0, 1.0)
     z_sym = sym_matrix(f"z^{{({shown})}}", n_out, cols)
     a_sym = sym_matrix(f"a^{{({shown})}}", n_out, cols)
     Wm = W if orientation == "out_in" else W.T
-    zdef = la.entrywise_sum(la.product(Wm, world.nodes[prev].sym),
-                            la.product(b, sp.ImmutableMatrix.ones(1, cols)))
-    world.add_def(zname, z_sym, zdef, (wname, prev, bname))
-    world.add_def(aname, a_sym, ACTIVATIONS[act](z_sym), (zname,))
-    for fam, node in (("W", wname), ("b", bname), ("B", bname)):
-        world.family[(fam, k)] = node
+    zdef = la.product(Wm, world.nodes[prev].sym)
+    if bias:
+        b = sym_matrix(f"b^{{({k})}}", n_out, 1)
+        world.add_leaf(bname, b, -1.0, 1.0)
+        zdef = la.entrywise_sum(zdef, la.product(b, sp.ImmutableMatrix.ones(1, cols)))
+        for fam in ("b", "B"):
+            world.family[(fam, k)] = bname
+    world.add_def(zname, z_sym, zdef, (wname, prev, bname) if bias else (wname, prev))
+    world.add_def(aname, a_sym, act(z_sym), (zname,))
+    world.family[("W", k)] = wname
     world.family[("z", shown)] = zname
     world.family[("a", shown)] = aname
     return aname

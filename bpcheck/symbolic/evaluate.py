@@ -20,7 +20,7 @@ from .linalg import IndexRangeError, ShapeError, shape_of
 from ..catalog.formula import node_key
 from .gradients import engine_expansion, gradient
 from .zero_test import canonical_derivatives
-from .world import ACTIVATIONS, DERIVATIVES, World
+from .world import World, elu, leaky_relu, parameter, softplus, swish
 
 Value = Any
 
@@ -32,7 +32,11 @@ class EvalError(ValueError):
 ELEMENTWISE = {
     "exp": Exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "tanh": Tanh,
     "sigmoid": Sig, "relu": Relu, "abs": AbsF, "step": Step, "sin": sp.sin, "cos": sp.cos,
+    "softplus": softplus, "swish": swish,
 }
+# activations with a parameter: leaky_relu(u[, slope]), elu(u[, alpha]); left out, the
+# setting's (leaky_slope, elu_alpha) or the default
+PARAMETRIC = {"leaky_relu": leaky_relu, "elu": elu}
 
 
 _KEPT = (ast.BinOp, ast.Call, ast.Subscript, ast.UnaryOp)
@@ -234,7 +238,18 @@ class Evaluator:
             return self.world.functions[name](*args)
         if name in ELEMENTWISE:
             return la.elementwise(ELEMENTWISE[name], args[0])
+        if name in PARAMETRIC:
+            return self._parametric(name, args)
         return la.call(name, args)
+
+    def _parametric(self, name: str, args: list[Value]) -> Value:
+        if len(args) not in (1, 2):
+            raise EvalError(f"{name} takes one or two arguments: {name}(u) or {name}(u, p)")
+        p = args[1] if len(args) == 2 else parameter(self.world.setting, name)
+        if isinstance(p, sp.MatrixBase):
+            raise EvalError(f"{name}'s parameter must be a scalar")
+        fn = PARAMETRIC[name]
+        return la.elementwise(lambda u: fn(u, p), args[0])
 
     def _subs(self, node: ast.Call) -> Value:
         """subs(F, X, V): F with the free variable(s) X replaced by V, all at once."""
@@ -384,14 +399,15 @@ class Evaluator:
             raise
 
 
-def activation_functions(world: World, hidden: str) -> None:
-    """`f`/`g` and `fprime`/`gprime`: the setting's (hidden) activation and its derivative."""
+def activation_functions(world: World, forward, derivative) -> None:
+    """`f`/`g` and `fprime`/`gprime`: the setting's (hidden) activation and its derivative
+    (None for softmax)."""
     for name in ("f", "g"):
-        world.functions.setdefault(name, ACTIVATIONS[hidden])
-        if hidden in DERIVATIVES:
-            world.functions.setdefault(name + "prime", DERIVATIVES[hidden])
-    if hidden in DERIVATIVES:
-        world.functions.setdefault("df", DERIVATIVES[hidden])
+        world.functions.setdefault(name, forward)
+        if derivative is not None:
+            world.functions.setdefault(name + "prime", derivative)
+    if derivative is not None:
+        world.functions.setdefault("df", derivative)
 
 
 __all__ = ["Evaluator", "EvalError", "ShapeError"]

@@ -51,6 +51,11 @@ def _values(sides: list[Any]) -> list[sp.Basic]:
 def _sets(values: list[sp.Basic]) -> list[str]:
     kinked = sorted(set().union(*[atoms_of(e, (*KINKED, sp.Piecewise)) for e in values]),
                     key=sp.default_sort_key)
+    # ReLU(u) and ReLU(−u) (leaky ReLU) exclude one set: named once, as u = 0
+    args = {atom.args[0] for atom in kinked if isinstance(atom, (Relu, Step, AbsF))}
+    kinked = [atom for atom in kinked if not (isinstance(atom, (Relu, Step, AbsF))
+                                             and atom.args[0].could_extract_minus_sign()
+                                             and -atom.args[0] in args)]
     return list(dict.fromkeys(text for atom in kinked for text in _excluded_by(atom)))
 
 
@@ -77,7 +82,8 @@ def _excluded_by(atom: sp.Basic) -> list[str]:
 def _one_variable(quantity: Any, formula: Any, x: sp.Symbol, sets: list[str]) -> str:
     q, f = entries(unit(quantity))[0], entries(unit(formula))[0]
     notes, unsolved = [], []
-    for u in dict.fromkeys(kink_arguments(q) + kink_arguments(f)):
+    arguments = dict.fromkeys(kink_arguments(q) + kink_arguments(f))
+    for u in [u for u in arguments if not (u.could_extract_minus_sign() and -u in arguments)]:
         points = _real_roots(u, x)
         if points is None:
             unsolved.append(f"{sp.sstr(u)} = 0")

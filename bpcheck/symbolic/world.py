@@ -159,12 +159,52 @@ def softmax(v: Value) -> Value:
     return matrix(v.rows, v.cols, [cols[j][i] for i in range(v.rows) for j in range(v.cols)])
 
 
+# The newer activations are written in the atoms above, so every rule the zero test,
+# the kink regions and the numeric side know applies unchanged: leaky ReLU and ELU are
+# kinked through ReLU(±u) (decided region by region, u = 0 excluded), softplus and swish
+# are smooth (their derivatives are proved from σ's rule by the zero test).
+LEAKY_SLOPE = sp.Rational(1, 100)  # the default slope of leaky ReLU for u < 0
+ELU_ALPHA = sp.Integer(1)  # the default α of ELU
+
+
+def leaky_relu(u: sp.Expr, slope: sp.Expr = LEAKY_SLOPE) -> sp.Expr:
+    """u for u > 0, slope·u for u < 0."""
+    return Relu(u) - slope * Relu(-u)
+
+
+def elu(u: sp.Expr, alpha: sp.Expr = ELU_ALPHA) -> sp.Expr:
+    """u for u > 0, α(e^u − 1) for u < 0 (min(u, 0) = u − ReLU(u), so that the kink's
+    argument is u itself and the derivative's value at 0 is α, 1 when ELU is C¹)."""
+    return Relu(u) + alpha * (Exp(u - Relu(u)) - 1)
+
+
+def softplus(u: sp.Expr) -> sp.Expr:
+    return sp.log(1 + Exp(u))
+
+
+def swish(u: sp.Expr) -> sp.Expr:
+    return u * Sig(u)
+
+
+# at the kink u = 0 (never sampled) both take the left slope, as the NumPy reference does
+def leaky_relu_prime(u: sp.Expr, slope: sp.Expr = LEAKY_SLOPE) -> sp.Expr:
+    return slope + (1 - slope) * Step(u)
+
+
+def elu_prime(u: sp.Expr, alpha: sp.Expr = ELU_ALPHA) -> sp.Expr:
+    return Step(u) + alpha * Exp(u - Relu(u)) * (1 - Step(u))
+
+
 ACTIVATIONS: dict[str, Callable[[Value], Value]] = {
     "sigmoid": elementwise(Sig),
     "tanh": elementwise(Tanh),
     "relu": elementwise(Relu),
     "identity": lambda v: v,
     "softmax": softmax,
+    "leaky_relu": elementwise(leaky_relu),
+    "elu": elementwise(elu),
+    "softplus": elementwise(softplus),
+    "swish": elementwise(swish),
 }
 
 DERIVATIVES: dict[str, Callable[[Value], Value]] = {
@@ -172,7 +212,35 @@ DERIVATIVES: dict[str, Callable[[Value], Value]] = {
     "tanh": elementwise(lambda u: 1 - Tanh(u) ** 2),
     "relu": elementwise(Step),
     "identity": elementwise(lambda u: sp.Integer(1)),
+    "leaky_relu": elementwise(leaky_relu_prime),
+    "elu": elementwise(elu_prime),
+    "softplus": elementwise(Sig),
+    "swish": elementwise(lambda u: Sig(u) + u * Sig(u) * (1 - Sig(u))),
 }
+
+# Setting keys giving an activation's parameter: (activation, key, default).
+PARAMETERS = (("leaky_relu", "leaky_slope", LEAKY_SLOPE), ("elu", "elu_alpha", ELU_ALPHA))
+
+
+def parameter(setting: Setting, name: str) -> sp.Expr | None:
+    """The setting's value of an activation's parameter, exact as written (0.2 is 1/5);
+    None for an activation without one."""
+    for act, key, default in PARAMETERS:
+        if act == name:
+            value = setting.get(key, None)
+            return default if value is None else sp.Rational(str(value))
+    return None
+
+
+def activation(setting: Setting, name: str) -> tuple[Callable[[Value], Value],
+                                                      Callable[[Value], Value] | None]:
+    """The activation called `name` and its derivative, with the setting's parameter."""
+    p = parameter(setting, name)
+    if p is None:
+        return ACTIVATIONS[name], DERIVATIVES.get(name)
+    forward, prime = {"leaky_relu": (leaky_relu, leaky_relu_prime),
+                      "elu": (elu, elu_prime)}[name]
+    return elementwise(lambda u: forward(u, p)), elementwise(lambda u: prime(u, p))
 
 
 def loss_value(kind: str, a: sp.MatrixBase, y: sp.MatrixBase, reduction: str) -> sp.Expr:

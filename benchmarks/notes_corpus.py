@@ -1,0 +1,167 @@
+"""How many display formulas of real backprop notes bpcheck reads correctly (issue 17, item 6).
+
+The corpus is a list of references in `benchmarks/notes_corpus.toml` (repository, commit,
+path), never the files themselves: they are third-party text.  To run:
+
+1. Fetch each listed file at its commit into a folder OUTSIDE the repository, keeping
+   `<repo>/<path>`, e.g. `/tmp/corpus/ezalos/NotYetSelfAware/maths.md` (with `git clone` +
+   `git show <commit>:<path>`, or any copy of that version).  This script never fetches.
+2. `PYTHONPATH=$PWD python benchmarks/notes_corpus.py /tmp/corpus` prints the Markdown table
+   for the README; `--show` also prints, per display formula, how it was read (the
+   `bpcheck scan -v` view) for the audit; `--json` prints the per-file counts.
+
+Each file is copied to a temporary folder with its one `bpcheck-defaults` line (from the
+TOML) inserted, and read in-process with `bpcheck.notes.claims.read_notes`.  A display formula
+counts as read correctly when it translates and the audit in the TOML does not list it as
+misread (a translation to the wrong formula is a failure, like one that does not parse).
+Display indices in the audit are 1-based, in file order.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bpcheck.notes.claims import Refs, read_notes
+from bpcheck.notes.scan import parse_attrs
+
+CORPUS_TOML = Path(__file__).with_name("notes_corpus.toml")
+
+
+@dataclass
+class FileResult:
+    name: str
+    displays: int = 0
+    read: int = 0
+    misread: int = 0
+    failures: dict[int, str] = field(default_factory=dict)  # index -> construct not understood
+    translations: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    missing: bool = False
+
+    @property
+    def correct(self) -> int:
+        return self.read - self.misread
+
+    @property
+    def not_understood(self) -> int:
+        return len(self.failures)
+
+
+def load_corpus(path: Path = CORPUS_TOML) -> list[dict]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))["file"]
+
+
+def with_defaults(text: str, kind: str, defaults: str) -> str:
+    """The file's text with its one set-up line added where a user would put it."""
+    if kind == "ipynb":
+        doc = json.loads(text)
+        doc.setdefault("metadata", {})["bpcheck"] = parse_attrs(defaults)[0]
+        return json.dumps(doc, indent=1)
+    if kind == "tex":
+        return f"% bpcheck-defaults: {defaults}\n{text}"
+    line = f"<!-- bpcheck-defaults: {defaults} -->\n"
+    lines = text.split("\n")
+    if lines and lines[0].strip() == "---":  # after the front matter, which must stay first
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        if end is not None:
+            return "\n".join(lines[:end + 1]) + "\n" + line + "\n".join(lines[end + 1:])
+    return line + text
+
+
+def measure_file(source: Path, entry: dict, work: Path, reader=None) -> FileResult:
+    """Read one corpus file with its defaults line; count what was read and what was not.
+    `reader(path)` gives the file's `Found` list (bpcheck's notes reader unless given)."""
+    name = f"{entry['repo']}/{entry['path']}"
+    result = FileResult(name)
+    if not source.is_file():
+        result.missing = True
+        return result
+    copy = work / (re.sub(r"\W+", "_", name) + "." + entry["kind"])
+    copy.write_text(with_defaults(source.read_text(encoding="utf-8"), entry["kind"],
+                                  entry.get("defaults", "")), encoding="utf-8")
+    found = reader(copy) if reader else read_notes(copy, Refs({}, {})).found
+    misread = {int(m["index"]) for m in entry.get("misread", [])}
+    result.displays = len(found)
+    for index, f in enumerate(found, 1):
+        if f.error:
+            result.failures[index] = f.error
+        elif f.translation:
+            result.read += 1
+            result.translations[index] = f.translation
+            result.misread += index in misread
+        else:
+            result.failures[index] = "nothing translated"
+    return result
+
+
+def measure(folder: Path, entries: list[dict], reader=None) -> list[FileResult]:
+    work = Path(tempfile.mkdtemp(prefix="bpcheck-corpus-"))
+    try:
+        return [measure_file(folder / e["repo"] / e["path"], e, work, reader) for e in entries]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def table(results: list[FileResult]) -> str:
+    rows = ["| file | display formulas | read | not understood | misread | read correctly |",
+            "|---|---:|---:|---:|---:|---:|"]
+    for r in results:
+        if r.missing:
+            rows.append(f"| {r.name} | (not fetched) | | | | |")
+            continue
+        rows.append(f"| {r.name} | {r.displays} | {r.read} | {r.not_understood} | "
+                    f"{r.misread} | {r.correct} ({_pct(r.correct, r.displays)}) |")
+    total = sum(r.displays for r in results)
+    correct = sum(r.correct for r in results)
+    rows.append(f"| **total** | {total} | {sum(r.read for r in results)} | "
+                f"{sum(r.not_understood for r in results)} | {sum(r.misread for r in results)} | "
+                f"**{correct} ({_pct(correct, total)})** |")
+    return "\n".join(rows)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def details(results: list[FileResult], entries: list[dict]) -> str:
+    out = []
+    for r, e in zip(results, entries):
+        why = {int(m["index"]): m["why"] for m in e.get("misread", [])}
+        out.append(f"== {r.name}")
+        for i in range(1, r.displays + 1):
+            if i in r.failures:
+                out.append(f"  [{i}] NOT UNDERSTOOD: {r.failures[i]}")
+            else:
+                mark = f"MISREAD ({why[i]})" if i in why else "read"
+                out.append(f"  [{i}] {mark}: " + " ; ".join(r.translations.get(i, ())))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("folder", type=Path, help="folder holding <repo>/<path> for each entry")
+    p.add_argument("--corpus", type=Path, default=CORPUS_TOML)
+    p.add_argument("--show", action="store_true", help="print how each formula was read")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    entries = load_corpus(args.corpus)
+    results = measure(args.folder, entries)
+    if args.show:
+        print(details(results, entries), end="\n\n")
+    if args.json:
+        print(json.dumps([{"file": r.name, "displays": r.displays, "read": r.read,
+                           "misread": r.misread, "not_understood": r.not_understood,
+                           "correct": r.correct} for r in results], indent=1))
+    else:
+        print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""More notation of real notes: `cases`, `\\underbrace`, d2l's `\\textrm{prod}`, evaluation
+bars `\\left. ... \\right|_{x=a}`, `\\sum` with no index, a loss written with its
+arguments (`J(W, b)`, `l(\\mathbf{y}, \\hat{\\mathbf{y}})`), and the hints for what stays
+outside the language (`\\mid`, a time step `W(t+1)`).
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from .lexer import LatexError, Tok, match_group, nesting, split_top, texts_of
+from .tree import binop, call
+
+Parser = Any  # notes.parser.Parser, which imports this module
+
+_COMPARE = {"<": ast.Lt, ">": ast.Gt, r"\le": ast.LtE, r"\leq": ast.LtE, r"\ge": ast.GtE,
+            r"\geq": ast.GtE, "=": ast.Eq, r"\neq": ast.NotEq, r"\ne": ast.NotEq}
+_OTHERWISE = {"otherwise", "else", "sonst", "sinon"}
+LOSS_NAMES = {"J", "C", "E", "L", "l", "ell"}
+
+
+def cases(p: Parser, tok: Tok) -> ast.expr:
+    """`\\begin{cases} v_1 & c_1 \\\\ v_2 & \\text{otherwise} \\end{cases}` -> piecewise."""
+    j, depth = p.i, 0
+    while j < len(p.t):
+        depth += (p.t[j].kind == "begin") - (p.t[j].kind == "end")
+        if depth < 0:
+            break
+        j += 1
+    if j == len(p.t):
+        raise p.fail("unclosed \\begin{cases}", tok)
+    rows = [r for r in split_top(p.t[p.i:j], "\\\\") if r]
+    p.i = j + 1
+    pieces = []
+    for row in rows:
+        cells = split_top(row, "&")
+        if len(cells) != 2 or not cells[0]:
+            raise p.fail("each row of cases needs a value & a condition", row[0])
+        pieces.append(ast.Tuple([p.sub(cells[0], tok), _condition(p, cells[1], tok)], ast.Load()))
+    if not pieces:
+        raise p.fail("empty cases", tok)
+    return p.scripts_value(call("piecewise", *pieces))
+
+
+def _condition(p: Parser, toks: list[Tok], tok: Tok) -> ast.expr:
+    toks = _drop_words(toks)
+    if not toks or [t.lower() for t in texts_of(toks)] in ([w] for w in _OTHERWISE):
+        return ast.Constant(True)
+    rel = [k for k, t in enumerate(toks) if t.text in _COMPARE and _depth(toks, k) == 0]
+    if len(rel) != 1:
+        raise p.fail("a condition of cases must be one comparison such as z > 0, or "
+                     "\\text{otherwise}", toks[0])
+    k = rel[0]
+    return ast.Compare(p.sub(toks[:k], tok), [_COMPARE[toks[k].text]()], [p.sub(toks[k + 1:], tok)])
+
+
+def _drop_words(toks: list[Tok]) -> list[Tok]:
+    """`\\text{if } z > 0`, `\\text{if } z > 0,`: the words if/for/when and commas go;
+    `\\text{otherwise}` stays as one word token."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t.text in (r"\text", r"\textrm", r"\mbox", r"\mathrm") and i + 1 < len(toks) \
+                and toks[i + 1].text == "{":
+            close = match_group(toks, i + 1)
+            word = "".join(texts_of(toks[i + 2:close])).strip().lower()
+            if word in _OTHERWISE:
+                out.append(Tok("let", word, t.pos, toks[close].end))
+            elif word not in ("if", "for", "when", "falls", "si", ""):
+                raise LatexError(f"cannot read the condition \\text{{{word}}}", t.pos, t.text)
+            i = close + 1
+            continue
+        if t.text not in (",", r"\quad", r"\qquad", "."):
+            out.append(t)
+        i += 1
+    return out
+
+
+def _depth(toks: list[Tok], k: int) -> int:
+    return sum(nesting(t) for t in toks[:k])
+
+
+def underbrace(p: Parser, tok: Tok) -> ast.expr:
+    """`\\underbrace{body}_{label}`: the body; the label is a caption."""
+    body = p.arg()
+    if p.at("_", "^"):
+        p.i += 1
+        p.arg()
+    return p.scripts_value(p.sub(body, tok))
+
+
+def product_operator(p: Parser, tok: Tok) -> ast.expr:
+    """d2l's `\\textrm{prod}(A, B)`: the product of its arguments, in the order written."""
+    if not p.at("(", "["):
+        raise p.fail("prod needs its arguments in parentheses: \\textrm{prod}(A, B)", tok)
+    args = p.call_args(tok)
+    value = args[0]
+    for arg in args[1:]:
+        value = binop(value, ast.Mult(), arg)
+    return p.scripts_value(value)
+
+
+def evaluation_bar(p: Parser, value: ast.expr, tok: Tok) -> ast.expr:
+    """`F \\right|_{x = a}` -> subs(F, x, a)."""
+    if not p.at("_"):
+        raise p.fail("an evaluation bar needs the point below it: \\right|_{x=a}", tok)
+    p.i += 1
+    at = p.arg()
+    eq = [k for k, t in enumerate(at) if t.text == "=" and _depth(at, k) == 0]
+    if len(eq) != 1:
+        raise p.fail("an evaluation bar needs one point, e.g. \\right|_{x=a}", tok)
+    return call("subs", value, p.sub(at[:eq[0]], tok), p.sub(at[eq[0] + 1:], tok))
+
+
+def free_index(p: Parser, body: ast.expr, tok: Tok) -> str:
+    """The index a `\\sum` with none written runs over: the one entry index of its body
+    (or the one written twice, as in W_{jk} a_k)."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(body):
+        if isinstance(node, ast.Subscript) and _is_entry(node, p):
+            idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            for e in idx:
+                if isinstance(e, ast.Name) and len(e.id) == 1:
+                    counts[e.id] = counts.get(e.id, 0) + 1
+    repeated = [v for v, n in counts.items() if n > 1]
+    found = repeated if repeated else list(counts)
+    if len(found) != 1:
+        raise p.fail("\\sum with no index: cannot tell which index it runs over; "
+                     "write \\sum_k", tok)
+    return found[0]
+
+
+def _is_entry(node: ast.Subscript, p: Parser) -> bool:
+    if p.ctx.network:
+        return isinstance(node.value, ast.Subscript) or (
+            isinstance(node.value, ast.Name) and node.value.id in ("y", "yhat", "a"))
+    return isinstance(node.value, ast.Name)
+
+
+def loss_arguments(p: Parser, tok: Tok) -> bool:
+    """Skip `(W, b)` after a loss symbol (what it depends on, not a product): True if read.
+    Each argument must still read as a formula, so none is silently ignored."""
+    if not p.at("(") or len(split_top(p.t[p.i + 1:match_group(p.t, p.i)], ",")) < 2:
+        return False
+    close = match_group(p.t, p.i)
+    for t in p.t[p.i + 1:close]:
+        if not (t.kind in ("let", "num") or t.text in _NAME_PARTS or t.text[1:].isalpha()
+                and t.text not in _OPERATORS):
+            raise p.fail(f"{tok.text}(...): the arguments of a loss must be the quantities it "
+                         f"depends on, not {t.text}", t)
+    p.i = close + 1
+    return True
+
+
+_NAME_PARTS = {",", "{", "}", "_", "^", "(", ")", "[", "]", "'", r"\top"}
+_OPERATORS = {r"\frac", r"\cdot", r"\odot", r"\circ", r"\sum", r"\partial", r"\nabla", r"\times",
+              r"\sqrt", r"\exp", r"\log", r"\sigma"}
+
+
+def time_step(p: Parser, tok: Tok) -> None:
+    """`W(t+1)`, `W^{[l]}(t)`: a quantity at a training step, not a product (raises)."""
+    if not p.at("(") or "t" in p.ctx.names:
+        return
+    inner = p.t[p.i + 1:match_group(p.t, p.i)]
+    texts = texts_of(inner)
+    if "t" in texts and all(t in ("t", "+", "-") or t.isdigit() for t in texts):
+        raise p.fail(f"{tok.text}(...{''.join(texts)}...): a value at training step "
+                     f"{''.join(texts)}, not a product; an update rule is not a claim", tok)
+
+
+# ---- conventions stated in the defaults line ---------------------------------------------------
+
+_GRADIENT_OF = {"W", "w", "b", "z", "a", "Z", "A"}
+
+
+def is_gradient_name(p: Parser, tok: Tok) -> bool:
+    """`dW`, `db`, `dZ` written as one word (no space): a gradient name, or d times W."""
+    nxt = p.peek()
+    return nxt is not None and nxt.kind == "let" and nxt.text in _GRADIENT_OF \
+        and nxt.pos == tok.end and "d" not in p.ctx.names
+
+
+def gradient_name(p: Parser, tok: Tok) -> ast.expr:
+    """`dW^{[l]}` -> diff(J, W[l]) when the defaults say gradient_prefix=d; never d * W.
+    In a batch whose J is the mean over the N samples (reduction=mean), dZ and dA are the
+    per-example gradients stacked, N·∂J/∂Z (so that dW = (1/N) dZ A^T), as in the course
+    notes that write them."""
+    nxt = p.next()
+    if p.ctx.gradient_prefix != "d":
+        raise p.fail(f"d{nxt.text}: if it names the gradient ∂{p.ctx.loss}/∂{nxt.text}, give "
+                     f"gradient_prefix=d in the defaults; a product is written d \\cdot {nxt.text}",
+                     tok)
+    value = p.symbol(nxt.text, nxt)
+    transposed = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+        and value.func.id == "transpose"
+    inner = value.args[0] if transposed else value
+    if not isinstance(inner, ast.Subscript):
+        raise p.fail(f"d{nxt.text}: a gradient name needs a layer's quantity, e.g. "
+                     f"d{nxt.text}^{{[l]}}", tok)
+    grad = call("diff", ast.Name(p.ctx.loss, ast.Load()), inner)
+    if p.ctx.per_example and _base_name(inner) in ("z", "a"):
+        grad = binop(ast.Constant(p.ctx.per_example), ast.Mult(), grad)
+    return call("transpose", grad) if transposed else grad
+
+
+def _base_name(node: ast.expr) -> str:
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def unsuperscripted_layer(p: Parser, sub: list[Tok] | None) -> tuple[ast.expr | None,
+                                                                      list[Tok] | None]:
+    """(layer, entry subscript) of a layered name with no layer superscript: the layer in
+    the subscript (layer_marks=subscript: W_h, z_{o,j}), else the layer bare names mean
+    (unmarked=...), else None."""
+    if p.ctx.layer_marks == "subscript" and sub:
+        comma = next((k for k, t in enumerate(sub) if t.text == "," and _depth(sub, k) == 0),
+                     len(sub))
+        first = sub[:comma]
+        if _is_layer(p, first):
+            return p.layer_value(first, first[0]), sub[comma + 1:] or None
+    if p.ctx.unmarked:
+        text = p.ctx.unmarked
+        layer = ast.Constant(int(text)) if text.isdigit() else ast.Name(text, ast.Load())
+        return layer, sub
+    return None, sub
+
+
+def layer_in_subscript(p: Parser, sub: list[Tok] | None) -> bool:
+    """Whether `\\delta` with no superscript is a layer's δ (its layer in the subscript, or
+    the unmarked layer with at most one entry index), not Kronecker's δ_{ij}."""
+    if p.ctx.layer_marks == "subscript" and sub and _is_layer(p, split_top(sub, ",")[0]):
+        return True
+    return bool(p.ctx.unmarked) and (sub is None or len(sub) == 1)
+
+
+def _is_layer(p: Parser, toks: list[Tok]) -> bool:
+    letters = p.layer_letters()
+    return bool(toks) and (set(texts_of(toks)) & letters or len(toks) == 1
+                           and toks[0].kind == "num") \
+        and all(t.text in letters | {"+", "-"} or t.kind == "num" for t in toks)
+
+
+def layer_activation(p: Parser, fn: str, sup: list[Tok], tok: Tok) -> None:
+    """`f^{(l)}`, `\\sigma^{[l]}`: layer l's activation, which is the function itself when
+    every layer has the same one (the superscript is dropped); otherwise an error."""
+    if fn in ("f", "g") and p.ctx.activation or fn == p.ctx.activation:
+        return None
+    raise p.fail(f"{tok.text}^{{{''.join(texts_of(sup))}}}: a layer's activation, but the "
+                 "setting's layers do not all have this one (not a power)", tok)

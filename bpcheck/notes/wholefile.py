@@ -1,0 +1,176 @@
+"""Every statement of a display formula, read without an annotation: what it is and why.
+
+A file with a `bpcheck-defaults` line (or front matter, or notebook metadata) has all its
+display formulas considered.  Each statement (`statements.statements`) ends in one class,
+none dropped:
+
+- "claim": an equation one of whose members is a derivative (∂, ∇, δ, f'), decided like an
+  annotated claim;
+- "definition": an equation whose left side is a quantity of the setting (`z^{[l]}`,
+  `a^{[l]}`, the loss), checked as a claim that the setting's quantity equals the formula;
+- "update": `\\leftarrow`, `:=` with a learning rate, or the same parameter on both sides
+  (`W = W - \\alpha\\, dW`): a training step, not a claim;
+- "skipped": remarks, ranges, inequalities, approximations, shapes, expressions and equations
+  between other names, each with its reason;
+- "not understood": the parser's `LatexError` (the construct and a hint).
+
+Annotations inside a display (`% bpcheck: ...` or `<!-- bpcheck: ... -->` on a line of its
+own) belong to the row that follows, so one row of an `align` can be marked an erratum.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from .context import TexContext
+from .statements import Statement
+
+CLAIM, DEFINITION, UPDATE, SKIPPED, NOT_UNDERSTOOD = (
+    "claim", "definition", "update", "skipped", "not understood")
+
+_DERIVATIVE = re.compile(r"\bdiff\(|\bdelta\b|prime\(|\bgrad\(")
+_LEARNING_RATES = re.compile(r"\\eta|\\alpha|η|α|\\epsilon|\\varepsilon|\blr\b|"
+                             r"\\text\{\s*lr\s*\}|\\mathrm\{\s*lr\s*\}")
+_LAYERED = {"W", "b", "z", "a", "delta", "B"}
+_DEFINED = {"z", "a", "yhat"}
+_ROW_NOTE = re.compile(r"<!--\s*bpcheck\s*:(.*?)-->|%\s*bpcheck\s*:([^\n]*)", re.S)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one statement of a display was read: its class, what it says, and why."""
+
+    kind: str  # CLAIM, DEFINITION, UPDATE, SKIPPED or NOT_UNDERSTOOD
+    line: int
+    latex: str
+    translation: str = ""
+    reason: str = ""
+    claim: str = ""  # the claim id, for claims and definitions
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """An annotation inside a display: its attribute text, and the span of the display it
+    covers (from the end of the comment to the next row break)."""
+
+    body: str
+    start: int
+    end: int
+    offset: int  # of the comment itself
+
+
+def row_notes(tex: str) -> tuple[str, list[RowNote]]:
+    """The display with its row annotations blanked out (offsets kept), and the notes."""
+    notes: list[RowNote] = []
+    for m in _ROW_NOTE.finditer(tex):
+        brk = tex.find("\\\\", m.end())
+        notes.append(RowNote(m.group(1) if m.group(1) is not None else m.group(2),
+                             m.end(), len(tex) if brk < 0 else brk, m.start()))
+    clean = _ROW_NOTE.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), tex)
+    return clean, notes
+
+
+def note_for(notes: list[RowNote], pos: int) -> RowNote | None:
+    return next((n for n in notes if n.start <= pos < n.end), None)
+
+
+def classify(st: Statement, loss: str) -> tuple[str, str]:
+    """(class, reason) of one statement read without an annotation."""
+    if st.kind == "update" or _is_update(st):
+        return UPDATE, st.reason or "an update rule (a training step), not a claim"
+    if st.error is not None:
+        return NOT_UNDERSTOOD, str(st.error)
+    if st.kind != "equation":
+        return SKIPPED, st.reason or "an expression with no relation: nothing is claimed"
+    texts = [m.text for m in st.members]
+    if any(_DERIVATIVE.search(t) for t in texts):
+        return CLAIM, ""
+    if _defines(texts[0], loss):
+        return DEFINITION, "the setting's quantity, checked against the formula"
+    return SKIPPED, ("an equation between names that are neither derivatives nor quantities "
+                     "of the setting (a definition of the note's own)")
+
+
+def _is_update(st: Statement) -> bool:
+    """`:=` with a learning rate, or a parameter on both sides of `=` with a learning rate."""
+    left, _, right = _split_once(st.latex)
+    if not right or not _LEARNING_RATES.search(right):
+        return False
+    if ":=" in st.relations:
+        return True
+    key = re.sub(r"\s+", "", left)
+    return bool(key) and key in re.sub(r"\s+", "", right)
+
+
+def _split_once(latex: str) -> tuple[str, str, str]:
+    m = re.search(r":=|=", latex)
+    return (latex[:m.start()], m.group(), latex[m.end():]) if m else (latex, "", "")
+
+
+def _defines(left: str, loss: str) -> bool:
+    """`z[l]`, `a[l][j]`, `a[0]`, the loss `J`: a quantity the setting computes."""
+    try:
+        node = ast.parse(left, mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == loss
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id in _DEFINED
+
+
+# ---- layer ranges ------------------------------------------------------------------------
+
+def layer_ranges(sides: list[str], known: set[str],
+                 ctx: TexContext) -> tuple[tuple[str, str], ...]:
+    """Ranges of the layer indices of a network claim: the layers where every quantity it
+    names exists (`W^{[l+1]}` makes a δ recurrence run to L-1)."""
+    if not ctx.network:
+        return ()
+    shifts: dict[str, list[tuple[str, int]]] = {}
+    for side in sides:
+        try:
+            tree = ast.parse(side, mode="eval")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            found = _layer_use(node)
+            if found and found[1] not in known:
+                shifts.setdefault(found[1], []).append((found[0], found[2]))
+    return tuple((var, _range(uses, ctx)) for var, uses in sorted(shifts.items()))
+
+
+def _layer_use(node: ast.AST) -> tuple[str, str, int] | None:
+    """(quantity, variable, shift) for `W[l + 1]`, `z[l]`, `a[l - 1]`."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+            and node.value.id in _LAYERED):
+        return None
+    s = node.slice
+    if isinstance(s, ast.Name):
+        return node.value.id, s.id, 0
+    if isinstance(s, ast.BinOp) and isinstance(s.left, ast.Name) and \
+            isinstance(s.right, ast.Constant) and isinstance(s.right.value, int) and \
+            isinstance(s.op, (ast.Add, ast.Sub)):
+        return node.value.id, s.left.id, s.right.value * (1 if isinstance(s.op, ast.Add) else -1)
+    return None
+
+
+def _range(uses: list[tuple[str, int]], ctx: TexContext) -> str:
+    ufldl = ctx.numbering == "ufldl"
+    lo = hi_gap = 0
+    for quantity, shift in uses:
+        first, gap = _layers(quantity, ufldl)
+        lo = max(lo, first - shift)
+        hi_gap = max(hi_gap, gap + shift)
+    top = ctx.depth if hi_gap == 0 else f"{ctx.depth}-{hi_gap}" if hi_gap > 0 \
+        else f"{ctx.depth}+{-hi_gap}"
+    return f"{lo}..{top}"
+
+
+def _layers(quantity: str, ufldl: bool) -> tuple[int, int]:
+    """(first layer, how far below L the last one is) of a layered quantity."""
+    if ufldl:
+        return {"W": (1, 1), "b": (1, 1), "B": (1, 1), "a": (1, 0)}.get(quantity, (2, 0))
+    return (0, 0) if quantity == "a" else (1, 0)
