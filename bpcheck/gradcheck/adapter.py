@@ -17,29 +17,34 @@ from typing import Any, Iterator
 import numpy as np
 
 from .architecture import Architecture, GradcheckError
-from .check import _call, _get_path, run
+from .check import _call, run
+from .forms import (batch_pairs, check_returns_spec, expand_names, get, resolve_named,
+                    step_gradients, stubbed, unpack)
 from .result import GradcheckReport
 
 ALLOWED = {
+    "module": {"stub"},
     "model": {"kwargs"},
     "data": {"seed", "samples", "x", "y"},
     "params": {"names", "init"},
     "loss": {"method", "function", "args", "kwargs"},
-    "gradients": {"method", "args", "kwargs", "returns", "keys", "forward", "forward_args"},
+    "gradients": {"method", "args", "kwargs", "returns", "keys", "forward", "forward_args",
+                  "step", "learning_rate", "averaged"},
     "architecture": {"widths", "activations", "loss", "reduction", "mapping", "symbolic"},
     "check": {"rtol", "atol", "seed", "max_entries"},
 }
 
 _KINDS: dict[str, type | tuple[type, ...]] = {
-    **dict.fromkeys(["names", "args", "forward_args", "keys", "widths", "activations"], list),
+    **dict.fromkeys(["names", "args", "forward_args", "keys", "widths", "activations", "stub"], list),
     **dict.fromkeys(["kwargs", "mapping", "init"], dict),
-    **dict.fromkeys(["method", "function", "returns", "forward", "loss", "reduction", "samples"], str),
-    **dict.fromkeys(["rtol", "atol"], (int, float)),
+    **dict.fromkeys(["method", "function", "forward", "loss", "reduction", "samples", "step"], str),
+    **dict.fromkeys(["rtol", "atol", "learning_rate"], (int, float)),
+    "returns": (str, list),
     **dict.fromkeys(["seed", "max_entries"], int),
-    "symbolic": bool,
+    **dict.fromkeys(["symbolic", "averaged"], bool),
 }
 _KIND_NAMES = {list: "list", dict: "table", str: "string", (int, float): "number", int: "integer",
-               bool: "boolean (true or false)"}
+               bool: "boolean (true or false)", (str, list): "string or list"}
 
 
 
@@ -157,12 +162,14 @@ def check_target(target: str, adapter: dict[str, Any]) -> GradcheckReport:
         raise GradcheckError(f"target must look like path/to/file.py:ClassOrFunction, not {target!r}")
     path = Path(file)
     with _user_dir(path):
-        module = _load_module(path)
+        with stubbed(adapter.get("module", {}).get("stub", [])):
+            module = _load_module(path)
         obj = _lookup(module, name, str(path))
         x, y, rng, samples = _data(adapter)
         function_mode = "init" in adapter["params"]
         setup = _function_setup if function_mode else _model_setup
-        slots, call_loss, call_backward, labels = setup(module, name, obj, adapter, x, y, rng)
+        env = {"x": x, "y": y, "batch": batch_pairs(x, y, samples)}
+        slots, call_loss, call_backward, labels = setup(module, name, obj, adapter, env, rng)
         check = adapter.get("check", {})
         return run(slots, call_loss, call_backward, architecture=_architecture(adapter, x, y, samples),
                    rtol=check.get("rtol", 1e-5), atol=check.get("atol", 1e-8),
@@ -175,20 +182,24 @@ def _bind(fn: Any, section: dict[str, Any], env: dict[str, Any], default: list[s
     unknown = [a for a in args if a not in env]
     if unknown:
         raise GradcheckError(f"adapter: unknown argument name(s) {unknown} in {key} (use {sorted(env)})")
-    kwargs = section.get("kwargs", {}) if key == "args" else {}
+    kwargs = resolve_named(section.get("kwargs", {}), env["module"], "kwargs") if key == "args" else {}
     return (lambda: fn(*[env[a] for a in args], **kwargs)), ", ".join(args)
 
 
-def _model_setup(module, name, cls, adapter, x, y, rng):
-    kwargs = adapter.get("model", {}).get("kwargs", {})
+def _model_setup(module, name, cls, adapter, env, rng):
+    kwargs = resolve_named(adapter.get("model", {}).get("kwargs", {}), module, "[model] kwargs")
     model = _call(lambda: cls(**kwargs), f"{name}(**[model].kwargs)")
-    names = adapter["params"]["names"]
-    slots = [(n, _get_path(model, n)) for n in names]
-    loss_s, grad_s, env = adapter.get("loss", {}), adapter.get("gradients", {}), {"x": x, "y": y}
-    loss_m, grad_m = loss_s.get("method", "loss"), grad_s.get("method", "backward")
+    names = expand_names(adapter["params"]["names"], model)
+    slots = [(n, get(model, n)) for n in names]
+    loss_s, grad_s = adapter.get("loss", {}), adapter.get("gradients", {})
+    env = env | {"module": module, "eta": grad_s.get("learning_rate")}
+    loss_m, grad_m = loss_s.get("method", "loss"), grad_s.get("step", grad_s.get("method", "backward"))
     what = f"the {name} model"
     call_loss, loss_args = _bind(_lookup(model, loss_m, what), loss_s, env, ["x", "y"])
     call_grad, grad_args = _bind(_lookup(model, grad_m, what), grad_s, env, ["x", "y"])
+    if "step" in grad_s:
+        labels = (f"{name}.{loss_m}({loss_args})", f"{name}.{grad_m}({grad_args}) (update step)")
+        return slots, call_loss, _step(call_grad, grad_s, names, model, env), labels
     labels = (f"{name}.{loss_m}({loss_args})", f"{name}.{grad_m}({grad_args})")
     if "forward" in grad_s:  # backward(y) that relies on activations cached by forward(x)
         fwd, fwd_args = _bind(_lookup(model, grad_s["forward"], what), grad_s, env, ["x"], "forward_args")
@@ -201,14 +212,23 @@ def _then(first, second):
     return lambda: (first(), second())[1]
 
 
-def _function_setup(module, name, fn, adapter, x, y, rng):
+def _step(call_step, grad_s: dict[str, Any], names: list[str], model: Any, env: dict[str, Any]):
+    eta = grad_s.get("learning_rate")
+    if not isinstance(eta, (int, float)) or isinstance(eta, bool) or not eta > 0:
+        raise GradcheckError("adapter: [gradients] step needs learning_rate = a positive number "
+                             "(the one the step uses)")
+    scale = float(len(env["batch"])) if grad_s.get("averaged", False) else 1.0
+    return step_gradients(call_step, names, model, float(eta), scale)
+
+
+def _function_setup(module, name, fn, adapter, env, rng):
     init = adapter["params"]["init"]
     names = adapter["params"]["names"]
     missing = [n for n in names if n not in init]
     if missing:
         raise GradcheckError(f"adapter: [params] init has no value for {missing}")
     params = {n: _array(init[n], rng, f"params.init.{n}") for n in names}
-    env = {"params": params, "x": x, "y": y}
+    env = env | {"params": params, "module": module}
     loss_s, grad_s = adapter.get("loss", {}), adapter.get("gradients", {})
     if "function" not in loss_s:
         raise GradcheckError("adapter: with [params] init, [loss] function = '...' names the loss function")
@@ -222,6 +242,9 @@ def _function_setup(module, name, fn, adapter, x, y, rng):
 def _collect(call, section: dict[str, Any], names: list[str], owner: Any, label: str):
     """Turn the user's return convention into a dict or list gradcheck understands."""
     returns, keys = section.get("returns", "dict"), section.get("keys")
+    if isinstance(returns, list):  # nested tuples/lists, e.g. (nabla_b, nabla_w)
+        check_returns_spec(returns)
+        return lambda: unpack(call(), returns, owner, label)
     if returns not in ("dict", "list", "attributes") or (keys is not None and len(keys) != len(names)):
         raise GradcheckError("adapter: [gradients] returns must be dict, list or attributes, "
                              "and keys (if given) one per parameter name")
@@ -231,7 +254,7 @@ def _collect(call, section: dict[str, Any], names: list[str], owner: Any, label:
     def collect() -> Any:
         raw = call()
         if returns == "attributes":
-            return {n: _get_path(owner, k) for n, k in zip(names, keys)}
+            return {n: get(owner, k) for n, k in zip(names, keys)}
         if returns == "dict" and keys is not None:
             if not isinstance(raw, dict) or any(k not in raw for k in keys):
                 got = list(raw) if isinstance(raw, dict) else type(raw).__name__
