@@ -228,6 +228,8 @@ def _function_setup(module, name, fn, adapter, env, rng):
     if missing:
         raise GradcheckError(f"adapter: [params] init has no value for {missing}")
     params = {n: _array(init[n], rng, f"params.init.{n}") for n in names}
+    if "step" in adapter.get("gradients", {}):
+        raise GradcheckError("adapter: [gradients] step needs a model (drop [params] init)")
     env = env | {"params": params, "module": module}
     loss_s, grad_s = adapter.get("loss", {}), adapter.get("gradients", {})
     if "function" not in loss_s:
