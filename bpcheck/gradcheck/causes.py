@@ -239,7 +239,9 @@ def log_epsilon_gradients(net: MLP, params: Params, x: Array, y: Array) -> list[
 
 
 def log_epsilon_cause(eps: float, rel: float) -> str:
+    advice = (f"check with rtol={suggest_rtol(rel):g}, or leave the epsilon out of the loss you check"
+              if rel < 1e-2 else "some p are near eps, so the gap is not small: leave the epsilon out "
+              "of the loss you check")
     return (f"log-epsilon: your gradient is the exact gradient of the declared loss, but your loss "
             f"computes log(p + {eps:g}) (an epsilon inside the log), whose finite differences differ "
-            f"by up to {rel:.1e} relative; the gradient is right for the loss without it: check with "
-            f"rtol={suggest_rtol(rel):g}, or leave the epsilon out of the loss you check")
+            f"by up to {rel:.1e} relative; the gradient is right for the loss without it: {advice}")
