@@ -23,7 +23,8 @@ import numpy as np
 
 from ..reference.network import MLP, Params, fd_step
 from .architecture import Architecture, GradcheckError
-from .causes import missing_derivative_variants, suspect
+from .causes import (Context, log_epsilon_cause, log_epsilon_gradients, log_epsilon_of_loss,
+                     reference_variants, suspect)
 from .result import Comparison, Entry, GradcheckReport, ParamResult
 
 __all__ = ["Architecture", "Comparison", "Entry", "GradcheckError", "GradcheckReport",
@@ -111,7 +112,7 @@ def run(
            for name, a in slots]
     ref = _reference(architecture, slots, loss0, notes) if architecture is not None else None
     sym_grads, sym_loss = _symbolic(architecture, ref, slots, notes) if ref else ({}, None)
-    results = [_param_result(name, a.shape, g, fd, ref, sym_grads, rtol, atol)
+    results = [_param_result(name, a.shape, g, fd, ref, sym_grads, rtol, atol, _context(architecture, ref, name))
                for (name, a), g, fd in zip(slots, grads, fds)]
     return GradcheckReport(tuple(results), loss0, ref.loss if ref else None, tuple(notes), rtol, atol,
                            sym_loss)
@@ -125,7 +126,15 @@ def _symbolic(arch, ref: _Reference, slots, notes: list[str]) -> tuple[dict[str,
     return result.grads, result.loss
 
 
-def _param_result(name, shape, g, fd, ref: _Reference | None, sym: dict, rtol, atol) -> ParamResult:
+def _context(arch: Architecture | None, ref: _Reference | None, name: str) -> Context:
+    if arch is None or ref is None:
+        return Context()
+    batch = int(np.shape(arch.x)[1]) if np.ndim(arch.x) == 2 else 1
+    return Context(arch.loss, batch, bool(name in ref.targets and ref.targets[name][2]))
+
+
+def _param_result(name, shape, g, fd, ref: _Reference | None, sym: dict, rtol, atol,
+                  context: Context) -> ParamResult:
     fd_cmp = _compare(g, fd, "finite differences", rtol, atol)
     ref_cmp = _compare(g, ref.grads[name], "reference", rtol, atol) if ref and name in ref.grads else None
     sym_cmp = _compare(g, sym[name], "symbolic", rtol, atol) if name in sym else None
@@ -133,7 +142,8 @@ def _param_result(name, shape, g, fd, ref: _Reference | None, sym: dict, rtol, a
     cause = None
     if not fd_cmp.passed:
         variants = ref.variants.get(name, []) if ref and ref.agrees else []
-        cause = suspect(g, fd, variants)
+        eps = _log_epsilon(g, fd, ref, name, ref_cmp) if ref and ref.agrees else None
+        cause = log_epsilon_cause(eps, fd_cmp.max_rel_err) if eps else suspect(g, fd, variants, context)
     elif others == ["symbolic"] and ref_cmp is not None:
         cause = ("agrees with finite differences of your loss and with the reference but not with "
                  "bpcheck's symbolic gradient: a disagreement inside bpcheck, not in your code")
@@ -141,6 +151,17 @@ def _param_result(name, shape, g, fd, ref: _Reference | None, sym: dict, rtol, a
         cause = (f"agrees with finite differences of your loss but not with the {' or the '.join(others)}"
                  ": your forward pass or loss differs from the declared architecture")
     return ParamResult(name, tuple(shape), fd_cmp, ref_cmp, cause, sym_cmp)
+
+
+def _log_epsilon(g: Array, fd: Array, ref: _Reference, name: str, ref_cmp) -> float | None:
+    """The eps of a log(p + eps) in the user's loss, when the user's gradient is the reference's
+    and the finite differences are much nearer that loss's true gradient than the reference's."""
+    if ref_cmp is None or not ref_cmp.passed or not ref.eps_grads.get(name):
+        return None
+    known = np.isfinite(fd)
+    gap = float(np.linalg.norm((fd - ref.grads[name])[known]))
+    best = min(ref.eps_grads[name], key=lambda e: float(np.linalg.norm((fd - e[1])[known])))
+    return best[0] if float(np.linalg.norm((fd - best[1])[known])) <= 0.1 * gap else None
 
 
 def _compare(user: Array, truth: Array, against: str, rtol: float, atol: float) -> Comparison:
@@ -302,6 +323,7 @@ class _Reference:
     targets: dict[str, tuple[str, int, bool]]  # user name -> ("W" or "b", layer, transposed)
     variants: dict[str, list]  # name -> [(cause text, gradient that cause would give)]
     agrees: bool  # the reference loss equals the user's loss: the declaration fits the model
+    eps_grads: dict[str, list]  # name -> [(eps, true gradient of the loss with log(a + eps))]
 
 
 def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) -> _Reference:
@@ -318,16 +340,31 @@ def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) ->
     except ValueError as e:
         raise GradcheckError(f"architecture: {e}") from None
     agrees = abs(ref_loss - user_loss) <= 1e-8 * max(1.0, abs(user_loss))
+    eps = None if agrees else log_epsilon_of_loss(net, params, arch.x, arch.y, user_loss)
+    if eps is not None:
+        agrees = True
+        notes.append(f"your loss equals the declared {arch.loss} computed with log(a + {eps:g}): an "
+                     "epsilon inside the log, which a gradient of the plain loss does not follow")
     if not agrees:
         notes.append(f"the declared architecture gives loss {ref_loss:.10g} but the model's loss is "
                      f"{user_loss:.10g}: the declaration (widths, activations, loss, reduction, "
                      "mapping or data) does not describe this model")
-    variants = missing_derivative_variants(net, params, arch.x, arch.y)
     grads = {n: _user_layout(t, arrays[n].shape, g.dW, g.db) for n, t in targets.items()}
-    by_name = {n: [(text, _user_layout(t, arrays[n].shape, dW, db))
-                   for k, (text, dW, db) in variants.items() if k >= t[1]]
+    variants = reference_variants(net, params, arch.x, arch.y)
+    by_name = {n: _distinct([(text, _user_layout(t, arrays[n].shape, dW, db))
+                             for k, text, dW, db in variants if k >= t[1]], grads[n])
                for n, t in targets.items()}
-    return _Reference(ref_loss, grads, targets, by_name, agrees)
+    eps_grads = log_epsilon_gradients(net, params, arch.x, arch.y)
+    by_eps = {n: [(e, _user_layout(t, arrays[n].shape, dW, db)) for e, dW, db in eps_grads]
+              for n, t in targets.items()}
+    return _Reference(ref_loss, grads, targets, by_name, agrees, by_eps)
+
+
+def _distinct(variants: list, truth: Array) -> list:
+    """The variants that differ from the true gradient (a mistake that changes nothing here,
+    like a missing identity derivative, explains nothing)."""
+    scale = max(float(np.max(np.abs(truth), initial=0.0)), 1e-300)
+    return [(text, v) for text, v in variants if not np.allclose(v, truth, rtol=1e-6, atol=1e-9 * scale)]
 
 
 def _reference_params(net: MLP, targets: dict[str, tuple[str, int, bool]], arrays) -> Params:
