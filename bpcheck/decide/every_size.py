@@ -76,8 +76,9 @@ def _ranges(claim: Claim, world: Any) -> list[tuple[sp.Symbol, sp.Expr, sp.Expr]
     for var, rng in claim.where:
         lo, hi = rng.split("..", 1)
         ev = Evaluator(world, {})
-        out.append((world.constants[var], sp.sympify(ev.eval(parse(lo, names).tree)),
-                    sp.sympify(ev.eval(parse(hi, names).tree))))
+        lo_value, hi_value = (sp.sympify(ev.eval(parse(t, names).tree), strict=True)
+                              for t in (lo, hi))
+        out.append((world.constants[var], lo_value, hi_value))
     return out
 
 
@@ -86,11 +87,11 @@ def check(claim: Claim, options: Any) -> tuple[list[LinkResult], str]:
     names = setting_names(claim.setting)
     ranges = _ranges(claim, world)
     values = [Evaluator(world, {}).eval(parse(s, names).tree) for s in claim.sides]
-    when = sp.sympify(Evaluator(world, {}).eval(parse(claim.when, names).tree)) \
+    when = sp.sympify(Evaluator(world, {}).eval(parse(claim.when, names).tree), strict=True) \
         if claim.when else None
     integers = {world.constants[n] for n in claim.setting.get("integers", ()) or ()}
     indices = {v for v, _, _ in ranges}
-    free = set().union(*(sp.sympify(v).free_symbols for v in values),
+    free = set().union(*(sp.sympify(v, strict=True).free_symbols for v in values),
                        *(lo.free_symbols | hi.free_symbols for _, lo, hi in ranges))
     sizes = sorted((free & integers) - indices, key=str)
     plan = num.plan(ranges, sizes, when, options.seed)
@@ -106,7 +107,7 @@ def check(claim: Claim, options: Any) -> tuple[list[LinkResult], str]:
 
 def _link(world: Any, ranges: list, sizes: list, when: Any, plan: Any, values: list, k: int,
           options: Any) -> LinkResult:
-    diff = sp.sympify(values[k] - values[k + 1])
+    diff = sp.sympify(values[k] - values[k + 1], strict=True)
     steps = [Step("definition", "both sides written with symbolic sizes",
                   sp.latex(values[k]) + " = " + sp.latex(values[k + 1]))]
     found = num.numeric(world, ranges, plan.assignments, values[k], values[k + 1], options)
@@ -175,7 +176,8 @@ def _prove(diff: sp.Expr, domain: Domain, sizes: set, when: Any, steps: list[Ste
                for v, lo, _ in ranges if lo not in (sp.S.Zero, sp.S.One)}
     if shifted:  # an index from lo ≠ 0, 1 as lo + a non-negative u (its sign says no more)
         diff, ranges = _shift(diff, ranges, shifted)
-        unequal = [(sp.sympify(a).xreplace(shifted), sp.sympify(b).xreplace(shifted))
+        unequal = [(sp.sympify(a, strict=True).xreplace(shifted),
+                    sp.sympify(b, strict=True).xreplace(shifted))
                    for a, b in unequal]
         steps.append(Step("shift", "indices written from their lower bounds: " + ", ".join(
             f"{v} = {value}" for v, value in shifted.items())))

@@ -270,7 +270,8 @@ def concrete(e: Any, env: dict) -> sp.Expr:
     """e at concrete sizes and indices, each entry z[k] as a symbol z_k: sums written
     out term by term (an empty one is 0, not SymPy's reversed-bounds sum), then
     derivatives, deltas and guards evaluated."""
-    e = unrolled(dag.xreplace(sp.sympify(e), {k: sp.Integer(v) for k, v in env.items()}))
+    e = unrolled(dag.xreplace(sp.sympify(e, strict=True),
+                              {k: sp.Integer(v) for k, v in env.items()}))
     if dag.has_type(e, _LEFT_OPEN):
         e = e.doit()
     return dag.replace_type(e, (sp.Indexed,), _entry_symbol)

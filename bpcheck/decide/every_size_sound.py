@@ -136,7 +136,7 @@ def nonnegative(expr: Any, domain: Domain, sizes: set, outer: tuple = ()) -> boo
             subst[size] = sp.expand(subst[var] - (top - size) + new("s"))
     for var, lo, hi in outer:
         subst[var] = fix_sizes(lo.xreplace(subst)) + new("w")
-    value = sp.expand(fix_sizes(sp.sympify(expr).xreplace(subst)))
+    value = sp.expand(fix_sizes(sp.sympify(expr, strict=True).xreplace(subst)))
     if not value.free_symbols <= set(fresh):
         return False
     if not fresh:

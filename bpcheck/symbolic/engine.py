@@ -213,7 +213,7 @@ def _back(g: Any) -> sp.Basic:
             and not isinstance(g, se.Derivative):
         out = _function_class(g.get_name())(*[_back(a) for a in g.args])
     elif g.is_Number or g == se.E or g == se.pi:
-        out = sp.sympify(g)
+        out = sp.sympify(g, strict=True)
     elif g.is_Function:  # log, exp, sin, cos
         out = getattr(sp, type(g).__name__)(*[_back(a) for a in g.args])
     else:

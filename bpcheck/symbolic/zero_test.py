@@ -180,6 +180,8 @@ def is_zero_rational(e: sp.Expr) -> bool:
 def _symengine_zero(e: Any) -> bool:
     """symengine's own conversion (it holds what `engine.to_engine` refuses, such as
     the fresh dummies of the atoms stage), then the same numerator test."""
+    if not isinstance(e, sp.Basic):  # (symengine's sympify would parse a string as code)
+        return False
     names = [s.name for s in e.free_symbols if isinstance(s, sp.Symbol) and not s.is_Dummy]
     if len(names) != len(set(names)):  # symengine would merge v (declared positive) and a plain v
         return False
