@@ -11,9 +11,12 @@ path), never the files themselves: they are third-party text.  To run:
    `bpcheck scan -v` view) for the audit; `--json` prints the per-file counts.
 
 Each file is copied to a temporary folder with its one `bpcheck-defaults` line (from the
-TOML) inserted, and read in-process with `bpcheck.notes.claims.read_notes`.  A display formula
-counts as read correctly when it translates and the audit in the TOML does not list it as
-misread (a translation to the wrong formula is a failure, like one that does not parse).
+TOML) inserted, and read in-process with `bpcheck.notes.claims.read_notes`.  Every statement
+of a display is read as a claim, a definition, an update rule, skipped (with its reason) or not
+understood.  A display formula counts as read correctly when none of its statements is not
+understood and the audit in the TOML does not list it as misread: a translation to the wrong
+formula, or a skip for the wrong reason (a claim taken for a remark), is a failure, like one
+that does not parse.
 Display indices in the audit are 1-based, in file order.
 """
 from __future__ import annotations
@@ -39,6 +42,7 @@ class FileResult:
     name: str
     displays: int = 0
     read: int = 0
+    checked: int = 0  # displays with at least one claim or definition
     misread: int = 0
     failures: dict[int, str] = field(default_factory=dict)  # index -> construct not understood
     translations: dict[int, tuple[str, ...]] = field(default_factory=dict)
@@ -89,15 +93,21 @@ def measure_file(source: Path, entry: dict, work: Path, reader=None) -> FileResu
     misread = {int(m["index"]) for m in entry.get("misread", [])}
     result.displays = len(found)
     for index, f in enumerate(found, 1):
+        readings = getattr(f, "readings", ())
         if f.error:
             result.failures[index] = f.error
-        elif f.translation:
+        elif f.translation or readings:
             result.read += 1
-            result.translations[index] = f.translation
+            result.checked += bool(f.translation)
+            result.translations[index] = tuple(_reading(r) for r in readings) or f.translation
             result.misread += index in misread
         else:
             result.failures[index] = "nothing translated"
     return result
+
+
+def _reading(r) -> str:
+    return f"{r.kind}: {r.translation}" if r.translation else f"{r.kind} ({r.reason})"
 
 
 def measure(folder: Path, entries: list[dict], reader=None) -> list[FileResult]:
@@ -109,17 +119,18 @@ def measure(folder: Path, entries: list[dict], reader=None) -> list[FileResult]:
 
 
 def table(results: list[FileResult]) -> str:
-    rows = ["| file | display formulas | read | not understood | misread | read correctly |",
-            "|---|---:|---:|---:|---:|---:|"]
+    rows = ["| file | display formulas | read | with a claim or definition | not understood | "
+            "misread | read correctly |", "|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         if r.missing:
             rows.append(f"| {r.name} | (not fetched) | | | | |")
             continue
-        rows.append(f"| {r.name} | {r.displays} | {r.read} | {r.not_understood} | "
+        rows.append(f"| {r.name} | {r.displays} | {r.read} | {r.checked} | {r.not_understood} | "
                     f"{r.misread} | {r.correct} ({_pct(r.correct, r.displays)}) |")
     total = sum(r.displays for r in results)
     correct = sum(r.correct for r in results)
     rows.append(f"| **total** | {total} | {sum(r.read for r in results)} | "
+                f"{sum(r.checked for r in results)} | "
                 f"{sum(r.not_understood for r in results)} | {sum(r.misread for r in results)} | "
                 f"**{correct} ({_pct(correct, total)})** |")
     return "\n".join(rows)
@@ -156,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         print(details(results, entries), end="\n\n")
     if args.json:
         print(json.dumps([{"file": r.name, "displays": r.displays, "read": r.read,
+                           "checked": r.checked,
                            "misread": r.misread, "not_understood": r.not_understood,
                            "correct": r.correct} for r in results], indent=1))
     else:

@@ -28,6 +28,7 @@ _ANNOTATION = re.compile(r"\s*<!--\s*bpcheck(-defaults|-setting)?\s*:(.*?)-->", 
 _OPENER = re.compile(r"(?<!\\)\$\$|\\\[|\\begin\{((?:equation|align|gather|multline|eqnarray)\*?)\}")
 _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_TABLE_ROW = re.compile(r"\s{0,3}\|")
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,9 @@ def scan_page(page: Page, state: ScanState, errors: list[LoadError]) -> list[Dis
                 else rf"\end{{{m.group(1)}}}"
             begin = starts[i] + m.end()
             close = text.find(closer, begin)
+            if _TABLE_ROW.match(line) and not _in_one_cell(line, m.end(), close - starts[i]):
+                col = m.end()  # a table cell is one line: its `$$` never opens a display
+                continue
             if close < 0:
                 errors.append(error_at(page, starts[i] + m.start(), f"unclosed {m.group()}"))
                 break
@@ -244,6 +248,12 @@ def scan_page(page: Page, state: ScanState, errors: list[LoadError]) -> list[Dis
         errors.append(LoadError(page.file, pending.line, "annotation not followed by a "
                                 "display formula"))
     return out
+
+
+def _in_one_cell(row: str, begin: int, end: int) -> bool:
+    """Whether [begin, end) of a Markdown table row lies inside one cell (no unescaped `|`)."""
+    return begin <= end <= len(row) and re.search(r"(?<!\\)\|", row[begin:end]) is None \
+        and row[begin:end].strip() != ""
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
