@@ -88,7 +88,7 @@ def test_counts_per_file(tmp_path):
 
 def test_table_totals(tmp_path):
     text = corpus.table(corpus.measure(_folder(tmp_path), _entries(), _stub_reader))
-    assert "| **total** | 6 | 3 | 3 | 1 | **2 (33%)** |" in text
+    assert "| **total** | 6 | 3 | 3 | 3 | 1 | **2 (33%)** |" in text
     assert "(not fetched)" in text
 
 
@@ -120,3 +120,16 @@ def test_shipped_corpus_list_is_well_formed():
         assert e["repo"] not in held_out
         assert len(e["commit"]) == 40 and e["kind"] in ("md", "ipynb", "tex")
         assert all(int(m["index"]) >= 1 and m["why"] for m in e.get("misread", []))
+
+
+def test_a_display_skipped_with_its_reason_counts_as_read_but_not_as_checked(tmp_path):
+    update = SimpleNamespace(kind="update", translation="", reason="an update rule")
+    unread = SimpleNamespace(kind="not understood", translation="", reason="\\foo")
+
+    def reader(path: Path) -> list:
+        skipped = SimpleNamespace(error="", translation=(), readings=(update,))
+        failed = SimpleNamespace(error="\\foo", translation=(), readings=(update, unread))
+        return [skipped, failed]
+
+    results = corpus.measure(_folder(tmp_path), _entries()[1:2], reader)
+    assert (results[0].read, results[0].checked, results[0].not_understood) == (1, 0, 1)

@@ -21,7 +21,7 @@ from .latex import (LatexError, Member, TexContext, context_for, equations, infe
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
-from .statements import Statement, statements
+from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
 from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes)
@@ -85,6 +85,7 @@ def _read_display(d: Display, state: State) -> tuple[list[Claim], list[LoadError
     clean, notes = row_notes(d.tex)
     whole = whole_file(d.defaults)
     if not notes and (d.annotation is not None or not whole):
+        state.carry = None
         claims, errs = _display_claims(d, state) if _is_claim(d) else ([], [])
         return claims, errs, ()
     return by_statement(replace(d, tex=clean), notes, state, whole)
@@ -181,7 +182,7 @@ def _claim(d: Display, ann: Annotation, state: State, setting: Setting, sides: l
         id=f"{state.path.name}#{local}", title=a.get("title") or d.heading or local,
         file=str(state.path), line=lines[1] if a.get("quantity") or "claim" in a else lines[0],
         source=a.get("source") or place or d.heading or state.path.name, setting=setting,
-        sides=tuple(sides), expect=Expect(expect), where=where,
+        sides=tuple(sides), expect=Expect(expect), where=where, when=a.get("when", ""),
         corrects=f"{state.path.name}#{corrects}" if corrects and "#" not in corrects else corrects,
         note=a.get("note", ""), scope=a.get("scope", ""), strategy=a.get("strategy", ""),
         side_lines=tuple(lines))
@@ -256,7 +257,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
     errors: list[LoadError] = []
     try:
         frame = _frame(d, d.annotation or plain, state)
-        sts = statements(d.tex, frame.ctx)
+        carry, state.carry = state.carry, None
+        sts = statements(d.tex, frame.ctx, carry)
+        state.carry = chain_left(d.tex, frame.ctx, carry)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))
@@ -305,6 +308,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         name += "" if own else suffix
         claim = _from_members(d, ann or plain, state, frame, list(st.members), name,
                               "definition" if kind == DEFINITION else "", whole)
+        if st.when and not claim.when:
+            claim = replace(claim, when=st.when)
     except Problem as p:
         _report(d, state, p if p.line else Problem(p.message, line, d.where(st.pos)), errors,
                 ann is not None)

@@ -55,7 +55,35 @@ _PAIRS_TYPED = {(">", "="): r"\geq", ("<", "="): r"\leq", ("!", "="): r"\neq"}
 
 
 def tokenize(tex: str) -> list[Tok]:
-    return _clean(_merge(_raw_tokens(tex)))
+    return _clean(_merge(_function_words(_raw_tokens(tex))))
+
+
+# function names typed in italic letters, as plain-text notes do: `sigmoid(z)`, `max(0,z)`
+_ITALIC_FUNCTIONS = {"sigmoid", "softmax", "relu", "ReLU", "tanh", "max", "min", "diag",
+                     "softplus", "exp", "log"}
+
+
+def _function_words(toks: list[Tok]) -> list[Tok]:
+    """A run of adjacent letters spelling a function's name, right before `(`, is that
+    function (`\\mathrm{sigmoid}`), never the product s·i·g·m·o·i·d."""
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        j = i
+        while j < len(toks) and toks[j].kind == "let" and (j == i or toks[j].pos == toks[j - 1].end):
+            j += 1
+        word = "".join(t.text for t in toks[i:j])
+        before = out[-1].text if out else ""
+        if j - i > 2 and word in _ITALIC_FUNCTIONS and j < len(toks) and toks[j].text == "(" \
+                and toks[j].pos == toks[j - 1].end and not before.startswith("\\"):
+            a, b = toks[i].pos, toks[j - 1].end
+            out += [Tok("cmd", r"\mathrm", a, a), Tok("sym", "{", a, a),
+                    *toks[i:j], Tok("sym", "}", b, b)]
+            i = j
+            continue
+        out.append(toks[i])
+        i += 1
+    return out
 
 
 def _raw_tokens(tex: str) -> list[Tok]:

@@ -89,16 +89,22 @@ def summation(p: Parser, tok: Tok) -> ast.expr:
         body = p.hadamard()
         sub = [Tok("let", constructs.free_index(p, body, tok), tok.pos, tok.end)]
         p.i = start
-    specs = []
+    specs, excluded = [], []
     for part in split_top(sub, ","):
         eq = next((k for k, t in enumerate(part) if t.text == "="), None)
-        var = part[:eq] if eq is not None else part
+        ne = next((k for k, t in enumerate(part) if t.text in (r"\neq", r"\ne")), None)
+        var = part[:eq] if eq is not None else part[:ne] if ne is not None else part
         if len(var) != 1 or var[0].kind != "let":
             raise p.fail(f"cannot read the summation index {''.join(texts_of(part))!r}", tok)
+        if ne is not None:  # \sum_{k \neq i}: every k but i, as the factor (1 - δ_ki)
+            excluded.append((var[0].text, p.sub(part[ne + 1:], tok)))
         specs.append((var[0].text, p.sub(part[eq + 1:], tok) if eq is not None else None))
     if sup is not None and len(specs) != 1:
         raise p.fail("one upper limit for several summation indices", tok)
     body = p.hadamard()
+    for var, other in excluded:
+        body = binop(body, ast.Mult(), binop(ast.Constant(1), ast.Sub(),
+                                             call("kdelta", ident(var), other)))
     for var, lo in reversed(specs):
         hi = p.sub(sup, tok) if sup is not None else size_of(body, var, p.ctx)
         if hi is None:

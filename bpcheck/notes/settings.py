@@ -49,6 +49,7 @@ class State:
     scan: ScanState
     catalogs: dict[str, Refs] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)  # set-up problems already reported
+    carry: list[Any] | None = None  # the last chain's left side, for a display starting with `=`
 
 
 class Problem(Exception):

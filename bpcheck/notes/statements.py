@@ -59,22 +59,68 @@ class Statement:
     shape: tuple[str, ...] = ()  # a shape statement's dimensions, as formula text
     error: LatexError | None = None
     relation_pos: int = -1  # offset of a non-equality relation
+    when: str = ""  # an index condition written after the formula (`\\quad i \\neq j`)
 
 
-def statements(tex: str, ctx: TexContext) -> list[Statement]:
-    """Every statement of a display formula, in order."""
-    toks = tokenize(tex)
-    defined, toks = definitions(toks)
-    toks = expand(toks, {**dict(ctx.macros), **defined})
+def statements(tex: str, ctx: TexContext, carry: list[Tok] | None = None) -> list[Statement]:
+    """Every statement of a display formula, in order.  `carry`: the left side of the
+    chain in the display before, which a display starting with `=` continues."""
     out: list[Statement] = []
-    for piece, kind in _pieces(toks):
+    for piece, kind in _pieces(_tokens(tex, ctx), carry):
         if kind == "remark":
             out.append(_remark(tex, piece, "a remark in words, not a formula"))
         elif kind == "range":
             out.append(_remark(tex, piece, "an index range", "range"))
         else:
             out.extend(_relations(tex, piece, ctx))
+    return _conditions(out)
+
+
+def chain_left(tex: str, ctx: TexContext, carry: list[Tok] | None = None) -> list[Tok] | None:
+    """The left side of the display's last chain, for a next display that starts with `=`
+    (a derivation written one step per display); its tokens point at offset 0."""
+    try:
+        pieces = [p for p, kind in _pieces(_tokens(tex, ctx), carry) if kind == "formula"]
+    except LatexError:
+        return None
+    if not pieces:
+        return None
+    members, rels = _split_members(pieces[-1])
+    if not rels or not members[0] or not all(_is_equality(r) for r in rels):
+        return None
+    return [t._replace(pos=0, end=0) for t in members[0]]
+
+
+def _tokens(tex: str, ctx: TexContext) -> list[Tok]:
+    toks = tokenize(tex)
+    defined, toks = definitions(toks)
+    return expand(toks, {**dict(ctx.macros), **defined})
+
+
+_INDEX_CONDITIONS = {"=": "==", r"\neq": "!=", r"\ne": "!="}
+
+
+def _conditions(out: list[Statement]) -> list[Statement]:
+    """`... , \\quad i = j` / `i \\neq j` after an equation: the equation's index condition
+    (its `when`), kept as a statement of its own kind so that scan shows it."""
+    for k in range(1, len(out)):
+        st, before = out[k], out[k - 1]
+        cond = _index_condition(st)
+        if cond and before.kind == "equation" and before.error is None and not before.when:
+            out[k - 1] = dataclasses.replace(before, when=cond)
+            out[k] = dataclasses.replace(st, kind="condition",
+                                         reason=f"the condition of the formula before ({cond})")
     return out
+
+
+def _index_condition(st: Statement) -> str:
+    if st.error is not None or len(st.members) != 2 or len(st.relations) != 1:
+        return ""
+    op = _INDEX_CONDITIONS.get(st.relations[0])
+    left, right = (m.text for m in st.members)
+    if op and re.fullmatch(r"[a-z]", left) and re.fullmatch(r"[a-z]", right) and left != right:
+        return f"{left} {op} {right}"
+    return ""
 
 
 def _remark(tex: str, piece: list[Tok], reason: str, kind: str = "remark") -> Statement:
@@ -84,9 +130,10 @@ def _remark(tex: str, piece: list[Tok], reason: str, kind: str = "remark") -> St
 
 # ---- pieces ---------------------------------------------------------------------------------
 
-def _pieces(toks: list[Tok]) -> list[tuple[list[Tok], str]]:
+def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[Tok], str]]:
     """(tokens, "formula" | "remark" | "range") for each piece, rows and separators applied;
-    a row starting with a relation (`&= ...`) continues the piece above."""
+    a row starting with a relation (`&= ...`) continues the piece above (or `carry`, the
+    chain of the display before)."""
     pieces: list[tuple[list[Tok], str]] = []
     for row in _rows(toks):
         current: list[Tok] = []
@@ -117,6 +164,8 @@ def _pieces(toks: list[Tok]) -> list[tuple[list[Tok], str]]:
         if row_pieces and pieces and _starts_with_relation(row_pieces[0][0]):
             pieces[-1] = (pieces[-1][0] + row_pieces[0][0], pieces[-1][1])
             row_pieces = row_pieces[1:]
+        elif row_pieces and _starts_with_relation(row_pieces[0][0]) and carry and not pieces:
+            row_pieces[0] = (list(carry) + row_pieces[0][0], row_pieces[0][1])
         elif row_pieces and _starts_with_relation(row_pieces[0][0]):
             t = row_pieces[0][0][0]
             raise LatexError(f"the formula starts with {t.text!r}", t.pos, t.text)
