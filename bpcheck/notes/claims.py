@@ -21,7 +21,8 @@ from .latex import (LatexError, Member, TexContext, context_for, equations, infe
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
-from .statements import Statement, chain_left, statements
+from .entrywise import entrywise
+from .statements import Statement, chain_left, local_definition, statements
 from .found import Found, found, whole_file
 from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes)
@@ -159,6 +160,8 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                   members: list[Member], local: str, role: str = "",
                   layers: bool = False) -> Claim:
     sides = ([frame.quantity] if frame.quantity else []) + [m.text for m in members]
+    if frame.ctx.network:
+        sides = entrywise(sides)
     lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if len(sides) < 2:
         raise Problem("nothing to check: give quantity=... or write the formula as a "
@@ -258,7 +261,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
     try:
         frame = _frame(d, d.annotation or plain, state)
         carry, state.carry = state.carry, None
-        sts = statements(d.tex, frame.ctx, carry)
+        sts = statements(d.tex, frame.ctx, carry, state.local)
         state.carry = chain_left(d.tex, frame.ctx, carry)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
@@ -278,6 +281,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         else:
             reading = _statement(d, st, ann, plain, frame, state, suffix, claims, errors,
                                  whole)
+        if reading.kind == SKIPPED and (found := local_definition(st)) is not None \
+                and found[0] not in frame.ctx.names:
+            state.local[found[0]] = found[1]
         readings.append(reading)
     return claims, errors, tuple(readings)
 

@@ -50,6 +50,7 @@ class State:
     catalogs: dict[str, Refs] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)  # set-up problems already reported
     carry: list[Any] | None = None  # the last chain's left side, for a display starting with `=`
+    local: dict[str, Any] = field(default_factory=dict)  # letters the note defines (s = σ(z))
 
 
 class Problem(Exception):

@@ -62,11 +62,13 @@ class Statement:
     when: str = ""  # an index condition written after the formula (`\\quad i \\neq j`)
 
 
-def statements(tex: str, ctx: TexContext, carry: list[Tok] | None = None) -> list[Statement]:
+def statements(tex: str, ctx: TexContext, carry: list[Tok] | None = None,
+               local: dict[str, list[Tok]] | None = None) -> list[Statement]:
     """Every statement of a display formula, in order.  `carry`: the left side of the
-    chain in the display before, which a display starting with `=` continues."""
+    chain in the display before, which a display starting with `=` continues; `local`: the
+    letters the note defined before (`s = \\sigma(z)`), read as what they stand for."""
     out: list[Statement] = []
-    for piece, kind in _pieces(_tokens(tex, ctx), carry):
+    for piece, kind in _pieces(_tokens(tex, ctx, local), carry):
         if kind == "remark":
             out.append(_remark(tex, piece, "a remark in words, not a formula"))
         elif kind == "range":
@@ -91,10 +93,47 @@ def chain_left(tex: str, ctx: TexContext, carry: list[Tok] | None = None) -> lis
     return [t._replace(pos=0, end=0) for t in members[0]]
 
 
-def _tokens(tex: str, ctx: TexContext) -> list[Tok]:
+def _tokens(tex: str, ctx: TexContext, local: dict[str, list[Tok]] | None = None) -> list[Tok]:
     toks = tokenize(tex)
     defined, toks = definitions(toks)
-    return expand(toks, {**dict(ctx.macros), **defined})
+    toks = expand(toks, {**dict(ctx.macros), **defined})
+    return _substitute_letters(toks, local) if local else toks
+
+
+def _substitute_letters(toks: list[Tok], local: dict[str, list[Tok]]) -> list[Tok]:
+    """Each defined letter, outside sub- and superscripts, as `(` its definition `)`."""
+    out: list[Tok] = []
+    scripts: list[bool] = []  # for each open `{`: whether it opened a script
+    for k, t in enumerate(toks):
+        prev = toks[k - 1].text if k else ""
+        if t.text == "{":
+            scripts.append(prev in ("_", "^") or prev in _WORD_COMMANDS)
+        elif t.text == "}" and scripts:
+            scripts.pop()
+        if t.kind == "let" and t.text in local and prev not in ("_", "^") and not any(scripts):
+            at = t._replace(end=t.pos)
+            out += [at._replace(kind="sym", text="(")] + \
+                [d._replace(pos=t.pos, end=t.pos) for d in local[t.text]] + \
+                [at._replace(kind="sym", text=")")]
+        else:
+            out.append(t)
+    return out
+
+
+def local_definition(st: Statement) -> tuple[str, list[Tok]] | None:
+    """`s = \\sigma(z) = ...`: the letter a note defines, and the tokens it stands for."""
+    if st.kind != "equation" or st.error is not None or len(st.members) < 2:
+        return None
+    letter = st.members[0].latex.strip()
+    if not re.fullmatch(r"[A-Za-z]", letter) or letter in _NEVER_LOCAL:
+        return None
+    return letter, tokenize(st.members[1].latex)
+
+
+_WORD_COMMANDS = {r"\mathrm", r"\text", r"\textrm", r"\operatorname", r"\mathit", r"\textit",
+                  r"\mbox", r"\rm", r"\textnormal"}
+# letters that are the network's own, indices, sizes or the differential d
+_NEVER_LOCAL = set("WwbBzZaAxXyYLJCEnmNlijkdeTfg")
 
 
 _INDEX_CONDITIONS = {"=": "==", r"\neq": "!=", r"\ne": "!="}

@@ -1,0 +1,66 @@
+"""An activation's identity read entry by entry, as notes mean it.
+
+`\\frac{d\\sigma(z)}{dz} = \\sigma(z)(1-\\sigma(z))` names a vector z, but a note writing it
+states the scalar rule every entry follows: read as matrices, its left side is a Jacobian and
+its right side a product of two column vectors, and a true formula would be refuted on
+shapes.  When a claim names one layer quantity (`z[l]` or `a[l]`) and nothing else of the
+network, and applies only entrywise functions to it, each use becomes the entry `z[l][j]`:
+the elementwise claim holds exactly when it holds for every entry j.
+"""
+from __future__ import annotations
+
+import ast
+
+_ENTRYWISE = {"exp", "log", "ln", "sqrt", "tanh", "sigmoid", "relu", "abs", "step",
+              "leaky_relu", "elu", "softplus", "swish", "f", "fprime", "g", "gprime", "df"}
+_QUANTITIES = {"z", "a"}
+_INDICES = "jkimpq"
+
+
+def entrywise(sides: list[str]) -> list[str]:
+    """The sides with each use of the claim's one vector quantity as its entry j, when the
+    claim is an activation identity (see the module docstring); otherwise unchanged."""
+    try:
+        trees = [ast.parse(s, mode="eval") for s in sides]
+    except SyntaxError:
+        return sides
+    found: set[str] = set()
+    if not all(_only_entrywise(t.body, found) for t in trees) or len(found) != 1:
+        return sides
+    if not any(isinstance(n, ast.Call) for t in trees for n in ast.walk(t)):
+        return sides  # no function of it: nothing to read entrywise
+    used = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
+    index = next(c for c in _INDICES if c not in used)
+    quantity = found.pop()
+    return [ast.unparse(_Entries(quantity, index).visit(t)) for t in trees]
+
+
+def _only_entrywise(node: ast.expr, found: set[str]) -> bool:
+    """Arithmetic of constants, entrywise functions and one unindexed layer quantity."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Subscript):
+        if isinstance(node.value, ast.Name) and node.value.id in _QUANTITIES:
+            found.add(ast.unparse(node))
+            return True
+        return False
+    if isinstance(node, ast.BinOp):
+        return _only_entrywise(node.left, found) and _only_entrywise(node.right, found)
+    if isinstance(node, ast.UnaryOp):
+        return _only_entrywise(node.operand, found)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        name = node.func.id
+        if name == "diff" and len(node.args) == 2:
+            return all(_only_entrywise(a, found) for a in node.args)
+        return name in _ENTRYWISE and all(_only_entrywise(a, found) for a in node.args)
+    return False
+
+
+class _Entries(ast.NodeTransformer):
+    def __init__(self, quantity: str, index: str) -> None:
+        self.quantity, self.index = quantity, index
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        if ast.unparse(node) == self.quantity:
+            return ast.Subscript(node, ast.Name(self.index, ast.Load()), ast.Load())
+        return node

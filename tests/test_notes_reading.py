@@ -1,0 +1,127 @@
+"""Notes as real courses write them (issue 17): derivations one step per display, index
+conditions, excluded summation indices, italic function names, letters the note defines,
+activation identities read entrywise, tables in Markdown.  Every fixture is our own."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from bpcheck.model import Kind
+from bpcheck.notes.claims import Refs, read_notes
+from bpcheck.run.check import check_claim
+
+SOFTMAX = ("<!-- bpcheck-defaults: widths=3,4 activation=sigmoid output=softmax "
+           "loss=cross_entropy unmarked=1 loss_symbol=E target=onehot -->\n")
+
+
+def _read(tmp_path: Path, body: str, head: str = SOFTMAX):
+    path = tmp_path / "note.md"
+    path.write_text(head + body, encoding="utf-8")
+    return read_notes(path, Refs({}, {}))
+
+
+def _kinds(notes) -> list[Kind]:
+    return [check_claim(c).kind for c in notes.claims]
+
+
+DERIVATION = r"""
+$$ \frac{\partial E}{\partial z_m} = -\sum_r y_r \frac{1}{a_r} \frac{\partial a_r}{\partial z_m} $$
+
+$$ = -y_m (1 - a_m) + \sum_{r \neq m} y_r a_m $$
+
+$$ = a_m - y_m $$
+"""
+
+
+def test_a_display_starting_with_equals_continues_the_chain_before(tmp_path):
+    notes = _read(tmp_path, DERIVATION)
+    assert not notes.errors
+    assert [c.sides[0] for c in notes.claims] == ["diff(E, z[1][m])"] * 3
+    assert "kdelta(r, m)" in notes.claims[1].sides[1]  # \sum_{r \neq m}
+    assert _kinds(notes) == [Kind.VERIFIED] * 3
+
+
+def test_a_wrong_step_in_a_continued_derivation_is_refuted_at_its_line(tmp_path):
+    notes = _read(tmp_path, DERIVATION.replace("= a_m - y_m", "= y_m - a_m"))
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED, Kind.REFUTED]
+    assert notes.claims[2].line == 7
+
+
+def test_a_display_starting_with_equals_and_nothing_before_is_not_understood(tmp_path):
+    notes = _read(tmp_path, "$$ = a_m - y_m $$\n")
+    assert not notes.claims
+    assert notes.found[0].readings[0].kind == "not understood"
+
+
+def test_an_index_condition_after_the_formula_is_its_when(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial a_p}{\partial z_q} = a_p (1 - a_p), \quad p = q $$
+
+$$ \frac{\partial a_p}{\partial z_q} = -a_p a_q, \quad p \neq q $$
+""")
+    assert [c.when for c in notes.claims] == ["q == p", "q != p"] or \
+        [c.when for c in notes.claims] == ["p == q", "p != q"]
+    assert [r.kind for r in notes.found[0].readings] == ["claim", "skipped"]
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_without_its_condition_the_diagonal_formula_is_refuted(tmp_path):
+    notes = _read(tmp_path, r"$$ \frac{\partial a_p}{\partial z_q} = a_p (1 - a_p) $$" + "\n")
+    assert _kinds(notes) == [Kind.REFUTED]
+
+
+ACTIVATIONS = ("<!-- bpcheck-defaults: widths=3,3 activation=sigmoid loss=mse_half "
+               "unmarked=1 -->\n")
+
+
+def test_italic_function_names_and_letters_the_note_defines(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ u = sigmoid(z) $$
+
+$$ \frac{du}{dz} = u(1-u) $$
+
+$$ v = tanh(z) $$
+
+$$ \frac{dv}{dz} = 1 - v^2 $$
+""", ACTIVATIONS)
+    assert not notes.errors
+    assert notes.claims[0].sides == ("diff(sigmoid(z[1][j]), z[1][j])",
+                                     "sigmoid(z[1][j]) * (1 - sigmoid(z[1][j]))")
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_an_activation_identity_is_read_entrywise_and_a_wrong_one_refuted(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{d\sigma(z)}{dz} = \sigma(z)(1-\sigma(z)) $$
+
+$$ \frac{d\sigma(z)}{dz} = \sigma(z)(1+\sigma(z)) $$
+""", ACTIVATIONS)
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_a_claim_with_two_quantities_is_not_read_entrywise(tmp_path):
+    notes = _read(tmp_path, r"$$ \frac{\partial E}{\partial z} = (a - y) \odot \sigma'(z) $$"
+                  "\n", ACTIVATIONS.replace("loss=mse_half", "loss=mse_half loss_symbol=E"))
+    assert "[j]" not in notes.claims[0].sides[0]
+
+
+def test_a_letter_in_a_script_or_a_word_is_not_substituted(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ s = sigmoid(z) $$
+
+$$ \frac{ds}{dz} = s (1 - s) + 0 \cdot \mathrm{sigmoid}(z_s) $$
+""", ACTIVATIONS.replace("-->", "where=s=1..3 -->"))
+    sides = notes.found[1].translation
+    assert sides and "z[1][s]" in sides[0]
+
+
+def test_dollar_signs_in_a_table_row_do_not_open_a_display(tmp_path):
+    notes = _read(tmp_path, r"""
+| name | formula |
+|---|---|
+| sigmoid | $\sigma(z)$ |$$|
+||$$|$$|
+
+$$ \frac{d\sigma(z)}{dz} = \sigma(z)(1-\sigma(z)) $$
+""", ACTIVATIONS)
+    assert len(notes.found) == 1 and notes.found[0].line == 8
+    assert _kinds(notes) == [Kind.VERIFIED]
