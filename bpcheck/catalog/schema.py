@@ -112,12 +112,27 @@ def conventions_problem(body: dict[str, Any]) -> str:
     for key in ("layer_marks", "gradient_prefix"):
         if key in body and body[key] not in CHOICES[key]:
             return f"{key} must be one of {', '.join(CHOICES[key])}"
+    if "hadamard" in body and not hadamard_symbols(body["hadamard"]):
+        return "hadamard names the note's elementwise product: *, \\times or \\cdot (a list)"
     if "unmarked" in body:
         value = body["unmarked"]
         text = str(value).strip() if isinstance(value, (int, str)) else ""
         if not (text.isdigit() or text in names or text == body.get("depth_symbol", "L")):
             return "unmarked must be a layer: a number, one of layers, or the depth symbol"
     return ""
+
+
+HADAMARD_SYMBOLS = ("*", "\\times", "\\cdot")
+
+
+def hadamard_symbols(value: Any) -> tuple[str, ...]:
+    """`hadamard="*,\\times"` (or a list): the symbols a note writes for the elementwise
+    product, besides \\odot and \\circ; () when the value is not such a list."""
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) \
+        else None
+    if not items or not all(isinstance(i, str) and i.strip() in HADAMARD_SYMBOLS for i in items):
+        return ()
+    return tuple(i.strip() for i in items)
 
 
 def claim_problem(raw: dict[str, Any]) -> tuple[str, str]:

@@ -153,7 +153,11 @@ def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
 
 
 def _local(d: Display, pos: int = 0) -> str:
-    return f"cell{d.page.cell}-L{d.where(pos).split()[-1]}" if d.page.cell else f"L{d.line(pos)}"
+    base = f"cell{d.page.cell}-L{d.where(pos).split()[-1]}" if d.page.cell else f"L{d.line(pos)}"
+    text = d.page.text
+    before = text[text.rfind("\n", 0, d.offset) + 1:d.offset]
+    shared = len(re.findall(r"(?<!\\)\$\$", before)) // 2  # displays before it on its line
+    return f"{base}c{shared + 1}" if shared else base
 
 
 def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,

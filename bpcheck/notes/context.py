@@ -23,6 +23,8 @@ class TexContext:
     loss: str = "J"
     depth: str = "L"
     batch: bool = False  # samples as columns: capital Z^{[l]}, A^{[l]} are the layers' z, a
+    batch_size: int = 0  # m (or N) in a batch setting: the number of samples
+    hadamard: tuple[str, ...] = ()  # hadamard=*: symbols the note uses for ⊙ (NumPy's *)
     macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines
     layer_names: tuple[tuple[str, int], ...] = ()  # layers=h,o: W^h is W[1], W^o is W[2]
     layer_marks: str = "superscript"  # or "subscript": W_h, z_{o,j}
@@ -35,6 +37,7 @@ class TexContext:
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
     from ..catalog.files import setting_names
+    from ..catalog.schema import hadamard_symbols
     names = frozenset(setting_names(setting)) | frozenset(extra)
     if setting.kind == "network":
         numbering = setting.get("numbering", "standard")
@@ -44,6 +47,8 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
                           orientation=setting.get("orientation", "out_in"),
                           loss=setting.loss_name(), depth=setting.get("depth_symbol", "L"),
                           batch=bool(setting.get("batch", 0)), layer_names=layers,
+                          batch_size=int(setting.get("batch", 0) or 0),
+                          hadamard=hadamard_symbols(setting.get("hadamard", ())),
                           layer_marks=setting.get("layer_marks", "superscript"),
                           unmarked=str(dict(layers).get(unmarked, unmarked)),
                           gradient_prefix=setting.get("gradient_prefix", ""),

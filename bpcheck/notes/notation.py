@@ -11,7 +11,7 @@ from typing import Any, Callable
 from . import constructs
 from .context import size_of
 from .lexer import Tok, group_depth, match_group, split_top, texts_of
-from .tree import binop, call, ident
+from .tree import binop, call, ident, subscript
 
 # The parser (`notes.parser.Parser`), which calls these handlers with itself: not imported,
 # since the parser imports this module.
@@ -76,7 +76,12 @@ def nabla(p: Parser, tok: Tok) -> ast.expr:
         raise p.fail("\\nabla without the variable below it: write which one, e.g. "
                      "\\nabla_{W^{(l)}} J", tok)
     p.i += 1
-    x = p.sub(p.arg(), tok)
+    arg = p.arg()
+    if p.ctx.network and texts_of(arg) in (["a"], ["{", "a", "}"]) and not p.ctx.unmarked:
+        # \nabla_a C: the gradient by the output activations a^L (the depth's layer)
+        x: ast.expr = subscript(ident("a"), ident(p.ctx.depth))
+    else:
+        x = p.sub(arg, tok)
     return call("diff", p.product(), x)
 
 

@@ -36,7 +36,7 @@ STYLE = {r"\mathsf", r"\mathrm", r"\rm", r"\sf", r"\mathbf", r"\text", r"\textsf
 _TRANSPOSE = {"T", r"\top", r"\intercal"}
 _NOT_FACTOR = {r"\odot", r"\circ", r"\cdot", r"\times", "\\\\", r"\}", r"\rVert", r"\rvert",
                r"\evalbar"}
-_CAPITALS = {"Z": "z", "A": "a"}  # a batch's matrices (samples as columns)
+_CAPITALS = {"Z": "z", "A": "a", "B": "b"}  # a batch's matrices (samples as columns), its bias
 
 
 def is_transpose(toks: list[Tok]) -> bool:
@@ -135,6 +135,9 @@ class Parser:
             if tok.text == r"\evalbar":
                 self.i += 1
                 value = constructs.evaluation_bar(self, value, tok)
+            elif tok.text in self.ctx.hadamard:  # hadamard=*: as the note says, like NumPy
+                self.i += 1
+                value = binop(value, ast.Mod(), self.factor())
             elif tok.text in (r"\cdot", r"\times", "*", "/"):
                 self.i += 1
                 value = binop(value, ast.Div() if tok.text == "/" else ast.Mult(), self.factor())
@@ -193,8 +196,8 @@ class Parser:
                 primes += 1
                 continue
             arg = self.arg()
-            if tok.text == "^" and set(texts_of(arg)) - {"{", "}"} == {r"\prime"}:
-                primes += texts_of(arg).count(r"\prime")
+            if tok.text == "^" and arg and set(texts_of(arg)) - {"{", "}"} <= {r"\prime", "'"}:
+                primes += sum(t in (r"\prime", "'") for t in texts_of(arg))  # f^{'}, f^{\prime}
             elif (sub if tok.text == "_" else sup) is not None:
                 raise self.fail(f"double {'subscript' if tok.text == '_' else 'superscript'}", tok)
             elif tok.text == "_":
@@ -247,6 +250,9 @@ class Parser:
             return ident(self.ctx.loss)  # J(W, b), l(y, yhat): the loss, by what it depends on
         if primes:
             raise self.fail(f"a prime on {name}: only functions (f', \\sigma') take one", tok)
+        if self.ctx.network and self.ctx.batch_size and name in ("m", "N") and sub is None \
+                and name not in self.ctx.names:
+            return self.power(ast.Constant(self.ctx.batch_size), sup)  # the batch's size
         if self.ctx.network:
             return self.net_symbol(name, sub, sup, tok)
         return self.scalar_symbol(name, sub, sup, tok)
@@ -304,6 +310,8 @@ class Parser:
         if sup[0].text in ("(", "["):
             close = match_group(sup, 0)
             rest = sup[close + 1:]
+            if rest and rest[0].text == "^" and is_transpose(rest[1:]):
+                rest = rest[1:]  # W^{[l]^T}: the layer's matrix, transposed
             if rest and not is_transpose(rest):
                 raise self.fail("unexpected text after the layer superscript", rest[0])
             if not layered:
@@ -331,9 +339,12 @@ class Parser:
 
     def layer_like(self, sup: list[Tok]) -> bool:
         """`^{(l)}`, `^{[l]}`, `^L`, `^{l+1}`: a layer, never a power."""
-        if sup[0].text in ("(", "[") and match_group(sup, 0) >= len(sup) - 1 - is_transpose(
-                sup[match_group(sup, 0) + 1:]):
-            return True
+        if sup[0].text in ("(", "["):
+            rest = sup[match_group(sup, 0) + 1:]
+            if rest and rest[0].text == "^":
+                rest = rest[1:]
+            if not rest or is_transpose(rest):
+                return True
         depth = self.layer_letters()
         return bool(set(texts_of(sup)) & depth) and all(
             t.text in depth | {"+", "-"} or t.kind == "num" for t in sup)
