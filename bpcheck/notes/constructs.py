@@ -141,9 +141,12 @@ def _is_entry(node: ast.Subscript, p: Parser) -> bool:
 def loss_arguments(p: Parser, tok: Tok) -> bool:
     """Skip `(W, b)` after a loss symbol (what it depends on, not a product): True if read.
     Each argument must still read as a formula, so none is silently ignored."""
-    if not p.at("(") or len(split_top(p.t[p.i + 1:match_group(p.t, p.i)], ",")) < 2:
+    if not p.at("("):
         return False
     close = match_group(p.t, p.i)
+    inner = p.t[p.i + 1:close]
+    if len(split_top(inner, ",")) < 2 and not _one_name(inner):
+        return False  # L(a - y): a product; L(a), J(\theta): what the loss depends on
     for t in p.t[p.i + 1:close]:
         if not (t.kind in ("let", "num") or t.text in _NAME_PARTS or t.text[1:].isalpha()
                 and t.text not in _OPERATORS):
@@ -151,6 +154,13 @@ def loss_arguments(p: Parser, tok: Tok) -> bool:
                          f"depends on, not {t.text}", t)
     p.i = close + 1
     return True
+
+
+def _one_name(toks: list[Tok]) -> bool:
+    """`a`, `\\theta`, `a^{[L]}`, `\\hat{y}`: one quantity's name, with its scripts."""
+    return bool(toks) and (toks[0].kind == "let" or toks[0].text[1:].isalpha()) and all(
+        t.kind in ("let", "num") or t.text in _NAME_PARTS - {","} or t.text in (r"\hat",)
+        for t in toks[1:]) and toks[0].text not in _OPERATORS
 
 
 _NAME_PARTS = {",", "{", "}", "_", "^", "(", ")", "[", "]", "'", r"\top"}

@@ -126,7 +126,11 @@ class Parser:
         value = self.product()
         while self.at(r"\odot", r"\circ"):
             self.i += 1
-            value = binop(value, ast.Mod(), self.product())
+            right = self.product()
+            if _closes_with_outer(right):  # δ ⊙ f'(z) · a^T: the outer product of the whole δ
+                value = binop(binop(value, ast.Mod(), right.left), ast.Mult(), right.right)
+            else:
+                value = binop(value, ast.Mod(), right)
         return value
 
     def product(self) -> ast.expr:
@@ -419,6 +423,19 @@ class Parser:
         raise self.fail(f"unsupported LaTeX construct {tok.text}{{{word}}}", tok)
 
 
+def _closes_with_outer(node: ast.expr) -> bool:
+    """`f'(z) a^T`: a product whose last factor is a transposed activation or input."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return False
+    last = node.right
+    if not (isinstance(last, ast.Call) and isinstance(last.func, ast.Name)
+            and last.func.id == "transpose" and len(last.args) == 1):
+        return False
+    inner = last.args[0]
+    base = inner.value if isinstance(inner, ast.Subscript) else inner
+    return isinstance(base, ast.Name) and base.id in ("a", "x")
+
+
 def _sigma_prime(u: ast.expr) -> ast.expr:
     return binop(call("sigmoid", u), ast.Mod(), binop(ast.Constant(1), ast.Sub(), call("sigmoid", u)))
 
@@ -428,7 +445,8 @@ def _tanh_prime(u: ast.expr) -> ast.expr:
 
 
 _PRIMES: dict[str, Callable[[ast.expr], ast.expr] | str] = {
-    "sigmoid": _sigma_prime, "tanh": _tanh_prime, "exp": "exp", "f": "fprime"}
+    "sigmoid": _sigma_prime, "tanh": _tanh_prime, "exp": "exp", "f": "fprime",
+    "relu": "step"}  # ReLU'(z): the unit step (its kink at 0 is excluded where it matters)
 
 
 _HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
