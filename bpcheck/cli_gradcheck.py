@@ -2,7 +2,9 @@
 
 Unlike derivation files, which bpcheck never executes, this command deliberately IMPORTS AND
 RUNS the user's file (module-level code included): checking code means running it. Only point
-it at code you would run yourself.
+it at code you would run yourself. With [module] run = "definitions" (a script) or for a
+notebook (FILE.ipynb:NAME), it runs only the imports, definitions and call-free assignments
+(gradcheck.source, gradcheck.notebook) and lists in the report what it skipped.
 
 The adapter is declarative TOML (the whole file, or its [gradcheck] table). Two forms:
   model:    NAME is a class or factory, called with [model] kwargs; [params] names are attribute
@@ -35,7 +37,7 @@ def main(argv: list[str]) -> int:
         prog="bpcheck gradcheck",
         description="Check a NumPy network's hand-written gradients. NOTE: imports and runs FILE.",
     )
-    parser.add_argument("target", help="path/to/file.py:ClassOrFunction")
+    parser.add_argument("target", help="path/to/file.py:ClassOrFunction or path/to/notebook.ipynb:Name")
     parser.add_argument("--adapter", required=True, help="TOML adapter describing how to drive the code")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--rtol", type=float, help="relative tolerance (overrides the adapter)")

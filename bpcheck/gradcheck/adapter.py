@@ -1,16 +1,16 @@
 """Drive a course's own code from a declarative TOML adapter: build the model, feed it data,
 and reach its parameters, loss and gradients, wherever the code keeps them.
 
-This deliberately IMPORTS AND RUNS the user's file (module-level code included): checking
-code means running it.  The adapter itself is data (TOML), never executed.
+This deliberately IMPORTS AND RUNS the user's file (module-level code included; with
+[module] run = "definitions", or for a notebook, only the statements gradcheck.source keeps):
+checking code means running it.  The adapter itself is data (TOML), never executed.
 """
 from __future__ import annotations
 
-import importlib.util
 import sys
 import tomllib
-import traceback
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,31 +18,37 @@ import numpy as np
 
 from .architecture import Architecture, GradcheckError
 from .check import _call, run
-from .forms import (batch_pairs, check_returns_spec, expand_names, get, resolve_named,
-                    step_gradients, stubbed, unpack)
+from .forms import (architecture_loss, batch_pairs, check_returns_spec, expand_names, get,
+                    read_after, resolve_named, step_gradients, stubbed, unpack)
+from .notebook import load_notebook
+from .source import Loaded, load_definitions, load_module
 from .result import GradcheckReport
 
 ALLOWED = {
-    "module": {"stub"},
+    "module": {"stub", "run"},
+    "notebook": {"skip_cells", "run_cells"},
     "model": {"kwargs"},
     "data": {"seed", "samples", "x", "y"},
     "params": {"names", "init"},
-    "loss": {"method", "function", "args", "kwargs"},
+    "loss": {"method", "function", "args", "kwargs", "forward", "from"},
     "gradients": {"method", "args", "kwargs", "returns", "keys", "forward", "forward_args",
-                  "step", "learning_rate", "averaged"},
+                  "step", "learning_rate", "averaged", "read"},
     "architecture": {"widths", "activations", "loss", "reduction", "mapping", "symbolic"},
     "check": {"rtol", "atol", "seed", "max_entries"},
 }
 
 _KINDS: dict[str, type | tuple[type, ...]] = {
-    **dict.fromkeys(["names", "args", "forward_args", "keys", "widths", "activations", "stub"], list),
+    **dict.fromkeys(["names", "args", "forward_args", "keys", "widths", "activations", "stub",
+                     "skip_cells", "run_cells", "read"], list),
     **dict.fromkeys(["kwargs", "mapping", "init"], dict),
-    **dict.fromkeys(["method", "function", "forward", "loss", "reduction", "samples", "step"], str),
+    **dict.fromkeys(["method", "function", "forward", "loss", "reduction", "samples", "step", "run",
+                     "from"], str),
     **dict.fromkeys(["rtol", "atol", "learning_rate"], (int, float)),
     "returns": (str, list),
     **dict.fromkeys(["seed", "max_entries"], int),
     **dict.fromkeys(["symbolic", "averaged"], bool),
 }
+ARCHITECTURE_LOSS = "the declared architecture's loss"
 _KIND_NAMES = {list: "list", dict: "table", str: "string", (int, float): "number", int: "integer",
                bool: "boolean (true or false)", (str, list): "string or list"}
 
@@ -56,6 +62,8 @@ def load_adapter(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as e:
         raise GradcheckError(f"adapter {path} is not valid TOML: {e}") from None
     doc = doc.get("gradcheck", doc)
+    if isinstance(doc.get("loss"), str):  # loss = "architecture", the short form of [loss] from
+        doc["loss"] = {"from": doc["loss"]}
     for section, table in doc.items():
         if section not in ALLOWED or not isinstance(table, dict):
             raise GradcheckError(f"adapter {path}: unknown section [{section}] "
@@ -71,7 +79,19 @@ def load_adapter(path: Path) -> dict[str, Any]:
                                      f"{_KIND_NAMES[kind]}, not {value!r}")
     if not doc.get("params", {}).get("names"):
         raise GradcheckError(f"adapter {path}: [params] names = [...] is required")
+    _check_choices(doc, path)
     return doc
+
+
+def _check_choices(doc: dict[str, Any], path: Path) -> None:
+    loss, module = doc.get("loss", {}), doc.get("module", {})
+    if loss.get("from", "architecture") != "architecture":
+        raise GradcheckError(f'adapter {path}: loss = {loss["from"]!r}; the only source is "architecture"')
+    if "from" in loss and "architecture" not in doc:
+        raise GradcheckError(f'adapter {path}: loss = "architecture" needs an [architecture] section')
+    if module.get("run", "all") not in ("all", "definitions"):
+        raise GradcheckError(f"adapter {path}: [module] run = {module['run']!r}; "
+                             "use 'all' (import the file) or 'definitions'")
 
 
 def _array(spec: Any, rng: np.random.Generator, what: str, class_axis: int = 0) -> np.ndarray:
@@ -130,23 +150,15 @@ def _user_dir(path: Path) -> Iterator[None]:
         sys.path.remove(str(path.parent))
 
 
-def _load_module(path: Path) -> Any:
-    if not path.is_file():
-        raise GradcheckError(f"no such file: {path}")
-    name = f"_bpcheck_user_{path.stem}_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise GradcheckError(f"cannot import {path} (not a Python file?)")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses and pickling in user code look themselves up here
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as e:  # SystemExit: a script that calls sys.exit() at import
-        sys.modules.pop(name, None)
-        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == str(path)]
-        where = f" (line {frames[-1].lineno})" if frames else ""
-        raise GradcheckError(f"importing {path} raised {type(e).__name__}: {e}{where}") from None
-    return module
+def _load(path: Path, adapter: dict[str, Any]) -> Loaded:
+    """A notebook's cells, a script's definitions, or the whole module (the default)."""
+    module_s = adapter.get("module", {})
+    with stubbed(module_s.get("stub", [])):
+        if path.suffix == ".ipynb":
+            return load_notebook(path, adapter.get("notebook", {}))
+        if "notebook" in adapter:
+            raise GradcheckError(f"adapter: [notebook] is for a .ipynb target, not {path}")
+        return load_definitions(path) if module_s.get("run") == "definitions" else load_module(path)
 
 
 def _lookup(obj: Any, name: str, what: str) -> Any:
@@ -159,21 +171,35 @@ def check_target(target: str, adapter: dict[str, Any]) -> GradcheckReport:
     """Build the model (or parameters) the adapter describes and run the check."""
     file, sep, name = target.rpartition(":")
     if not sep or not file or not name:
-        raise GradcheckError(f"target must look like path/to/file.py:ClassOrFunction, not {target!r}")
+        raise GradcheckError("target must look like path/to/file.py:ClassOrFunction "
+                             f"(or file.ipynb:Name), not {target!r}")
     path = Path(file)
     with _user_dir(path):
-        with stubbed(adapter.get("module", {}).get("stub", [])):
-            module = _load_module(path)
-        obj = _lookup(module, name, str(path))
-        x, y, rng, samples = _data(adapter)
-        function_mode = "init" in adapter["params"]
-        setup = _function_setup if function_mode else _model_setup
-        env = {"x": x, "y": y, "batch": batch_pairs(x, y, samples)}
-        slots, call_loss, call_backward, labels = setup(module, name, obj, adapter, env, rng)
-        check = adapter.get("check", {})
-        return run(slots, call_loss, call_backward, architecture=_architecture(adapter, x, y, samples),
-                   rtol=check.get("rtol", 1e-5), atol=check.get("atol", 1e-8),
-                   seed=check.get("seed", 0), max_entries=check.get("max_entries"), labels=labels)
+        loaded = _load(path, adapter)
+        try:
+            return _check_loaded(loaded, path, name, adapter)
+        except GradcheckError as e:
+            raise GradcheckError(loaded.explain(str(e))) from None
+
+
+def _check_loaded(loaded: Loaded, path: Path, name: str, adapter: dict[str, Any]) -> GradcheckReport:
+    module = loaded.module
+    if not hasattr(module, name) and name in loaded.skipped_names:
+        raise GradcheckError(f"{path} defines {name!r} only in a statement that was not run "
+                             f"({loaded.skipped_names[name]}; see the definitions rule)")
+    obj = _lookup(module, name, str(path))
+    x, y, rng, samples = _data(adapter)
+    setup = _function_setup if "init" in adapter["params"] else _model_setup
+    env = {"x": x, "y": y, "batch": batch_pairs(x, y, samples)}
+    slots, call_loss, call_backward, labels = setup(module, name, obj, adapter, env, rng)
+    arch = _architecture(adapter, x, y, samples)
+    if call_loss is None:  # loss = "architecture"
+        call_loss = architecture_loss(arch, slots)
+    check = adapter.get("check", {})
+    report = run(slots, call_loss, call_backward, architecture=arch,
+                 rtol=check.get("rtol", 1e-5), atol=check.get("atol", 1e-8),
+                 seed=check.get("seed", 0), max_entries=check.get("max_entries"), labels=labels)
+    return replace(report, notes=(*loaded.notes, *report.notes))
 
 
 def _bind(fn: Any, section: dict[str, Any], env: dict[str, Any], default: list[str], key: str = "args"):
@@ -183,7 +209,19 @@ def _bind(fn: Any, section: dict[str, Any], env: dict[str, Any], default: list[s
     if unknown:
         raise GradcheckError(f"adapter: unknown argument name(s) {unknown} in {key} (use {sorted(env)})")
     kwargs = resolve_named(section.get("kwargs", {}), env["module"], "kwargs") if key == "args" else {}
-    return (lambda: fn(*[env[a] for a in args], **kwargs)), ", ".join(args)
+    value = {a: env[a] for a in args}
+    return (lambda: fn(*[v() if isinstance(v, _Lazy) else v for v in value.values()], **kwargs)), \
+        ", ".join(args)
+
+
+class _Lazy:
+    """An argument computed afresh at every call (the model's output for a loss function)."""
+
+    def __init__(self, compute) -> None:
+        self.compute = compute
+
+    def __call__(self) -> Any:
+        return self.compute()
 
 
 def _model_setup(module, name, cls, adapter, env, rng):
@@ -192,20 +230,38 @@ def _model_setup(module, name, cls, adapter, env, rng):
     names = expand_names(adapter["params"]["names"], model)
     slots = [(n, get(model, n)) for n in names]
     loss_s, grad_s = adapter.get("loss", {}), adapter.get("gradients", {})
-    env = env | {"module": module, "eta": grad_s.get("learning_rate")}
-    loss_m, grad_m = loss_s.get("method", "loss"), grad_s.get("step", grad_s.get("method", "backward"))
+    env = env | {"module": module, "eta": grad_s.get("learning_rate"), "model": model}
+    grad_m = grad_s.get("step", grad_s.get("method", "backward"))
     what = f"the {name} model"
-    call_loss, loss_args = _bind(_lookup(model, loss_m, what), loss_s, env, ["x", "y"])
+    call_loss, loss_label = _model_loss(model, name, loss_s, env)
     call_grad, grad_args = _bind(_lookup(model, grad_m, what), grad_s, env, ["x", "y"])
     if "step" in grad_s:
-        labels = (f"{name}.{loss_m}({loss_args})", f"{name}.{grad_m}({grad_args}) (update step)")
+        labels = (loss_label, f"{name}.{grad_m}({grad_args}) (update step)")
         return slots, call_loss, _step(call_grad, grad_s, names, model, env), labels
-    labels = (f"{name}.{loss_m}({loss_args})", f"{name}.{grad_m}({grad_args})")
+    labels = (loss_label, f"{name}.{grad_m}({grad_args})")
     if "forward" in grad_s:  # backward(y) that relies on activations cached by forward(x)
         fwd, fwd_args = _bind(_lookup(model, grad_s["forward"], what), grad_s, env, ["x"], "forward_args")
         call_grad, labels = _then(fwd, call_grad), (labels[0], f"{name}.{grad_s['forward']}({fwd_args}) "
                                                                f"then {labels[1]}")
-    return slots, call_loss, _collect(call_grad, grad_s, names, model, labels[1]), labels
+    return slots, call_loss, _collect(call_grad, grad_s, names, model, labels[1], model), labels
+
+
+def _model_loss(model, name: str, loss_s: dict[str, Any], env: dict[str, Any]):
+    """The loss call and its label: the model's method (default loss(x, y)), a function of the
+    module (default f(model, x, y); "output" is model.<forward>(x)), or None for the declared
+    architecture's loss."""
+    if "from" in loss_s:
+        return None, ARCHITECTURE_LOSS
+    if "function" not in loss_s:
+        method = loss_s.get("method", "loss")
+        call, args = _bind(_lookup(model, method, f"the {name} model"), loss_s, env, ["x", "y"])
+        return call, f"{name}.{method}({args})"
+    if "forward" in loss_s:
+        forward = _lookup(model, loss_s["forward"], f"the {name} model")
+        env = env | {"output": _Lazy(lambda: forward(env["x"]))}
+    fn = _lookup(env["module"], loss_s["function"], "the user file")
+    call, args = _bind(fn, loss_s, env, ["model", "x", "y"])
+    return call, f"{loss_s['function']}({args})"
 
 
 def _then(first, second):
@@ -232,18 +288,28 @@ def _function_setup(module, name, fn, adapter, env, rng):
         raise GradcheckError("adapter: [gradients] step needs a model (drop [params] init)")
     env = env | {"params": params, "module": module}
     loss_s, grad_s = adapter.get("loss", {}), adapter.get("gradients", {})
-    if "function" not in loss_s:
-        raise GradcheckError("adapter: with [params] init, [loss] function = '...' names the loss function")
-    call_loss, loss_args = _bind(_lookup(module, loss_s["function"], "the user file"), loss_s, env,
-                                 ["params", "x", "y"])
+    if "from" in loss_s:
+        call_loss, loss_label = None, ARCHITECTURE_LOSS
+    elif "function" in loss_s:
+        call_loss, loss_args = _bind(_lookup(module, loss_s["function"], "the user file"), loss_s, env,
+                                     ["params", "x", "y"])
+        loss_label = f"{loss_s['function']}({loss_args})"
+    else:
+        raise GradcheckError("adapter: with [params] init, [loss] function = '...' names the loss "
+                             'function (or loss = "architecture")')
     call_grad, grad_args = _bind(fn, grad_s, env, ["params", "x", "y"])
-    labels = (f"{loss_s['function']}({loss_args})", f"{name}({grad_args})")
-    return list(params.items()), call_loss, _collect(call_grad, grad_s, names, params, labels[1]), labels
+    labels = (loss_label, f"{name}({grad_args})")
+    return list(params.items()), call_loss, _collect(call_grad, grad_s, names, params, labels[1], module), labels
 
 
-def _collect(call, section: dict[str, Any], names: list[str], owner: Any, label: str):
-    """Turn the user's return convention into a dict or list gradcheck understands."""
+def _collect(call, section: dict[str, Any], names: list[str], owner: Any, label: str, root: Any):
+    """Turn the user's return convention into a dict or list gradcheck understands; root is
+    where [gradients] read paths start (the model, or the module in the function form)."""
     returns, keys = section.get("returns", "dict"), section.get("keys")
+    if "read" in section:
+        if "returns" in section or keys is not None:
+            raise GradcheckError("adapter: [gradients] read replaces returns and keys; give one of them")
+        return read_after(call, section["read"], names, root, label)
     if isinstance(returns, list):  # nested tuples/lists, e.g. (nabla_b, nabla_w)
         check_returns_spec(returns)
         return lambda: unpack(call(), returns, owner, label)

@@ -5,7 +5,9 @@
 - gradients returned as nested tuples/lists (returns = ["biases[*]", "weights[*]"]);
 - gradients as the change an in-place SGD step makes ((before - after) / learning_rate);
 - keyword values naming a class or function of the user's module ({ name = "CrossEntropyCost" });
-- modules and functions replaced by inert stubs while the user's file is imported.
+- modules and functions replaced by inert stubs while the user's file is imported;
+- gradients read, after a call, from where the code leaves them (read = ["layers[*].dW"]);
+- the declared architecture's loss when the code has none (loss = "architecture").
 """
 from __future__ import annotations
 
@@ -20,15 +22,17 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .architecture import GradcheckError
-from .check import _get_path
+from ..reference.network import MLP
+from .architecture import Architecture, GradcheckError
+from .check import _get_path, _parse_target, _reference_params
 
-_INDEX = re.compile(r"\[(-?\d+)\]")
+_INDEX = re.compile(r"\[\s*['\"]?(-?\d+|[A-Za-z_][A-Za-z0-9_]*)['\"]?\s*\]")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 def dotted(path: str) -> str:
-    """"layers[0].W" -> "layers.0.W", the form check._get_path follows."""
+    """"layers[0].W" -> "layers.0.W", "grads[W1]" -> "grads.W1": the form check._get_path
+    follows (a list index, a dict key or an attribute)."""
     return _INDEX.sub(r".\1", path)
 
 
@@ -37,18 +41,41 @@ def get(owner: Any, path: str) -> Any:
 
 
 def expand_names(names: list[str], owner: Any) -> list[str]:
-    """"weights[*]" -> "weights[0]", "weights[1]", ... (as many as the list on the model holds)."""
+    """"weights[*]" -> "weights[0]", "weights[1]", ... (as many as the list on the model holds);
+    "layers[*].W" -> "layers[0].W", "layers[1].W", ..."""
     out: list[str] = []
     for name in names:
-        if not name.endswith("[*]"):
+        head, star, rest = name.partition("[*]")
+        if not star:
             out.append(name)
             continue
-        seq = get(owner, name[:-3])
+        seq = get(owner, head)
         if not isinstance(seq, (list, tuple)):
-            raise GradcheckError(f"parameter '{name}': '{name[:-3]}' is a {type(seq).__name__}, "
-                                 "not a list of arrays")
-        out += [f"{name[:-3]}[{i}]" for i in range(len(seq))]
+            raise GradcheckError(f"path '{name}': '{head}' is a {type(seq).__name__}, not a list")
+        out += expand_names([f"{head}[{i}]{rest}" for i in range(len(seq))], owner)
     return out
+
+
+def read_after(call: Callable[[], Any], paths: list[str], names: list[str], root: Any,
+               label: str) -> Callable[[], dict[str, Any]]:
+    """Gradients the call leaves on an object (an optimizer's dict, each layer's dW): the paths,
+    expanded after the call, are read in the order of the parameter names."""
+
+    def gradients() -> dict[str, Any]:
+        call()
+        where = expand_names(paths, root)
+        if len(where) != len(names):
+            raise GradcheckError(f"adapter: [gradients] read gives {len(where)} paths after {label} "
+                                 f"({', '.join(where)}) for {len(names)} parameters")
+        out = {}
+        for n, p in zip(names, where):
+            try:
+                out[n] = get(root, p)
+            except GradcheckError:
+                raise GradcheckError(f"after {label}, nothing at '{p}' (the gradient of '{n}')") from None
+        return out
+
+    return gradients
 
 
 # ------------------------------------------------------------------ nested returned structures
@@ -276,3 +303,30 @@ def _importable(name: str) -> Any:
         return importlib.import_module(name)
     except Exception:  # noqa: BLE001 - not importable: the name is stubbed as a module instead
         return None
+
+
+# ------------------------------------------------------------- the loss of the declared network
+
+
+def architecture_loss(arch: Architecture, slots: list[tuple[str, np.ndarray]]) -> Callable[[], float]:
+    """loss = "architecture": the declared network's loss, computed by bpcheck's NumPy reference
+    from the user's own arrays (read afresh on every call, so finite differences that perturb
+    them in place see the change)."""
+    unmapped = [n for n, _ in slots if n not in arch.mapping]
+    if unmapped:
+        raise GradcheckError(f'adapter: loss = "architecture" needs every parameter in [architecture] '
+                             f"mapping; missing: {', '.join(unmapped)}")
+    try:
+        net = MLP(tuple(arch.widths), tuple(arch.activations), arch.loss, arch.reduction)
+    except ValueError as e:
+        raise GradcheckError(f"architecture: {e}") from None
+    arrays = dict(slots)
+    targets = {name: _parse_target(name, spec, arrays, net) for name, spec in arch.mapping.items()}
+
+    def loss() -> float:
+        try:
+            return net.loss_value(_reference_params(net, targets, arrays), arch.x, arch.y)
+        except ValueError as e:
+            raise GradcheckError(f"architecture: {e}") from None
+
+    return loss
