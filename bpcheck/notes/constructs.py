@@ -260,3 +260,31 @@ def layer_activation(p: Parser, fn: str, sup: list[Tok], tok: Tok) -> None:
         return None
     raise p.fail(f"{tok.text}^{{{''.join(texts_of(sup))}}}: a layer's activation, but the "
                  "setting's layers do not all have this one (not a power)", tok)
+
+
+# ---- products and primes -------------------------------------------------------------------
+
+def closes_with_outer(node: ast.expr) -> bool:
+    """`f'(z) a^T`: a product whose last factor is a transposed activation or input."""
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
+        return False
+    last = node.right
+    if not (isinstance(last, ast.Call) and isinstance(last.func, ast.Name)
+            and last.func.id == "transpose" and len(last.args) == 1):
+        return False
+    inner = last.args[0]
+    base = inner.value if isinstance(inner, ast.Subscript) else inner
+    return isinstance(base, ast.Name) and base.id in ("a", "x")
+
+
+def _sigma_prime(u: ast.expr) -> ast.expr:
+    return binop(call("sigmoid", u), ast.Mod(), binop(ast.Constant(1), ast.Sub(), call("sigmoid", u)))
+
+
+def _tanh_prime(u: ast.expr) -> ast.expr:
+    return binop(ast.Constant(1), ast.Sub(), binop(call("tanh", u), ast.Pow(), ast.Constant(2)))
+
+
+PRIMES: dict[str, Any] = {
+    "sigmoid": _sigma_prime, "tanh": _tanh_prime, "exp": "exp", "f": "fprime",
+    "relu": "step"}  # ReLU'(z): the unit step (its kink at 0 is excluded where it matters)

@@ -127,7 +127,7 @@ class Parser:
         while self.at(r"\odot", r"\circ"):
             self.i += 1
             right = self.product()
-            if _closes_with_outer(right):  # δ ⊙ f'(z) · a^T: the outer product of the whole δ
+            if constructs.closes_with_outer(right):  # δ ⊙ f'(z) a^T: the outer product of all δ
                 value = binop(binop(value, ast.Mod(), right.left), ast.Mult(), right.right)
             else:
                 value = binop(value, ast.Mod(), right)
@@ -380,7 +380,7 @@ class Parser:
         if sup is not None and self.ctx.network and not is_transpose(sup) and self.layer_like(sup):
             sup = constructs.layer_activation(self, fn, sup, tok)
         if primes:
-            fn = _PRIMES.get(fn, fn + "prime")
+            fn = constructs.PRIMES.get(fn, fn + "prime")
         args = self.call_args(tok)
         value = fn(*args) if callable(fn) else call(fn, *args)
         if sup is not None and texts_of(sup) == ["-", "1"]:
@@ -421,32 +421,6 @@ class Parser:
         if re.fullmatch(r"[A-Za-z]\w*", word) and word != "d":
             return self.symbol(word, tok)
         raise self.fail(f"unsupported LaTeX construct {tok.text}{{{word}}}", tok)
-
-
-def _closes_with_outer(node: ast.expr) -> bool:
-    """`f'(z) a^T`: a product whose last factor is a transposed activation or input."""
-    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)):
-        return False
-    last = node.right
-    if not (isinstance(last, ast.Call) and isinstance(last.func, ast.Name)
-            and last.func.id == "transpose" and len(last.args) == 1):
-        return False
-    inner = last.args[0]
-    base = inner.value if isinstance(inner, ast.Subscript) else inner
-    return isinstance(base, ast.Name) and base.id in ("a", "x")
-
-
-def _sigma_prime(u: ast.expr) -> ast.expr:
-    return binop(call("sigmoid", u), ast.Mod(), binop(ast.Constant(1), ast.Sub(), call("sigmoid", u)))
-
-
-def _tanh_prime(u: ast.expr) -> ast.expr:
-    return binop(ast.Constant(1), ast.Sub(), binop(call("tanh", u), ast.Pow(), ast.Constant(2)))
-
-
-_PRIMES: dict[str, Callable[[ast.expr], ast.expr] | str] = {
-    "sigmoid": _sigma_prime, "tanh": _tanh_prime, "exp": "exp", "f": "fprime",
-    "relu": "step"}  # ReLU'(z): the unit step (its kink at 0 is excluded where it matters)
 
 
 _HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {

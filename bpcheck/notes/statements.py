@@ -382,10 +382,16 @@ def _shape(tex: str, left: list[Tok], rel: Tok, right: list[Tok],
                           reason=f"membership {rel.text} in something other than a real space")
     try:
         dims = _dimensions(right[base:], rel)
-        shape = tuple(to_text(d, ctx, d[-1].end) for d in dims)
     except LatexError as exc:
         return Statement("shape", (), (rel.text,), tex[left[0].pos:right[-1].end], left[0].pos,
                          error=exc)
+    try:
+        shape = tuple(to_text(d, ctx, d[-1].end) for d in dims)
+    except LatexError:  # sizes the note names itself (n, m): the shape cannot be compared
+        named = " × ".join(tex[d[0].pos:d[-1].end] for d in dims)
+        return _statement(tex, "shape", [left], [rel], ctx, shape=(),
+                          reason=f"a shape statement in the note's own sizes ({named}): "
+                                 "reported, not checked")
     return _statement(tex, "shape", [left], [rel], ctx, shape=shape or ("1",),
                       reason="a shape statement: the member's shape, to check against the "
                              "setting")
