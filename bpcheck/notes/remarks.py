@@ -158,6 +158,8 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
 
 def words_only(st: Statement) -> bool:
     """`\partial \text{Loss} / \partial \text{output}`: every name is a word in text."""
+    if not re.search(r"\\(?:text|textrm|mathrm|mbox)\b", st.latex):
+        return False
     names = _names(st.latex)
     words = re.findall(r"\\(?:text|textrm|mathrm|mbox)\s*\{\s*([A-Za-z ]{2,})\}", st.latex)
     return bool(names) and len(words) == len(names) and all(len(n) > 1 for n in names)

@@ -86,8 +86,9 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
         return UPDATE, step
     if st.kind == "equation" and words_only(st):
         return SKIPPED, WORDS
-    remark = statement_remark(st, ctx or replace(NETWORK, loss=loss))
+    ctx = ctx or replace(NETWORK, loss=loss)
     if st.error is not None:
+        remark = statement_remark(st, ctx)
         return (SKIPPED, remark) if remark else (NOT_UNDERSTOOD, str(st.error))
     if st.kind != "equation":
         return SKIPPED, st.reason or "an expression with no relation: nothing is claimed"
@@ -96,8 +97,9 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
         return CLAIM, ""
     if _defines(texts[0], loss):
         return DEFINITION, "the setting's quantity, checked against the formula"
-    return SKIPPED, remark or ("an equation between names that are neither derivatives nor "
-                               "quantities of the setting (a definition of the note's own)")
+    return SKIPPED, statement_remark(st, ctx) or (
+        "an equation between names that are neither derivatives nor quantities of the setting "
+        "(a definition of the note's own)")
 
 
 def unreadable_remark(tex: str, ctx: TexContext) -> str | None:
