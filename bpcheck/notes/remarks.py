@@ -96,8 +96,8 @@ def _names_and_matrices(tex: str) -> bool:
 # ---- updates written with = ----------------------------------------------------------------
 
 _RATE = re.compile(r"\\eta|\\alpha|η|α|\\epsilon|\\varepsilon|\blr\b|\\text\{\s*lr\s*\}")
-_NEW = re.compile(r"\\text(?:rm)?\s*\{\s*(?:new|next|updated)\s*\}|\^\s*\{\s*\(?\s*[tki]\s*\+\s*1"
-                  r"\s*\)?\s*\}|_\s*\{\s*[tki]\s*\+\s*1\s*\}")
+_NEW = re.compile(r"\\text(?:rm)?\s*\{\s*(?:new|next|updated)\s*\}|\^\s*\{\s*\(?\s*[tk]\s*\+\s*1"
+                  r"\s*\)?\s*\}|_\s*\{\s*[tk]\s*\+\s*1\s*\}")
 _LEFT_DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\frac\s*\{\s*d|'|\\prime|\\delta\s*\^")
 _MARKS = re.compile(r"\^\s*\{[^{}]*\}|_\s*\{[^{}]*\}|[\^_]\s*\\?[A-Za-z0-9]+|\\(?:hat|tilde|bar)\b")
 
