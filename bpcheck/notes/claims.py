@@ -25,8 +25,9 @@ from .entrywise import entrywise
 from .statements import Statement, chain_left, local_definition, statements
 from .found import Found, found, whole_file
 from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
-                        layer_ranges, RowNote, note_for, row_notes)
+                        layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
+from .remarks import display_remark, unwrap
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -89,7 +90,7 @@ def _read_display(d: Display, state: State) -> tuple[list[Claim], list[LoadError
         state.carry = None
         claims, errs = _display_claims(d, state) if _is_claim(d) else ([], [])
         return claims, errs, ()
-    return by_statement(replace(d, tex=clean), notes, state, whole)
+    return by_statement(replace(d, tex=unwrap(clean)), notes, state, whole)
 
 
 # ---- claims ---------------------------------------------------------------------------------
@@ -264,12 +265,21 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
     errors: list[LoadError] = []
     try:
         frame = _frame(d, d.annotation or plain, state)
+        remark = display_remark(d.tex) if whole and d.annotation is None and not notes \
+            else None
+        if remark:
+            state.carry = None
+            return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
         carry, state.carry = state.carry, None
         sts = statements(d.tex, frame.ctx, carry, state.local)
         state.carry = chain_left(d.tex, frame.ctx, carry)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))
+        remark = unreadable_remark(d.tex, frame.ctx) if isinstance(exc, LatexError) and \
+            whole and d.annotation is None and not notes else None
+        if remark:
+            return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
         _report(d, state, p, errors, d.annotation is not None)
         return [], errors, (Reading(NOT_UNDERSTOOD, p.line or d.line(), d.tex.strip(),
                                     reason=p.message),)
@@ -297,7 +307,7 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
                errors: list[LoadError], whole: bool) -> Reading:
     line = d.line(st.pos)
     if ann is None:
-        kind, reason = classify(st, frame.ctx.loss)
+        kind, reason = classify(st, frame.ctx.loss, frame.ctx)
     elif st.error is None and st.kind in ("equation", "expression"):
         kind, reason = CLAIM, ""
     else:

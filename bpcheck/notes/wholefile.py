@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .context import TexContext
+from .context import NETWORK, TexContext
+from .remarks import WORDS, statement_remark, update_reason, words_only
 from .statements import Statement
 
 CLAIM, DEFINITION, UPDATE, SKIPPED, NOT_UNDERSTOOD = (
@@ -75,12 +76,20 @@ def note_for(notes: list[RowNote], pos: int) -> RowNote | None:
     return next((n for n in notes if n.start <= pos < n.end), None)
 
 
-def classify(st: Statement, loss: str) -> tuple[str, str]:
-    """(class, reason) of one statement read without an annotation."""
+def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[str, str]:
+    """(class, reason) of one statement read without an annotation; `remarks` names what a
+    statement that is neither a claim nor a definition is (never overriding either)."""
     if st.kind == "update" or _is_update(st):
         return UPDATE, st.reason or "an update rule (a training step), not a claim"
+    step = update_reason(st) if st.kind == "equation" else None
+    if step:
+        return UPDATE, step
+    if st.kind == "equation" and words_only(st):
+        return SKIPPED, WORDS
+    ctx = ctx or replace(NETWORK, loss=loss)
     if st.error is not None:
-        return NOT_UNDERSTOOD, str(st.error)
+        remark = statement_remark(st, ctx)
+        return (SKIPPED, remark) if remark else (NOT_UNDERSTOOD, str(st.error))
     if st.kind != "equation":
         return SKIPPED, st.reason or "an expression with no relation: nothing is claimed"
     texts = [m.text for m in st.members]
@@ -88,8 +97,15 @@ def classify(st: Statement, loss: str) -> tuple[str, str]:
         return CLAIM, ""
     if _defines(texts[0], loss):
         return DEFINITION, "the setting's quantity, checked against the formula"
-    return SKIPPED, ("an equation between names that are neither derivatives nor quantities "
-                     "of the setting (a definition of the note's own)")
+    return SKIPPED, statement_remark(st, ctx) or (
+        "an equation between names that are neither derivatives nor quantities of the setting "
+        "(a definition of the note's own)")
+
+
+def unreadable_remark(tex: str, ctx: TexContext) -> str | None:
+    """Why a display that cannot be split into statements (an unclosed brace) is no claim
+    about the setting (generic calculus, a limit), or None."""
+    return statement_remark(Statement("expression", (), (), tex, 0), ctx)
 
 
 def _is_update(st: Statement) -> bool:
