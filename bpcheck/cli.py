@@ -167,7 +167,7 @@ def _has_entries(folder: Path) -> bool:
 
 def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: Catalog) -> int:
     from .run.runner import run_claims
-    from .catalog.verdict_json import result_dict, summary
+    from .catalog.verdict_json import summary
     from .report.terminal import TerminalReporter
 
     claims = select(list(catalog.claims), args, settings)
@@ -192,7 +192,7 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
     _outputs(args, catalog, pairs, summ, unchecked)
     if quiet:
         doc = {"bpcheck": __version__, "schema": 1,
-               "results": [result_dict(c, v) for c, v in pairs], "summary": summ,
+               "results": [_result(c, v) for c, v in pairs], "summary": summ,
                "errors": [{"file": e.file, "line": e.line, "message": e.message}
                           for e in catalog.errors],
                "not_checked": [dataclasses.asdict(u) for u in unchecked]}
@@ -201,6 +201,17 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
         reporter.finish(pairs, summ, unchecked)
     code = exit_code(pairs, catalog.errors)
     return 1 if code == 0 and args.strict and summ["not_understood"] else code
+
+
+def _result(claim, verdict) -> dict:
+    """A result as JSON, with a note's correction in the note's own LaTeX."""
+    from .catalog.verdict_json import result_dict
+    from .report.terminal import corrected_latex
+    out = result_dict(claim, verdict)
+    latex = corrected_latex(claim, verdict)
+    if latex:
+        out["corrected_latex"] = latex
+    return out
 
 
 def _cache(settings):

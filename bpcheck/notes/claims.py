@@ -26,6 +26,7 @@ from .found import Found, found, whole_file
 from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
+from .style import note_notation
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -79,6 +80,8 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         out.errors.extend(errs)
         out.found.append(found(d, state, claims, errs, readings))
     _check_local_ids(out)
+    notation = note_notation(d.tex for d in displays)  # corrections are written the same way
+    out.claims[:] = [replace(c, notation=notation) for c in out.claims]
     if state.scan.bad_setup:  # reported at the set-up's line: no claim in a wrong setting
         out.claims.clear()
         out.errors[:] = [e for e in out.errors if not e.message.startswith(("no setting",

@@ -194,6 +194,10 @@ def _relations(cat: Catalog, c: Claim, v: Verdict) -> list:
     if v.corrected:
         fixed = ("math", (v.corrected,), layered(c)) if is_formula(v.corrected) else v.corrected
         out.append(("p", [("b", "Corrected formula: "), fixed]))
+        from .terminal import corrected_latex
+        latex = corrected_latex(c, v)
+        if latex:  # a note's correction, as its own LaTeX, ready to paste back
+            out.append(("p", [("b", "In the note's notation: "), ("code", latex)]))
     return out
 
 

@@ -52,13 +52,25 @@ def explain(claim: Claim, v: Verdict) -> list[str]:
         lines.append(f"  diagnosis: {v.diagnosis}")
     if v.corrected:
         lines.append(f"  corrected: {v.corrected}")
-        if claim.file.endswith((".md", ".ipynb")):  # ready to paste back into the notes
-            from ..typeset.roundtrip import formula_to_latex
-            lines.append(f"  corrected (LaTeX): {formula_to_latex(v.corrected, claim.setting)}")
+        latex = corrected_latex(claim, v)
+        if latex:  # ready to paste back into the notes
+            lines.append(f"  corrected (LaTeX): {latex}")
     widths = dict(v.extra).get("minimal_widths")
     if widths and tuple(widths) != tuple(claim.setting.get("widths", ())):
         lines.append(f"  smallest widths that still show it: {'-'.join(map(str, widths))}")
     return lines
+
+
+def corrected_latex(claim: Claim, v: Verdict) -> str:
+    """A note's corrected formula in the note's own notation ("" for a catalog's claim, or
+    a correction outside the formula language)."""
+    if not v.corrected or not claim.file.endswith((".md", ".ipynb", ".tex")):
+        return ""
+    from ..typeset.style import note_latex
+    try:
+        return note_latex(v.corrected.replace("⊙", "%"), claim.setting, dict(claim.notation))
+    except (ValueError, SyntaxError):
+        return ""
 
 
 def _inputs(inputs: tuple[tuple[str, float], ...], most: int = 8) -> str:
