@@ -47,9 +47,9 @@ def _formulas(k: int, open_: str, close: str) -> list[str]:
         rf"W{L('l')} \leftarrow W{L('l')} - \eta \frac{{\partial J}}{{\partial W{L('l')}}}",
         rf"b{L('l')} := b{L('l')} - \alpha \, \delta{L('l')}",
         rf"0 < a{L('l')}_j < 1",
-        rf"l = 1, \dots, L",
-        rf"\sigma(u) = \frac{{1}}{{1 + e^{{-u}}}}",
-        rf"\frac{{d}}{{du}} \sigma(u) = \sigma(u)\left(1 - \sigma(u)\right)",
+        r"l = 1, \dots, L",
+        r"\sigma(u) = \frac{1}{1 + e^{-u}}",
+        r"\frac{d}{du} \sigma(u) = \sigma(u)\left(1 - \sigma(u)\right)",
         rf"\frac{{\partial J}}{{\partial z{L('L')}}} = \nabla_{{a{L('L')}}} J {prod} "
         rf"\sigma'(z{L('L')})",
         rf"\frac{{\partial a{L('l')}}}{{\partial z{L('l')}}} = "
@@ -67,7 +67,7 @@ def _letters(k: int) -> list[str]:
     return [r"z^h = W^h x + b^h", r"a^h = \sigma(z^h)", r"z^o = W^o a^h + b^o",
             r"a^o = \sigma(z^o)", r"E = \frac{1}{2} \lVert a^o - y \rVert^2",
             rf"\delta^o = (a^o - y) {prod} \sigma'(z^o)",
-            rf"\delta^o_j = (a^o_j - y_j) \sigma'(z^o_j)",
+            r"\delta^o_j = (a^o_j - y_j) \sigma'(z^o_j)",
             rf"\delta^h = \left((W^o)^\top \delta^o\right) {prod} \sigma'(z^h)",
             r"\frac{\partial E}{\partial W^o} = \delta^o (a^h)^\top",
             r"\frac{\partial E}{\partial W^h} = \delta^h x^\top",
