@@ -2,11 +2,14 @@
 
 Exit codes: 0 every claim meets its expectation, 1 some claim does not,
 2 usage or input errors (a bad file is reported as file:line, never as a
-traceback, and the other files' claims are still checked).
+traceback, and the other files' claims are still checked).  A statement of a
+note that is skipped or not understood is listed ("not checked"), not a failure;
+with --strict a not-understood one makes the exit code 1.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -16,12 +19,13 @@ from pathlib import Path
 from typing import Sequence
 
 from .version import __version__
-from .catalog.files import Catalog, LoadError
+from .catalog.files import Catalog, LoadError, Unchecked
 from .catalog.changes import ChangesError
 from .catalog.config import ConfigError
 from .model import Kind
 
 DEFAULT_PATH = "derivations"
+NOT_UNDERSTOOD = "not understood"  # the class of a note's statement the reader cannot read
 
 
 class UsageError(Exception):
@@ -53,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--changed", action="store_true",
                    help="only claims in files changed since git HEAD (or --since REV)")
     v.add_argument("--since", default=None, metavar="REV")
+    v.add_argument("--strict", action="store_true",
+                   help="exit 1 when a statement of a note is not understood")
     ls = sub.add_parser("list", help="show the catalog without checking it")
     _catalog_args(ls)
     sub.add_parser("gradcheck", help="check a NumPy model's backward() (see README)",
@@ -161,10 +167,11 @@ def _has_entries(folder: Path) -> bool:
 
 def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: Catalog) -> int:
     from .run.runner import run_claims
-    from .catalog.verdict_json import result_dict, summary
+    from .catalog.verdict_json import summary
     from .report.terminal import TerminalReporter
 
     claims = select(list(catalog.claims), args, settings)
+    unchecked = select_unchecked(list(catalog.unchecked), args)
     cache = _cache(settings) if use_cache else None
     quiet = args.format == "json"
     reporter = TerminalReporter(sys.stderr if quiet else sys.stdout, len(claims),
@@ -180,16 +187,31 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
         print(line, file=sys.stderr)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
-    _outputs(args, catalog, pairs, summ)
+    summ["not_checked"] = len(unchecked)
+    summ["not_understood"] = sum(u.kind == NOT_UNDERSTOOD for u in unchecked)
+    _outputs(args, catalog, pairs, summ, unchecked)
     if quiet:
         doc = {"bpcheck": __version__, "schema": 1,
-               "results": [result_dict(c, v) for c, v in pairs], "summary": summ,
+               "results": [_result(c, v) for c, v in pairs], "summary": summ,
                "errors": [{"file": e.file, "line": e.line, "message": e.message}
-                          for e in catalog.errors]}
+                          for e in catalog.errors],
+               "not_checked": [dataclasses.asdict(u) for u in unchecked]}
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        reporter.finish(pairs, summ)
-    return exit_code(pairs, catalog.errors)
+        reporter.finish(pairs, summ, unchecked)
+    code = exit_code(pairs, catalog.errors)
+    return 1 if code == 0 and args.strict and summ["not_understood"] else code
+
+
+def _result(claim, verdict) -> dict:
+    """A result as JSON, with a note's correction in the note's own LaTeX."""
+    from .catalog.verdict_json import result_dict
+    from .report.terminal import corrected_latex
+    out = result_dict(claim, verdict)
+    latex = corrected_latex(claim, verdict)
+    if latex:
+        out["corrected_latex"] = latex
+    return out
 
 
 def _cache(settings):
@@ -212,7 +234,19 @@ def select(claims: list, args: argparse.Namespace, settings) -> list:
     return claims
 
 
-def _outputs(args, catalog, pairs, summ) -> None:
+def select_unchecked(unchecked: list[Unchecked], args: argparse.Namespace) -> list[Unchecked]:
+    """The unchecked statements a run lists: all of them, once per whole run (none for a
+    -k selection or a shard after the first), of changed files only with --changed."""
+    if args.keyword or (args.shard and not args.shard.startswith("1/")):
+        return []
+    if args.changed:
+        from .catalog.changes import changed_files
+        files = changed_files(args.since)
+        return [u for u in unchecked if Path(u.file).resolve() in files]
+    return unchecked
+
+
+def _outputs(args, catalog, pairs, summ, unchecked=()) -> None:
     if args.junit_xml:
         from .report.junit import write_junit
         write_junit(args.junit_xml, pairs, catalog.errors)
@@ -222,7 +256,7 @@ def _outputs(args, catalog, pairs, summ) -> None:
     if args.report:
         from .report.write import write_reports
         for path in write_reports(pairs, summ, args.report, Path(args.out),
-                                  timings=args.report_timings):
+                                  timings=args.report_timings, unchecked=unchecked):
             print(f"wrote {path}", file=sys.stderr)
 
 

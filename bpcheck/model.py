@@ -76,6 +76,7 @@ class Claim:
     strategy: str = ""  # "", "indexed" (symbolic sizes), "regions"
     side_lines: tuple[int, ...] = ()
     role: str = ""  # "definition": a note's own definition of a quantity of its setting
+    notation: tuple[tuple[str, str], ...] = ()  # a note's way of writing (typeset.style)
 
     @property
     def links(self) -> list[tuple[int, int]]:

@@ -41,10 +41,26 @@ class LoadError:
 
 
 @dataclass(frozen=True)
+class Unchecked:
+    """A statement of a note that no claim checks: skipped (with the reason), an update
+    rule, or not understood (with the construct)."""
+
+    file: str
+    line: int
+    kind: str  # "skipped", "update" or "not understood"
+    reason: str
+    latex: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.kind}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class Catalog:
     claims: tuple[Claim, ...]
     errors: tuple[LoadError, ...]
     documents: tuple[tuple[str, dict[str, Any]], ...] = ()
+    unchecked: tuple[Unchecked, ...] = ()  # statements of notes that no claim checks
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:

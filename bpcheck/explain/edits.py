@@ -19,11 +19,13 @@ from ..catalog.formula import bound_indices, node_key, normalise, walk
 LAYERED = {"W", "b", "B", "z", "a", "x", "delta"}
 DERIVATIVE_FUNCS = {"fprime", "gprime", "df"}
 TRANSPOSE_FUNCS = {"transpose", "T"}
+ACTIVATION_FUNCS = {"sigmoid", "tanh", "f"}
 
 
 @dataclass(frozen=True)
 class Edit:
     kind: str  # sign, transpose-missing, transpose-extra, fprime-missing, fprime-extra,
+    #            fprime-for-activation,
     #            layer, index-swap, factor-2, factor-half, batch-mean, operands
     tree: ast.Expression = field(compare=False, repr=False)  # the edited formula
     # (what the edit changed, what was wrong if this edit repairs it): written only
@@ -201,6 +203,11 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
         yield Edit("fprime-missing", new,
                    lambda gone=gone: (f"the factor {_show(gone)} dropped",
                    f"an extra activation-derivative factor {_show(gone)}"))
+    # σ(z) written where σ′(z) belongs: the activation of a pre-activation for its derivative
+    for new, node in _variants(paths, _activation_of_z, lambda n: _call("fprime", n.args[0])):
+        yield Edit("fprime-for-activation", new,
+                   lambda node=node: (f"{_show(node)} replaced by fprime({_show(node.args[0])})",
+                   f"{_show(node)} should be the derivative fprime({_show(node.args[0])})"))
     entries = sorted({_show(n) for n in paths.nodes if isinstance(n, ast.Subscript)
                       and _layer_subscript(n.value) and n.value.value.id in ("z", "delta", "a")
                       and not isinstance(n.slice, ast.Tuple)}, key=str)
@@ -221,6 +228,16 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
         yield Edit("fprime-extra", _new(new),
                    lambda layer=layer: (f"an extra factor fprime(z[{layer}])",
                    f"the activation-derivative factor fprime(z[{layer}]) is missing"))
+
+
+def _activation_of_z(node: ast.AST) -> bool:
+    """sigmoid(z[l]), tanh(z[L][j]): an activation applied to a pre-activation."""
+    if not (_is_call(node, ACTIVATION_FUNCS) and len(node.args) == 1):
+        return False
+    arg = node.args[0]
+    while isinstance(arg, ast.Subscript) and not _layer_subscript(arg):
+        arg = arg.value
+    return _layer_subscript(arg) and arg.value.id == "z"
 
 
 def _index_renames(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:

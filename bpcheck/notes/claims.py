@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from ..catalog.files import Catalog, LoadError, setting_names
+from ..catalog.files import Catalog, LoadError, Unchecked, setting_names
 from ..catalog.formula import CONSTANTS, FUNCTIONS, FormulaError, parse
 from .latex import (LatexError, Member, TexContext, context_for, equations, infer_range,
                     translate)
@@ -28,6 +28,7 @@ from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, cla
                         layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
+from .style import note_notation
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -44,15 +45,18 @@ class NotesFile:
 # ---- discovery and reading ---------------------------------------------------------------
 
 def load_notes(paths: Iterable[str | Path], refs: Refs | None = None) -> Catalog:
-    claims, errors, docs = [], [], []
+    claims, errors, docs, unchecked = [], [], [], []
     refs = refs or Refs({}, {})
     for path in discover_notes(paths):
         nf = read_notes(path, refs)
         claims.extend(nf.claims)
         errors.extend(nf.errors)
+        unchecked.extend(Unchecked(f.file, r.line, r.kind, r.reason, r.latex)
+                         for f in nf.found for r in f.readings if r.kind not in
+                         (CLAIM, DEFINITION))
         if nf.claims or nf.errors:
             docs.append((str(path), {"title": nf.title, "kind": "notes"}))
-    return Catalog(tuple(claims), tuple(errors), tuple(docs))
+    return Catalog(tuple(claims), tuple(errors), tuple(docs), tuple(unchecked))
 
 
 def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
@@ -68,7 +72,8 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         out.errors.append(LoadError(name, 1, f"cannot read notebook: {exc}"))
         return out
-    state = State(path, refs, ScanState(defaults))
+    state = State(path, refs, ScanState(defaults, bad_setup=any(
+        e.message.startswith("bpcheck-defaults:") for e in out.errors)))
     displays = [d for page in pages for d in scan_page(page, state.scan, out.errors)]
     out.title = state.scan.first_heading or path.name
     for d in displays:
@@ -77,6 +82,12 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         out.errors.extend(errs)
         out.found.append(found(d, state, claims, errs, readings))
     _check_local_ids(out)
+    notation = note_notation(d.tex for d in displays)  # corrections are written the same way
+    out.claims[:] = [replace(c, notation=notation) for c in out.claims]
+    if state.scan.bad_setup:  # reported at the set-up's line: no claim in a wrong setting
+        out.claims.clear()
+        out.errors[:] = [e for e in out.errors if not e.message.startswith(("no setting",
+                                                                             "setting"))]
     return out
 
 

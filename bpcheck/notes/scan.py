@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS, LoadError
+from ..catalog.files import LoadError
+from .defaults import SETTING_KEYS, problems
 from .tex import tex_lines
 
 NOTE_SUFFIXES = (".md", ".ipynb", ".tex")
 
 CLAIM_KEYS = {"id", "title", "source", "quantity", "where", "when", "claim", "setting", "expect",
               "corrects", "note", "scope", "strategy", "catalog"}
-SETTING_KEYS = (NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases", "indexed"}
+SETUP_UNCHECKED = "the file's formulas are not checked until its set-up is fixed"
 _ANNOTATION = re.compile(r"\s*<!--\s*bpcheck(-defaults|-setting)?\s*:(.*?)-->", re.S)
 _OPENER = re.compile(r"(?<!\\)\$\$|\\\[|\\begin\{((?:equation|align|gather|multline|eqnarray)\*?)\}")
 _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
@@ -85,6 +86,7 @@ class ScanState:
     defaults: dict[str, Any]
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     first_heading: str = ""
+    bad_setup: bool = False  # a set-up value is wrong: no claim of the file is decided
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -94,38 +96,54 @@ def read_pages(name: str, text: str, suffix: str,
     """A file's pages (the Markdown, each Markdown cell of a notebook, or a LaTeX document
     read line for line) and its bpcheck defaults."""
     if suffix == ".ipynb":
-        return _notebook(name, text)
-    if suffix == ".tex":
-        return _markdown(name, tex_lines(name, text, errors))
-    return _markdown(name, text)
+        pages, defaults, lines = _notebook(name, text)
+    elif suffix == ".tex":
+        pages, defaults, lines = _markdown(name, tex_lines(name, text, errors))
+    else:
+        pages, defaults, lines = _markdown(name, text)
+    return pages, checked_setup(name, defaults, lines, errors)
 
 
-def _markdown(name: str, text: str) -> tuple[list[Page], dict[str, Any]]:
+def checked_setup(name: str, defaults: dict[str, Any], lines: dict[str, int],
+                  errors: list[LoadError], where: str = "") -> dict[str, Any]:
+    """The set-up without its bad keys, each reported at its line (`lines`: key -> line)."""
+    bad = problems(defaults)
+    for key, problem in bad:
+        errors.append(LoadError(name, lines.get(key, 1), f"bpcheck-defaults: {problem}; "
+                                f"{SETUP_UNCHECKED}" + (f" ({where})" if where else "")))
+    return {k: v for k, v in defaults.items() if k not in dict(bad)}
+
+
+def _markdown(name: str, text: str) -> tuple[list[Page], dict[str, Any], dict[str, int]]:
     lines = text.split("\n")
-    defaults, start = _front_matter(lines)
-    return [Page(name, text, tuple(range(1, len(lines) + 1)), 0, start)], defaults
+    defaults, start, key_lines = _front_matter(lines)
+    return [Page(name, text, tuple(range(1, len(lines) + 1)), 0, start)], defaults, key_lines
 
 
-def _front_matter(lines: list[str]) -> tuple[dict[str, Any], int]:
-    """`bpcheck:` in YAML-ish front matter: `key: value` lines below it, or k=v on its line."""
+def _front_matter(lines: list[str]) -> tuple[dict[str, Any], int, dict[str, int]]:
+    """`bpcheck:` in YAML-ish front matter: `key: value` lines below it, or k=v on its line;
+    and the file line of each key."""
     if not lines or lines[0].strip() != "---":
-        return {}, 0
+        return {}, 0, {}
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     if end is None:
-        return {}, 0
-    body, defaults = lines[1:end], {}
+        return {}, 0, {}
+    body, defaults, key_lines = lines[1:end], {}, {}
     for i, ln in enumerate(body):
         if ln.startswith("bpcheck:"):
-            defaults.update(parse_attrs(ln[len("bpcheck:"):])[0])
-            for sub in body[i + 1:]:
+            on_line = parse_attrs(ln[len("bpcheck:"):])[0]
+            defaults.update(on_line)
+            key_lines.update((k, i + 2) for k in on_line)
+            for k, sub in enumerate(body[i + 1:], i + 3):
                 m = re.match(r"\s+([\w-]+)\s*:\s*(.*?)\s*$", sub)
                 if not m:
                     break
                 defaults[m.group(1)] = m.group(2).strip("\"'").strip("[]")
-    return defaults, end + 1
+                key_lines[m.group(1)] = k
+    return defaults, end + 1, key_lines
 
 
-def _notebook(name: str, text: str) -> tuple[list[Page], dict[str, Any]]:
+def _notebook(name: str, text: str) -> tuple[list[Page], dict[str, Any], dict[str, int]]:
     (doc, _), _ = _json_positions(text, 0)
     newlines = [i for i, c in enumerate(text) if c == "\n"]
     pages = []
@@ -137,7 +155,11 @@ def _notebook(name: str, text: str) -> tuple[list[Page], dict[str, Any]]:
         lines = _source_lines([(s, bisect.bisect_left(newlines, at) + 1) for s, at in parts])
         pages.append(Page(name, "".join(s for s, _ in parts), tuple(lines), n))
     meta = json.loads(text).get("metadata", {}).get("bpcheck", {})
-    return pages, dict(meta) if isinstance(meta, dict) else {}
+    placed = doc.get("metadata", ({}, 0))[0]
+    placed = placed.get("bpcheck", ({}, 0))[0] if isinstance(placed, dict) else {}
+    lines = {k: text.count("\n", 0, pos) + 1 for k, (_, pos) in placed.items()} \
+        if isinstance(placed, dict) else {}
+    return pages, (dict(meta) if isinstance(meta, dict) else {}), lines
 
 
 def _source_lines(parts: list[tuple[str, int]]) -> list[int]:
@@ -276,16 +298,18 @@ def _annotation(m: re.Match[str], page: Page, offset: int, state: ScanState,
     kind = m.group(1)
     allowed = SETTING_KEYS | ({"setting", "catalog", "where", "check"} if kind == "-defaults" else
                               {"name"} if kind == "-setting" else CLAIM_KEYS)
-    unknown = sorted(set(attrs) - allowed) + sorted(flags - {"skip"} if not kind else flags)
+    unknown = sorted(set(attrs) - allowed) * (kind != "-defaults") + \
+        sorted(flags - {"skip"} if not kind else flags)
     if unknown:
         errors.append(error_at(page, offset, f"annotation: unknown key(s) {', '.join(unknown)}"))
+        state.bad_setup |= kind == "-defaults"
         return None
     if kind == "-defaults":
-        if attrs.get("check", "all") not in ("all", "annotated"):
-            errors.append(error_at(page, offset, "check= is 'all' (every display formula, the "
-                                   "default) or 'annotated' (only annotated ones)"))
-            attrs.pop("check")
-        state.defaults.update(attrs)
+        before = len(errors)
+        good = checked_setup(page.file, attrs, dict.fromkeys(attrs, page.line(offset)), errors,
+                             page.where(offset))
+        state.bad_setup |= len(errors) > before
+        state.defaults.update(good)
         return None
     if kind == "-setting":
         if "name" not in attrs:

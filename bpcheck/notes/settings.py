@@ -3,7 +3,6 @@ catalog's, with an annotation's overrides; and the catalog claims and settings n
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -11,10 +10,10 @@ from typing import Any, Iterable
 from ..catalog.files import (NETWORK_KEYS, SCALAR_KEYS, freeze, load_settings, setting_problem,
                              load_catalog)
 from ..model import Claim, Setting
+from .defaults import problems, typed
 from .scan import SETTING_KEYS, Annotation, Display, ScanState
 
 _SCALAR_ONLY = SCALAR_KEYS - NETWORK_KEYS - {"note"}
-_LIST_KEYS = {"symbols", "positive", "integers", "functions", "elementwise"}
 
 
 class Refs:
@@ -95,6 +94,9 @@ def new_setting(name: str, defaults: dict[str, Any], overrides: dict[str, Any],
         ("scalar" if set(overrides) & _SCALAR_ONLY else "network")
     allowed = NETWORK_KEYS if kind == "network" else SCALAR_KEYS
     bad = sorted(set(overrides) - allowed - {"kind"})
+    wrong = problems({k: v for k, v in overrides.items() if k in allowed})
+    if wrong:
+        raise Problem("; ".join(p for _, p in wrong), ann.line, ann.where)
     if bad:
         raise Problem(f"{', '.join(bad)} do(es) not apply to a {kind} setting", ann.line,
                        ann.where)
@@ -112,24 +114,10 @@ def new_setting(name: str, defaults: dict[str, Any], overrides: dict[str, Any],
 
 def value(key: str, raw: Any, ann: Annotation) -> Any:
     """An attribute's text as the setting value TOML would give (widths=4,3,2 -> [4, 3, 2])."""
-    if not isinstance(raw, str):
-        return raw  # notebook metadata is JSON already
-    items = [s for s in re.split(r"[\s,]+", raw.strip().strip("[]")) if s]
     try:
-        if key == "widths":
-            return [int(s) for s in items]
-        if key == "batch":
-            return int(raw)
-        if key in _LIST_KEYS:
-            return items
-        if key == "vectors":
-            return {n: int(k) for n, k in (s.split(":") for s in items)}
-        if key == "matrices":
-            return {n: [int(r) for r in shape.split("x")] for n, shape in
-                    (s.split(":") for s in items)}
-    except ValueError:
+        return typed(key, raw)
+    except (ValueError, TypeError):
         raise Problem(f"cannot read {key}={raw!r}", ann.line, ann.where) from None
-    return raw
 
 
 def refs_for(d: Display, state: State, ann: Annotation) -> Refs:

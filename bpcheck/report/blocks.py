@@ -35,6 +35,7 @@ class Catalog:
     homes: dict[str, str] = field(default_factory=dict)  # claim id -> catalog name
     fixes: dict[str, list[Claim]] = field(default_factory=dict)  # erratum id -> corrections
     timings: bool = False
+    unchecked: list[Any] = field(default_factory=list)  # a note's statements no claim checks
 
     @property
     def title(self) -> str:
@@ -52,20 +53,28 @@ class Catalog:
         return ("link", claim_id, "" if home == self.name else home, anchor(claim_id))
 
 
-def group(pairs: list[tuple[Claim, Verdict]], timings: bool = False) -> list[Catalog]:
-    """Pairs by catalog file, in catalog order; names are file stems, made unique."""
-    from ..catalog.files import load_file
+def group(pairs: list[tuple[Claim, Verdict]], timings: bool = False,
+          unchecked: Any = ()) -> list[Catalog]:
+    """Pairs by catalog file, in catalog order (then notes with unchecked statements only);
+    names are file stems, made unique."""
     files: dict[str, list[tuple[Claim, Verdict]]] = {}
     for c, v in pairs:
         files.setdefault(c.file, []).append((c, v))
+    for u in unchecked:
+        files.setdefault(u.file, [])
     names = _unique_names(list(files))
     homes = {c.id: names[c.file] for c, _ in pairs}
     fixes: dict[str, list[Claim]] = {}
     for c, _ in pairs:
         if c.corrects:
             fixes.setdefault(c.corrects, []).append(c)
-    return [Catalog(names[f], f, load_file(Path(f))[2] if Path(f).is_file() else {}, ps,
-                    homes, fixes, timings) for f, ps in files.items()]
+    return [Catalog(names[f], f, _document(f), ps, homes, fixes, timings,
+                    [u for u in unchecked if u.file == f]) for f, ps in files.items()]
+
+
+def _document(f: str) -> dict[str, Any]:
+    from ..catalog.files import load_file
+    return load_file(Path(f))[2] if Path(f).is_file() else {}
 
 
 def _unique_names(files: list[str]) -> dict[str, str]:
@@ -136,8 +145,22 @@ def catalog_blocks(cat: Catalog, plots: dict[str, Any]) -> list:
                ("table", ["claim", "source", "verdict", "expected", "outcome"],
                 [[[cat.link(c.id)], [c.source], [("verdict", v.kind)], [c.expect.value],
                   ["as expected" if v.ok else "NOT as expected"]] for c, v in cat.pairs])]
-    return blocks + [("claim", anchor(c.id), v.kind, claim_blocks(cat, c, v, plots.get(c.id)))
-                     for c, v in cat.pairs]
+    return blocks + not_checked_blocks(cat.unchecked) + \
+        [("claim", anchor(c.id), v.kind, claim_blocks(cat, c, v, plots.get(c.id)))
+         for c, v in cat.pairs]
+
+
+def not_checked_blocks(unchecked: list[Any]) -> list:
+    """A note's statements that no claim checks: skipped (why), updates, not understood."""
+    if not unchecked:
+        return []
+    rows = [[[str(u.line)], [" ".join(u.latex.split())], [u.kind], [u.reason]]
+            for u in unchecked]
+    return [("h", 2, ["Not checked"], "not-checked"),
+            ("p", ["Statements of the note that no claim checks: skipped (with the reason), "
+                   "update rules, and statements bpcheck does not understand (with the "
+                   "construct). They are listed, not failures."]),
+            ("table", ["line", "statement", "class", "reason"], rows)]
 
 
 def claim_blocks(cat: Catalog, c: Claim, v: Verdict, plot: Any) -> list:
@@ -171,6 +194,10 @@ def _relations(cat: Catalog, c: Claim, v: Verdict) -> list:
     if v.corrected:
         fixed = ("math", (v.corrected,), layered(c)) if is_formula(v.corrected) else v.corrected
         out.append(("p", [("b", "Corrected formula: "), fixed]))
+        from .terminal import corrected_latex
+        latex = corrected_latex(c, v)
+        if latex:  # a note's correction, as its own LaTeX, ready to paste back
+            out.append(("p", [("b", "In the note's notation: "), ("code", latex)]))
     return out
 
 
@@ -243,6 +270,10 @@ def index_blocks(catalogs: list[Catalog], summary: dict[str, Any], timings: bool
     blocks: list = [("p", [f"{len(catalogs)} catalog files, checked by bpcheck {__version__}."]),
                     counts_table(summary)]
     blocks += [("p", [f"Total time: {summary.get('seconds', 0):.2f} s"])] if timings else []
+    if summary.get("not_checked"):
+        blocks.append(("p", [f"{summary['not_checked']} statements of notes not checked "
+                             f"({summary.get('not_understood', 0)} not understood): see "
+                             "“Not checked” in each note's report."]))
     rows = []
     for cat in catalogs:
         s = summarise(cat.pairs)

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+from collections import Counter
+from typing import Any, Sequence, TextIO
 
-from ..catalog.files import LoadError
+from ..catalog.files import LoadError, Unchecked
 from ..model import Claim, Kind, Verdict, failure_line
 
 STYLE = {Kind.VERIFIED: "green", Kind.REFUTED: "red", Kind.INCONCLUSIVE: "yellow",
@@ -51,13 +52,25 @@ def explain(claim: Claim, v: Verdict) -> list[str]:
         lines.append(f"  diagnosis: {v.diagnosis}")
     if v.corrected:
         lines.append(f"  corrected: {v.corrected}")
-        if claim.file.endswith((".md", ".ipynb")):  # ready to paste back into the notes
-            from ..typeset.roundtrip import formula_to_latex
-            lines.append(f"  corrected (LaTeX): {formula_to_latex(v.corrected, claim.setting)}")
+        latex = corrected_latex(claim, v)
+        if latex:  # ready to paste back into the notes
+            lines.append(f"  corrected (LaTeX): {latex}")
     widths = dict(v.extra).get("minimal_widths")
     if widths and tuple(widths) != tuple(claim.setting.get("widths", ())):
         lines.append(f"  smallest widths that still show it: {'-'.join(map(str, widths))}")
     return lines
+
+
+def corrected_latex(claim: Claim, v: Verdict) -> str:
+    """A note's corrected formula in the note's own notation ("" for a catalog's claim, or
+    a correction outside the formula language)."""
+    if not v.corrected or not claim.file.endswith((".md", ".ipynb", ".tex")):
+        return ""
+    from ..typeset.style import note_latex
+    try:
+        return note_latex(v.corrected.replace("⊙", "%"), claim.setting, dict(claim.notation))
+    except (ValueError, SyntaxError):
+        return ""
 
 
 def _inputs(inputs: tuple[tuple[str, float], ...], most: int = 8) -> str:
@@ -113,7 +126,8 @@ class TerminalReporter:
         for err in errors:
             print(str(err), file=sys.stderr)
 
-    def finish(self, pairs: list[tuple[Claim, Verdict]], summary: dict[str, Any]) -> None:
+    def finish(self, pairs: list[tuple[Claim, Verdict]], summary: dict[str, Any],
+               unchecked: Sequence[Unchecked] = ()) -> None:
         if self.rich:
             self._rich_table(pairs)
         else:
@@ -123,6 +137,8 @@ class TerminalReporter:
         for c, v in pairs:
             if not v.ok or v.kind is not Kind.VERIFIED:
                 print("\n".join(explain(c, v)), file=self.stream)
+        for line in not_checked_lines(unchecked):
+            print(line, file=self.stream)
         print(summary_line(summary), file=self.stream)
 
     def _rich_table(self, pairs: list[tuple[Claim, Verdict]]) -> None:
@@ -139,6 +155,24 @@ class TerminalReporter:
         Console(file=self.stream).print(table)
 
 
+def not_checked_lines(unchecked: Sequence[Unchecked], width: int = 110) -> list[str]:
+    """The statements of notes no claim checks: a count per file, then one line each."""
+    if not unchecked:
+        return []
+    per_file: dict[str, Counter] = {}
+    for u in unchecked:
+        per_file.setdefault(u.file, Counter())[u.kind] += 1
+    lines = [f"not checked: {len(unchecked)} statements of notes (skipped, updates, not "
+             "understood; not failures, but --strict fails on a not-understood one)"]
+    for file, counts in per_file.items():
+        lines.append(f"  {file}: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    seen = Counter(" ".join(str(u).split()) for u in unchecked)  # 0 < a < 1: two, one line
+    for text, n in seen.items():
+        text = text if len(text) <= width else text[:width - 1] + "…"
+        lines.append("    " + text + (f" (×{n})" if n > 1 else ""))
+    return lines
+
+
 def summary_line(s: dict[str, Any]) -> str:
     parts = [f"{s['total']} claims", f"{s['VERIFIED']} verified", f"{s['REFUTED']} refuted "
              f"({s['expected_errata']} expected errata)", f"{s['INCONCLUSIVE']} inconclusive",
@@ -146,4 +180,7 @@ def summary_line(s: dict[str, Any]) -> str:
     tail = "all as expected" if s["not_ok"] == 0 and not s["input_errors"] else \
         f"{s['not_ok']} not as expected" + (f", {s['input_errors']} input errors"
                                             if s["input_errors"] else "")
+    if s.get("not_checked"):
+        tail += f"; {s['not_checked']} statements of notes not checked" + \
+            (f" ({s['not_understood']} not understood)" if s.get("not_understood") else "")
     return ", ".join(parts) + f" in {s.get('wall_seconds', s['seconds']):.2f}s: {tail}"

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+from ..catalog.files import Unchecked
 from ..model import Claim, Kind, Verdict
 from .blocks import catalog_blocks, group, index_blocks
 from .html import render_html
@@ -12,11 +13,13 @@ from .plot import scalar_plot
 
 
 def write_reports(pairs: list[tuple[Claim, Verdict]], summary: dict[str, Any],
-                  formats: list[str], out_dir: Path, timings: bool = False) -> list[Path]:
-    """Write `<out>/<catalog>.md|.html` per catalog file (+ index); return the paths."""
+                  formats: list[str], out_dir: Path, timings: bool = False,
+                  unchecked: Sequence[Unchecked] = ()) -> list[Path]:
+    """Write `<out>/<catalog>.md|.html` per catalog file (+ index); return the paths.
+    `unchecked`: the statements of notes no claim checks, listed in their file's report."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    catalogs = group(pairs, timings)
+    catalogs = group(pairs, timings, unchecked)
     written: list[Path] = []
     for cat in catalogs:
         plots = {c.id: p for c, v in cat.pairs if v.kind is Kind.REFUTED

@@ -39,7 +39,8 @@ def load_sources(paths: Iterable[str | Path], keyword: str | None = None,
             continue
         seen[c.id] = c
         claims.append(c)
-    merged = Catalog(tuple(claims), tuple(errors), catalog.documents + notes.documents)
+    merged = Catalog(tuple(claims), tuple(errors), catalog.documents + notes.documents,
+                     notes.unchecked)
     return _filtered(merged, keyword)
 
 
@@ -58,5 +59,6 @@ def references(paths: Iterable[str | Path], catalog: Catalog | None = None) -> R
 def _filtered(catalog: Catalog, keyword: str | None) -> Catalog:
     if not keyword:
         return catalog
+    # the statements no claim checks are listed for a whole run, not for a -k selection
     return Catalog(tuple(c for c in catalog.claims if matches(c, keyword)), catalog.errors,
                    catalog.documents)
