@@ -16,7 +16,7 @@ from typing import Iterable
 
 from ..catalog.files import Catalog, LoadError, Unchecked, setting_names
 from ..catalog.formula import CONSTANTS, FUNCTIONS, FormulaError, parse
-from .latex import (LatexError, Member, TexContext, context_for, equations, infer_range,
+from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations, infer_range,
                     translate)
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
@@ -74,6 +74,8 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         return out
     state = State(path, refs, ScanState(defaults, bad_setup=any(
         e.message.startswith("bpcheck-defaults:") for e in out.errors)))
+    if re.search(r"\\(?:re)?newcommand|\\[gex]?def\\|\\DeclareMathOperator", text):
+        state.macros = macros_in(text)
     displays = [d for page in pages for d in scan_page(page, state.scan, out.errors)]
     out.title = state.scan.first_heading or path.name
     for d in displays:
@@ -143,6 +145,8 @@ def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
     where = _where(a.get("where", d.defaults.get("where", "")), ann) if "where" in a or ref is None \
         else ref.where
     ctx = context_for(setting, tuple(v for v, _ in where))
+    if state.macros:  # \newcommand{\dd}{\mathrm{d}} in the preamble, used in the displays
+        ctx = replace(ctx, macros=tuple(state.macros.items()) + ctx.macros)
     quantity = _quantity(a.get("quantity"), ctx, ann) if "quantity" in a else \
         (ref.sides[0] if ref else None)
     return _Frame(setting, where, ctx, quantity)

@@ -50,6 +50,7 @@ class State:
     reported: set[str] = field(default_factory=set)  # set-up problems already reported
     carry: list[Any] | None = None  # the last chain's left side, for a display starting with `=`
     local: dict[str, Any] = field(default_factory=dict)  # letters the note defines (s = σ(z))
+    macros: dict[str, Any] = field(default_factory=dict)  # \newcommand of the note's preamble
 
 
 class Problem(Exception):
