@@ -14,7 +14,9 @@ import numpy as np
 
 from dataclasses import dataclass
 
-from ..reference.network import ACTIVATIONS, MLP, Params, activation_of, log_epsilon_loss
+from ..reference.network import (ACTIVATIONS, MLP, Activation, Params, activation_of, elu,
+                                 leaky_relu, log_epsilon_loss)
+from .architecture import parse_activation
 
 Array = np.ndarray
 Variant = tuple[str, Array]  # (cause text, the gradient that cause would produce)
@@ -171,11 +173,14 @@ def _softmax_diagonal(z: Array, a: Array, g: Array) -> Array:
     return g * a * (1.0 - a)
 
 
-def mistake_vjps(net: MLP) -> list[tuple[int, str, object]]:
+def mistake_vjps(net: MLP, specs: tuple | None = None) -> list[tuple[int, str, object]]:
     """(layer k, cause text, the dL/da -> dL/dz that mistake computes at layer k), most
-    common first: a diagonal softmax Jacobian, then a missing, then a wrong derivative."""
+    common first: a diagonal softmax Jacobian, then a missing, then a wrong derivative.
+    specs are the declared activations ("leaky_relu(0.2)"), for their parameters."""
+    parsed = [parse_activation(f) if isinstance(f, str) else (activation_of(f).name, None)
+              for f in (specs or net.activations)]
+    names = [name for name, _ in parsed]
     out: list[tuple[int, str, object]] = []
-    names = [activation_of(f).name for f in net.activations]
     for k, name in enumerate(names, start=1):
         if name == "softmax":
             out.append((k, f"softmax-diagonal: the softmax Jacobian of layer {k} reduced to its "
@@ -185,26 +190,51 @@ def mistake_vjps(net: MLP) -> list[tuple[int, str, object]]:
     for k, name in enumerate(names, start=1):
         out.append((k, f"missing-derivative: missing activation derivative: equals the true gradient "
                     f"without the factor {name}'(z[{k}]) of layer {k}", lambda z, a, g: g))
-    for k, name in enumerate(names, start=1):
+    for k, (name, value) in enumerate(parsed, start=1):
         if name == "softmax":
             continue
+        out += _wrong_parameter(k, name, value)
         for other, (form, vjp) in _FROM_A.items():
             if other != name:
                 out.append((k, f"wrong-derivative: layer {k} is {name} but its derivative is "
                             f"{other}'s written in terms of a, {form}, with a = {name}(z[{k}])", vjp))
         for other in _WRONG_FROM_Z:
             if other != name:
-                f = ACTIVATIONS[other]
                 out.append((k, f"wrong-derivative: layer {k} is {name} but its derivative is "
-                            f"{other}'(z[{k}])", lambda z, a, g, f=f: f.vjp(z, f.forward(z), g)))
+                            f"{other}'(z[{k}])", _derivative_of(ACTIVATIONS[other])))
     return out
 
 
-def reference_variants(net: MLP, params: Params, x: Array, y: Array) -> list[tuple[int, str, tuple, tuple]]:
+# the values course code uses for leaky ReLU's slope and ELU's alpha
+_PARAMETER_VALUES = {"leaky_relu": ("slope", leaky_relu, (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5)),
+                     "elu": ("alpha", elu, (0.1, 0.2, 0.5, 1.0, 1.5, 2.0))}
+
+
+def _wrong_parameter(k: int, name: str, value: float | None) -> list[tuple[int, str, object]]:
+    """A leaky ReLU (ELU) layer whose derivative uses another slope (alpha) than its forward."""
+    if name not in _PARAMETER_VALUES:
+        return []
+    key, make, values = _PARAMETER_VALUES[name]
+    shown = f"{make.__defaults__[0]:g}" if value is None else f"{value:g}"
+    out = []
+    for v in values:
+        if v != float(shown):
+            out.append((k, f"wrong-derivative: layer {k} is {name} with {key} {shown} but its "
+                        f"derivative uses {key} {v:g}", _derivative_of(make(v))))
+    return out
+
+
+def _derivative_of(f: Activation) -> object:
+    """f's dL/da -> dL/dz at the layer's own z (ELU's in terms of its own a = f(z))."""
+    return lambda z, a, g: f.vjp(z, f.forward(z), g)
+
+
+def reference_variants(net: MLP, params: Params, x: Array, y: Array,
+                       specs: tuple | None = None) -> list[tuple[int, str, tuple, tuple]]:
     """[(layer k, cause text, dW by layer, db by layer)]: the gradients backprop gives with one
     mistake made at layer k (only parameters of layers <= k change)."""
     out = []
-    for k, text, vjp in mistake_vjps(net):
+    for k, text, vjp in mistake_vjps(net, specs):
         g = net.backward(params, x, y, vjps={k: vjp})
         out.append((k, text, g.dW, g.db))
     return out
