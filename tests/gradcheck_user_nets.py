@@ -126,7 +126,7 @@ class UserNet:
 
     def grads(self, p, reduction, mistake=None):
         """mistake: ("missing", l) drops hidden layer l's f'; ("deriv", l, name) uses name's f'
-        there; ("swap", l) the outer product of W_l in the wrong order; ("scale", name, c);
+        there (l = 0: in every hidden layer); ("swap", l) the outer product of W_l in the wrong order; ("scale", name, c);
         ("softmax_diag",); "double" is ("scale", "W<L>", 2)."""
         zs, inputs, a = self.forward(p)
         L = len(self.widths) - 1
@@ -145,7 +145,7 @@ class UserNet:
                 W = self._weights(p[f"W{l}"])
                 g = delta @ W.T if self.rows else W.T @ delta
                 act = self.hidden[l - 2]
-                if mistake and mistake[0] == "deriv" and mistake[1] == l - 1:
+                if mistake and mistake[0] == "deriv" and mistake[1] in (l - 1, 0):  # 0: every layer
                     act = mistake[2]
                 delta = g if mistake == ("missing", l - 1) else g * ACTS[act][1](zs[l - 2])
         if mistake and mistake[0] == "scale":

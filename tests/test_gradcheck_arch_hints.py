@@ -109,3 +109,12 @@ def test_a_declared_architecture_is_never_asked_for(storage, mistake):
     net = UserNet((4, 4, 3), ("leaky_relu(0.2)",), CE, storage, seed=6)
     for hint in _hints(net.check("mean", mistake)).values():
         assert hint is None or "declare the architecture" not in hint
+
+
+@pytest.mark.parametrize("storage", ["plain", "folded_last"])
+def test_one_wrong_derivative_used_in_every_hidden_layer_is_named_for_all_of_them(storage):
+    net = UserNet((3, 4, 4, 2), ("tanh", "tanh"), MSE, storage, seed=7)
+    hints = _hints(net.check("sum", ("deriv", 0, "sigmoid")))  # sigmoid' in both tanh layers
+    assert hints["W1"].startswith("wrong-derivative: layers 1, 2 are tanh but their derivative is "
+                                  "sigmoid"), hints
+    assert hints["W2"].startswith("wrong-derivative: layer 2 is tanh"), hints

@@ -155,3 +155,31 @@ def test_adapter_with_folded_biases_and_a_leaky_slope(tmp_path, capsys, slope, s
     assert code == status, out
     if status:
         assert "Theta1" in out and "wrong-derivative:" in out and "slope 0.01" in out
+
+
+@pytest.mark.parametrize("stem, status", [("folded_net", 0), ("folded_net_buggy", 1)])
+def test_shipped_folded_example_by_cli_and_api(capsys, stem, status):
+    import importlib.util
+    from pathlib import Path
+
+    from bpcheck.gradcheck import gradcheck
+
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    code = gradcheck_main([f"{examples / stem}.py:FoldedNet", "--adapter", str(examples / "folded_net.toml")])
+    out = capsys.readouterr().out
+    assert code == status, out
+    spec = importlib.util.spec_from_file_location(f"arch_{stem}", examples / f"{stem}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    net = module.FoldedNet()
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((2, 5)), rng.uniform(0, 1, (1, 5))
+    arch = Architecture((2, 4, 4, 1), ("leaky_relu(0.1)",) * 2 + ("sigmoid",), "binary_cross_entropy", x, y,
+                        {f"Theta.{l}": f"[b[{l + 1}], W[{l + 1}]]" for l in range(3)}, "mean")
+    report = gradcheck(net, [f"Theta.{l}" for l in range(3)], lambda m: m.cost(x, y),
+                       lambda m: m.gradients(x, y), architecture=arch)
+    assert report.passed is (status == 0)
+    if status:
+        assert report.failed == ("Theta.0", "Theta.1")
+        assert report["Theta.0"].suspected_cause.startswith("wrong-derivative: layers 1, 2 are leaky_relu")
+        assert report["Theta.1"].suspected_cause.startswith("wrong-derivative: layer 2 is leaky_relu")
