@@ -39,8 +39,8 @@ SYMBOLIC_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax", "leaky
                         "softplus", "swish")
 
 # Above this estimated cost the comparison is skipped unless Architecture.symbolic is True.
-# cost() is parameters^2 x samples x layers; 2-3-3-1 with 4 samples is 7,500 (about 1 s),
-# 2-4-4-2 with 4 samples about 21,000 (about 5 s) on a laptop core.
+# cost() is parameters^2 x samples x layers; 2-3-3-1 with 4 samples is 7,500, 3-4-4-1 with 4
+# samples about 20,000: each about 0.2 s after SymPy's import (benchmarks/gradcheck_speed.py).
 MAX_COST = 30_000
 
 
