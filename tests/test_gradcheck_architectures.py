@@ -183,3 +183,16 @@ def test_shipped_folded_example_by_cli_and_api(capsys, stem, status):
         assert report.failed == ("Theta.0", "Theta.1")
         assert report["Theta.0"].suspected_cause.startswith("wrong-derivative: layers 1, 2 are leaky_relu")
         assert report["Theta.1"].suspected_cause.startswith("wrong-derivative: layer 2 is leaky_relu")
+
+
+def test_symbolic_side_needs_one_parameter_per_activation():
+    from bpcheck.gradcheck.symbolic import unsupported
+
+    x, y = np.zeros((2, 2)), np.zeros((1, 2))
+
+    def arch(*acts):
+        return Architecture((2,) * len(acts) + (1,), acts, "mse_half", x, y, {})
+    assert unsupported(arch("leaky_relu", "leaky_relu(0.01)", "identity")) is None  # the default, spelled out
+    assert "one activation for every hidden layer" in unsupported(arch("leaky_relu(0.2)", "leaky_relu(0.3)",
+                                                                       "identity"))
+    assert "one slope" in unsupported(arch("elu(0.5)", "elu(0.5)", "elu(2)"))
