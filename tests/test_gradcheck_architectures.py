@@ -196,3 +196,38 @@ def test_symbolic_side_needs_one_parameter_per_activation():
     assert "one activation for every hidden layer" in unsupported(arch("leaky_relu(0.2)", "leaky_relu(0.3)",
                                                                        "identity"))
     assert "one slope" in unsupported(arch("elu(0.5)", "elu(0.5)", "elu(2)"))
+
+
+@pytest.mark.parametrize("loss, head", [("binary_cross_entropy", "sigmoid"), ("cross_entropy", "softmax")])
+def test_reference_with_activation_parameters_per_layer_matches_autograd(loss, head):
+    """The NumPy reference that these architectures are compared with, against HIPS autograd."""
+    import autograd
+    import autograd.numpy as anp
+
+    from bpcheck.gradcheck.architecture import reference_activation
+    from bpcheck.reference.network import MLP, Params
+
+    specs = ("leaky_relu(0.2)", "elu(alpha=1.5)", head)
+    net = MLP((3, 4, 4, 2), tuple(map(reference_activation, specs)), loss, "mean")
+    rng = np.random.default_rng(8)
+    params = net.init_params(rng, 2.0)
+    x = rng.standard_normal((3, 5))
+    y = np.eye(2)[:, rng.integers(2, size=5)] if head == "softmax" else rng.uniform(0.1, 0.9, (2, 5))
+    f = (lambda z: anp.where(z > 0, z, 0.2 * z), lambda z: anp.where(z > 0, z, 1.5 * (anp.exp(anp.minimum(z, 0)) - 1)),
+         (lambda z: 1 / (1 + anp.exp(-z))) if head == "sigmoid" else
+         (lambda z: anp.exp(z) / anp.sum(anp.exp(z), axis=0, keepdims=True)))
+
+    def value(flat):
+        a = x
+        for (W, b), act in zip(flat, f):
+            a = act(anp.dot(W, a) + b[:, None])
+        per = y * anp.log(a) + ((1 - y) * anp.log(1 - a) if head == "sigmoid" else 0)
+        return -anp.sum(per) / x.shape[1]
+
+    flat = [(params.W[l], params.b[l]) for l in range(1, 4)]
+    want = autograd.grad(value)(flat)
+    got = net.backward(Params(params.W, params.b), x, y)
+    for l in range(1, 4):
+        assert np.allclose(got.dW[l], want[l - 1][0], rtol=1e-9, atol=1e-12)
+        assert np.allclose(got.db[l], want[l - 1][1], rtol=1e-9, atol=1e-12)
+    assert abs(net.loss_value(params, x, y) - value(flat)) < 1e-12
