@@ -14,7 +14,9 @@ import numpy as np
 
 from dataclasses import dataclass
 
-from ..reference.network import ACTIVATIONS, MLP, Params, activation_of, log_epsilon_loss
+from ..reference.network import (ACTIVATIONS, MLP, Activation, Params, activation_of, elu,
+                                 leaky_relu, log_epsilon_loss)
+from .architecture import parse_activation
 
 Array = np.ndarray
 Variant = tuple[str, Array]  # (cause text, the gradient that cause would produce)
@@ -171,42 +173,84 @@ def _softmax_diagonal(z: Array, a: Array, g: Array) -> Array:
     return g * a * (1.0 - a)
 
 
-def mistake_vjps(net: MLP) -> list[tuple[int, str, object]]:
-    """(layer k, cause text, the dL/da -> dL/dz that mistake computes at layer k), most
-    common first: a diagonal softmax Jacobian, then a missing, then a wrong derivative."""
-    out: list[tuple[int, str, object]] = []
-    names = [activation_of(f).name for f in net.activations]
-    for k, name in enumerate(names, start=1):
+Mistake = tuple[tuple[int, ...], str, object]  # (layers, cause text, dL/da -> dL/dz there)
+
+
+def mistake_vjps(net: MLP, specs: tuple | None = None) -> list[Mistake]:
+    """(layers, cause text, the dL/da -> dL/dz that mistake computes at those layers), most
+    common first: a diagonal softmax Jacobian, then a missing, then a wrong derivative, each
+    at one layer, then made alike in every layer with the same activation (one derivative
+    function used for all hidden layers). specs are the declared activations
+    ("leaky_relu(0.2)"), for their parameters."""
+    parsed = [parse_activation(f) if isinstance(f, str) else (activation_of(f).name, None)
+              for f in (specs or net.activations)]
+    out: list[Mistake] = []
+    for k, (name, _) in enumerate(parsed, start=1):
         if name == "softmax":
-            out.append((k, f"softmax-diagonal: the softmax Jacobian of layer {k} reduced to its "
+            out.append(((k,), f"softmax-diagonal: the softmax Jacobian of layer {k} reduced to its "
                         "diagonal a (1 - a): the off-diagonal terms -a_i a_j are missing (use "
                         "a * (g - sum(a * g)), or a - y directly for softmax with cross-entropy)",
                         _softmax_diagonal))
-    for k, name in enumerate(names, start=1):
-        out.append((k, f"missing-derivative: missing activation derivative: equals the true gradient "
-                    f"without the factor {name}'(z[{k}]) of layer {k}", lambda z, a, g: g))
-    for k, name in enumerate(names, start=1):
-        if name == "softmax":
-            continue
-        for other, (form, vjp) in _FROM_A.items():
-            if other != name:
-                out.append((k, f"wrong-derivative: layer {k} is {name} but its derivative is "
-                            f"{other}'s written in terms of a, {form}, with a = {name}(z[{k}])", vjp))
-        for other in _WRONG_FROM_Z:
-            if other != name:
-                f = ACTIVATIONS[other]
-                out.append((k, f"wrong-derivative: layer {k} is {name} but its derivative is "
-                            f"{other}'(z[{k}])", lambda z, a, g, f=f: f.vjp(z, f.forward(z), g)))
+    groups = [(k,) for k in range(1, len(parsed) + 1)]
+    groups += [g for g in dict.fromkeys(tuple(k for k, f in enumerate(parsed, start=1) if f == spec)
+                                        for spec in parsed) if len(g) > 1 and parsed[g[0] - 1][0] != "softmax"]
+    for layers in groups:
+        name, value = parsed[layers[0] - 1]
+        out += _derivative_mistakes(layers, name, value)
     return out
 
 
-def reference_variants(net: MLP, params: Params, x: Array, y: Array) -> list[tuple[int, str, tuple, tuple]]:
-    """[(layer k, cause text, dW by layer, db by layer)]: the gradients backprop gives with one
-    mistake made at layer k (only parameters of layers <= k change)."""
+def _derivative_mistakes(layers: tuple[int, ...], name: str, value: float | None) -> list[Mistake]:
+    one = len(layers) == 1
+    where = f"layer {layers[0]}" if one else f"layers {', '.join(map(str, layers))}"
+    z = f"z[{layers[0]}]" if one else "z[l]"
+    own, be = ("its", "is") if one else ("their", "are")
+    out: list[Mistake] = [(layers, f"missing-derivative: missing activation derivative: equals the true "
+                           f"gradient without the factor {name}'({z}) of {where}", lambda z, a, g: g)]
+    if name == "softmax":
+        return out
+    out += [(layers, f"wrong-derivative: {where} {be} {name}{text}", vjp)
+            for text, vjp in _wrong_parameter(name, value, own)]
+    for other, (form, vjp) in _FROM_A.items():
+        if other != name:
+            out.append((layers, f"wrong-derivative: {where} {be} {name} but {own} derivative is "
+                        f"{other}'s written in terms of a, {form}, with a = {name}({z})", vjp))
+    for other in _WRONG_FROM_Z:
+        if other != name:
+            out.append((layers, f"wrong-derivative: {where} {be} {name} but {own} derivative is "
+                        f"{other}'({z})", _derivative_of(ACTIVATIONS[other])))
+    return out
+
+
+# the values course code uses for leaky ReLU's slope and ELU's alpha
+_PARAMETER_VALUES = {"leaky_relu": ("slope", leaky_relu, (0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5)),
+                     "elu": ("alpha", elu, (0.1, 0.2, 0.5, 1.0, 1.5, 2.0))}
+
+
+def _wrong_parameter(name: str, value: float | None, own: str) -> list[tuple[str, object]]:
+    """A leaky ReLU (ELU) layer whose derivative uses another slope (alpha) than its forward:
+    [(the rest of the cause text, that derivative)]."""
+    if name not in _PARAMETER_VALUES:
+        return []
+    key, make, values = _PARAMETER_VALUES[name]
+    declared = make.__defaults__[0] if value is None else value
+    return [(f" with {key} {declared:g} but {own} derivative uses {key} {v:g}", _derivative_of(make(v)))
+            for v in values if v != declared]
+
+
+def _derivative_of(f: Activation) -> object:
+    """f's dL/da -> dL/dz at the layer's own z (ELU's in terms of its own a = f(z))."""
+    return lambda z, a, g: f.vjp(z, f.forward(z), g)
+
+
+def reference_variants(net: MLP, params: Params, x: Array, y: Array,
+                       specs: tuple | None = None) -> list[tuple[int, str, tuple, tuple]]:
+    """[(last layer k, cause text, dW by layer, db by layer)]: the gradients backprop gives
+    with one mistake made (only parameters of layers <= k change)."""
     out = []
-    for k, text, vjp in mistake_vjps(net):
-        g = net.backward(params, x, y, vjps={k: vjp})
-        out.append((k, text, g.dW, g.db))
+    for layers, text, vjp in mistake_vjps(net, specs):
+        g = net.backward(params, x, y, vjps=dict.fromkeys(layers, vjp))
+        out.append((max(layers), text, g.dW, g.db))
     return out
 
 

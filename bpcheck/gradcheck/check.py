@@ -14,7 +14,6 @@ raised only when the check cannot run: a user function raised, or returned an un
 from __future__ import annotations
 
 import math
-import re
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence, Union
@@ -22,9 +21,10 @@ from typing import Any, Callable, Mapping, Sequence, Union
 import numpy as np
 
 from ..reference.network import MLP, Params, fd_step
-from .architecture import Architecture, GradcheckError
+from .architecture import Architecture, GradcheckError, reference_activation
 from .causes import (Context, log_epsilon_cause, log_epsilon_gradients, log_epsilon_of_loss,
                      reference_variants, suspect)
+from .layout import Target, join, layer_arrays, parse_target
 from .result import Comparison, Entry, GradcheckReport, ParamResult
 
 __all__ = ["Architecture", "Comparison", "Entry", "GradcheckError", "GradcheckReport",
@@ -313,14 +313,11 @@ def _finite_differences(call_loss, name: str, a: Array, mask: Array, label: str)
 
 # ------------------------------------------------------------------------------ the reference
 
-_TARGET = re.compile(r"^\s*(W|b)\s*\[\s*(\d+)\s*\]\s*(\.T)?\s*$")
-
-
 @dataclass(frozen=True)
 class _Reference:
     loss: float
     grads: dict[str, Array]  # in the user's layouts
-    targets: dict[str, tuple[str, int, bool]]  # user name -> ("W" or "b", layer, transposed)
+    targets: dict[str, Target]  # user name -> (kind, layer, transposed): see gradcheck.layout
     variants: dict[str, list]  # name -> [(cause text, gradient that cause would give)]
     agrees: bool  # the reference loss equals the user's loss: the declaration fits the model
     eps_grads: dict[str, list]  # name -> [(eps, true gradient of the loss with log(a + eps))]
@@ -328,12 +325,14 @@ class _Reference:
 
 def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) -> _Reference:
     try:
-        net = MLP(tuple(arch.widths), tuple(arch.activations), arch.loss, arch.reduction)
+        acts = tuple(reference_activation(f) for f in arch.activations)
+        net = MLP(tuple(arch.widths), acts, arch.loss, arch.reduction)
     except ValueError as e:
         raise GradcheckError(f"architecture: {e}") from None
     arrays = dict(slots)
-    targets = {name: _parse_target(name, spec, arrays, net) for name, spec in arch.mapping.items()}
-    params = _reference_params(net, targets, arrays)
+    widths = tuple(int(n) for n in arch.widths)
+    targets = {name: parse_target(name, spec, arrays, widths) for name, spec in arch.mapping.items()}
+    params = Params(*map(tuple, layer_arrays(targets, arrays, widths)))
     try:
         ref_loss = net.loss_value(params, arch.x, arch.y)
         g = net.backward(params, arch.x, arch.y)
@@ -350,7 +349,7 @@ def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) ->
                      f"{user_loss:.10g}: the declaration (widths, activations, loss, reduction, "
                      "mapping or data) does not describe this model")
     grads = {n: _user_layout(t, arrays[n].shape, g.dW, g.db) for n, t in targets.items()}
-    variants = reference_variants(net, params, arch.x, arch.y)
+    variants = reference_variants(net, params, arch.x, arch.y, tuple(arch.activations))
     by_name = {n: _distinct([(text, _user_layout(t, arrays[n].shape, dW, db))
                              for k, text, dW, db in variants if k >= t[1]], grads[n])
                for n, t in targets.items()}
@@ -367,48 +366,6 @@ def _distinct(variants: list, truth: Array) -> list:
     return [(text, v) for text, v in variants if not np.allclose(v, truth, rtol=1e-6, atol=1e-9 * scale)]
 
 
-def _reference_params(net: MLP, targets: dict[str, tuple[str, int, bool]], arrays) -> Params:
-    W: list = [None] * (net.depth + 1)
-    b: list = [None] + [np.zeros(n) for n in net.widths[1:]]  # an unmapped bias is zero
-    seen: dict[tuple[str, int], str] = {}
-    for name, (kind, l, tr) in targets.items():
-        if (kind, l) in seen:
-            raise GradcheckError(f"architecture mapping sends both '{seen[kind, l]}' and '{name}' "
-                                 f"to {kind}[{l}]")
-        seen[kind, l] = name
-        if kind == "W":
-            W[l] = arrays[name].T if tr else arrays[name]
-        else:
-            b[l] = arrays[name].reshape(-1)
-    missing = [f"W[{l}]" for l in range(1, net.depth + 1) if W[l] is None]
-    if missing:
-        raise GradcheckError(f"architecture mapping names no parameter for {', '.join(missing)}")
-    return Params(tuple(W), tuple(b))
-
-
-def _user_layout(target: tuple[str, int, bool], shape: tuple[int, ...], dW, db) -> Array:
-    kind, l, tr = target
-    if kind == "W":
-        return dW[l].T if tr else dW[l]
-    return db[l].reshape(shape)
-
-
-def _parse_target(name: str, spec: str, arrays: dict[str, Array], net: MLP) -> tuple[str, int, bool]:
-    m = _TARGET.match(str(spec))
-    if name not in arrays:
-        raise GradcheckError(f"architecture mapping names '{name}', which is not a checked parameter")
-    if not m or not 1 <= int(m.group(2)) <= net.depth:
-        raise GradcheckError(f"architecture mapping for '{name}': {spec!r} is not W[l], W[l].T or "
-                             f"b[l] with l in 1..{net.depth}")
-    kind, l, tr = m.group(1), int(m.group(2)), bool(m.group(3))
-    shape = arrays[name].shape
-    want = (net.widths[l], net.widths[l - 1])
-    if kind == "W" and (shape[::-1] if tr else shape) != want:
-        other = f"W[{l}]" if tr else f"W[{l}].T"
-        hint = f"; map it as {other}?" if shape[::-1] == (want[::-1] if tr else want) else ""
-        raise GradcheckError(f"'{name}' has shape {shape}, but {spec} needs {want[::-1] if tr else want} "
-                             f"(W[{l}] is {want[0]}x{want[1]}){hint}")
-    size = arrays[name].size
-    if kind == "b" and (tr or size != net.widths[l] or max(shape, default=1) != size):  # a vector
-        raise GradcheckError(f"'{name}' has shape {shape} but {spec} is a vector of {net.widths[l]}")
-    return kind, l, tr
+def _user_layout(target: Target, shape: tuple[int, ...], dW, db) -> Array:
+    l = target[1]
+    return join(target, shape, dW[l], db[l])

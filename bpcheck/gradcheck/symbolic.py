@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from ..model import Setting
+from .architecture import parse_activation
+from .layout import Target, has_bias, has_weights, join, split
 
 if TYPE_CHECKING:  # no cost at run time
     from .architecture import Architecture
@@ -31,15 +33,14 @@ __all__ = ["MAX_COST", "SymbolicGradients", "cost", "network_setting", "symbolic
            "unsupported"]
 
 Array = np.ndarray
-Target = tuple[str, int, bool]  # ("W" or "b", layer, stored transposed)
 
 # The activations bpcheck.world defines symbolically (kept here so the checks need no SymPy).
 SYMBOLIC_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity", "softmax", "leaky_relu", "elu",
                         "softplus", "swish")
 
 # Above this estimated cost the comparison is skipped unless Architecture.symbolic is True.
-# cost() is parameters^2 x samples x layers; 2-3-3-1 with 4 samples is 7,500 (about 1 s),
-# 2-4-4-2 with 4 samples about 21,000 (about 5 s) on a laptop core.
+# cost() is parameters^2 x samples x layers; 2-3-3-1 with 4 samples is 7,500, 3-4-4-1 with 4
+# samples about 20,000: each about 0.2 s after SymPy's import (benchmarks/gradcheck_speed.py).
 MAX_COST = 30_000
 
 
@@ -72,7 +73,7 @@ def network_setting(arch: Architecture) -> tuple[Setting, float]:
     """The bpcheck setting of the declared network, and the factor from its J to the user's loss.
     The architecture must be expressible (see unsupported())."""
     loss, reduction, scale = _loss_mapping(arch.loss, arch.reduction, _columns(arch.x))
-    acts = tuple(arch.activations)
+    acts = tuple(name for name, _ in map(parse_activation, arch.activations))
     params: tuple[tuple[str, Any], ...] = (
         ("widths", tuple(int(n) for n in arch.widths)),
         ("activation", acts[0]),  # the hidden layers' (= the output's for one layer)
@@ -80,8 +81,28 @@ def network_setting(arch: Architecture) -> tuple[Setting, float]:
         ("loss", loss),
         ("batch", 0 if np.ndim(arch.x) == 1 else _columns(arch.x)),
         ("reduction", reduction),
-    )
+    ) + tuple(_activation_parameters(arch))
     return Setting("gradcheck", "network", params), scale
+
+
+_SETTING_KEYS = {"leaky_relu": "leaky_slope", "elu": "elu_alpha"}
+
+
+def _activation_parameters(arch: Architecture) -> list[tuple[str, float]]:
+    """The setting's leaky_slope / elu_alpha, exact as the user wrote them (0.2 is 1/5)."""
+    out = {}
+    for spec in arch.activations:
+        name, value = parse_activation(spec)
+        if value is not None:
+            out[_SETTING_KEYS[name]] = value
+    return sorted(out.items())
+
+
+_DEFAULTS = {"leaky_relu": 0.01, "elu": 1.0}
+
+
+def _with_default(name: str, value: float | None) -> tuple[str, float | None]:
+    return name, _DEFAULTS.get(name) if value is None else value
 
 
 def cost(arch: Architecture) -> int:
@@ -93,17 +114,23 @@ def cost(arch: Architecture) -> int:
 
 def unsupported(arch: Architecture) -> str | None:
     """Why bpcheck's symbolic gradient is not compared for this architecture, or None."""
-    acts = tuple(arch.activations)
     if getattr(arch, "symbolic", None) is False:
         return "symbolic comparison off (symbolic = false)"
-    hidden = set(acts[:-1])
-    if len(hidden) > 1:
+    try:
+        parsed = [_with_default(*parse_activation(f)) for f in arch.activations]
+    except ValueError as e:
+        return f"symbolic comparison skipped: {e}"
+    acts = tuple(map(str, arch.activations))
+    if len(set(parsed[:-1])) > 1:
         return ("symbolic comparison skipped: bpcheck's network settings have one activation for "
                 f"every hidden layer, and this network's hidden layers use {', '.join(acts[:-1])} "
                 "(finite differences and the reference still apply)")
-    odd = [a for a in acts if a not in SYMBOLIC_ACTIVATIONS]
+    odd = [name for name, _ in parsed if name not in SYMBOLIC_ACTIVATIONS]
     if odd:
         return f"symbolic comparison skipped: no symbolic form of the activation {odd[0]!r}"
+    if any(n == name and v != value for name, value in parsed for n, v in parsed):
+        return ("symbolic comparison skipped: bpcheck's network settings have one slope (alpha) "
+                f"for every layer, and this network's layers use {', '.join(acts)}")
     if getattr(arch, "symbolic", None) is not True and cost(arch) > MAX_COST:
         return (f"symbolic comparison skipped: widths {'-'.join(map(str, arch.widths))} with "
                 f"{_columns(arch.x)} sample(s) is too large for bpcheck's symbolic gradient "
@@ -137,12 +164,12 @@ def _layers(arch: Architecture, targets: Mapping[str, Target], arrays: Mapping[s
     depth = len(arch.widths) - 1
     W: dict[int, Array] = {}
     b = {l: np.zeros((int(arch.widths[l]), 1)) for l in range(1, depth + 1)}
-    for name, (kind, l, tr) in targets.items():
-        a = np.asarray(arrays[name], dtype=np.float64)
-        if kind == "W":
-            W[l] = a.T if tr else a
-        else:
-            b[l] = a.reshape(-1, 1)
+    for name, target in targets.items():
+        w_part, b_part = split(target, np.asarray(arrays[name], dtype=np.float64))
+        if w_part is not None:
+            W[target[1]] = w_part
+        if b_part is not None:
+            b[target[1]] = b_part.reshape(-1, 1)
     return W, b
 
 
@@ -171,7 +198,7 @@ def _evaluate(arch, targets, arrays, reference_loss) -> SymbolicGradients:
     from ..numeric.compare import evaluate
 
     setting, scale = network_setting(arch)
-    wanted = tuple(sorted({(kind, l) for kind, l, _ in targets.values()}))
+    wanted = tuple(sorted({(part, l) for kind, l, _ in targets.values() for part in set(kind)}))
     world, exprs, starts = _derivatives(setting, wanted)
     W, b = _layers(arch, targets, arrays)
     cols = max(_columns(arch.x), 1)
@@ -190,14 +217,16 @@ def _evaluate(arch, targets, arrays, reference_loss) -> SymbolicGradients:
     symbols = list(world.free)
     numbers = evaluate(exprs, symbols, np.array([[values[s] for s in symbols]]))[0] * scale
 
-    grads = {}
-    for name, (kind, l, tr) in targets.items():
+    def part(kind: str, l: int, like: Array) -> Array:
         start = starts[kind, l]
-        if kind == "W":
-            g = numbers[start:start + W[l].size].reshape(W[l].shape)
-            grads[name] = g.T if tr else g
-        else:
-            grads[name] = numbers[start:start + b[l].size].reshape(np.shape(arrays[name]))
+        return numbers[start:start + like.size].reshape(like.shape)
+
+    grads = {}
+    for name, target in targets.items():
+        kind, l, _ = target
+        dW = part("W", l, W[l]) if has_weights(kind) else None
+        db = part("b", l, b[l]).reshape(-1) if has_bias(kind) else None
+        grads[name] = join(target, np.shape(arrays[name]), dW, db)
     loss = float(numbers[0])
     note = ""
     if reference_loss is not None and not math.isclose(loss, reference_loss, rel_tol=1e-9, abs_tol=1e-12):
