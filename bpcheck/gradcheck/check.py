@@ -323,16 +323,23 @@ class _Reference:
     eps_grads: dict[str, list]  # name -> [(eps, true gradient of the loss with log(a + eps))]
 
 
-def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) -> _Reference:
+def reference_network(arch: Architecture, arrays: dict[str, Array]):
+    """The declared network in bpcheck's NumPy reference, and a function giving its parameters
+    from the user's arrays (read afresh on each call)."""
     try:
         acts = tuple(reference_activation(f) for f in arch.activations)
         net = MLP(tuple(arch.widths), acts, arch.loss, arch.reduction)
     except ValueError as e:
         raise GradcheckError(f"architecture: {e}") from None
-    arrays = dict(slots)
     widths = tuple(int(n) for n in arch.widths)
     targets = {name: parse_target(name, spec, arrays, widths) for name, spec in arch.mapping.items()}
-    params = Params(*map(tuple, layer_arrays(targets, arrays, widths)))
+    return net, targets, lambda: Params(*map(tuple, layer_arrays(targets, arrays, widths)))
+
+
+def _reference(arch: Architecture, slots, user_loss: float, notes: list[str]) -> _Reference:
+    arrays = dict(slots)
+    net, targets, read_params = reference_network(arch, arrays)
+    params = read_params()
     try:
         ref_loss = net.loss_value(params, arch.x, arch.y)
         g = net.backward(params, arch.x, arch.y)

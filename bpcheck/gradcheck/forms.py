@@ -22,10 +22,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..reference.network import MLP, Params
-from .architecture import Architecture, GradcheckError, reference_activation
-from .check import _get_path
-from .layout import layer_arrays, parse_target
+from .architecture import Architecture, GradcheckError
+from .check import _get_path, reference_network
 
 _INDEX = re.compile(r"\[\s*['\"]?(-?\d+|[A-Za-z_][A-Za-z0-9_]*)['\"]?\s*\]")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -317,19 +315,11 @@ def architecture_loss(arch: Architecture, slots: list[tuple[str, np.ndarray]]) -
     if unmapped:
         raise GradcheckError(f'adapter: loss = "architecture" needs every parameter in [architecture] '
                              f"mapping; missing: {', '.join(unmapped)}")
-    try:
-        acts = tuple(reference_activation(f) for f in arch.activations)
-        net = MLP(tuple(arch.widths), acts, arch.loss, arch.reduction)
-    except ValueError as e:
-        raise GradcheckError(f"architecture: {e}") from None
-    arrays = dict(slots)
-    widths = tuple(int(n) for n in arch.widths)
-    targets = {name: parse_target(name, spec, arrays, widths) for name, spec in arch.mapping.items()}
+    net, _, read_params = reference_network(arch, dict(slots))
 
     def loss() -> float:
         try:
-            params = Params(*map(tuple, layer_arrays(targets, arrays, widths)))
-            return net.loss_value(params, arch.x, arch.y)
+            return net.loss_value(read_params(), arch.x, arch.y)
         except ValueError as e:
             raise GradcheckError(f"architecture: {e}") from None
 
