@@ -125,3 +125,59 @@ $$ \frac{d\sigma(z)}{dz} = \sigma(z)(1-\sigma(z)) $$
 """, ACTIVATIONS)
     assert len(notes.found) == 1 and notes.found[0].line == 8
     assert _kinds(notes) == [Kind.VERIFIED]
+
+
+SAMPLES = ("% bpcheck-defaults: widths=3,2,1 activation=sigmoid output=identity loss=mse_half "
+           "reduction=mean bias=false loss_symbol=Q unmarked=1 batch=3 samples=s batch_symbol=S "
+           "depth_symbol=D\n")
+
+MEAN_COST = r"""
+\begin{align}
+\frac{\partial Q}{\partial W^{(2)}_k}
+&= \frac{1}{S}\sum_{s=1}^{S} \left(\hat y^{(s)} - y^{(s)}\right) a_k^{(s)}
+& &\mbox{the chain rule}
+\\[6pt]
+&= \frac{1}{S}\sum_{s=1}^{S} \left(\hat y^{(s)} - y^{(s)}\right) a_k^{(s)}
+& & W^{(2)} \mbox{ is a row}
+\end{align}
+
+\[ \nabla_{W^{(2)}} Q = \frac{1}{S}\sum_{s=1}^{S} \left(y^{(s)} - \hat y^{(s)}\right) {a^{(s)}}^T \]
+"""
+
+
+def _read_tex(tmp_path: Path, body: str):
+    path = tmp_path / "note.tex"
+    path.write_text(SAMPLES + body, encoding="utf-8")
+    return read_notes(path, Refs({}, {}))
+
+
+def test_sample_superscripts_are_columns_of_the_batch(tmp_path):
+    notes = _read_tex(tmp_path, MEAN_COST)
+    assert not notes.errors
+    first, grad = notes.claims
+    assert "column(a[1], s)[k]" in first.sides[1] and "(s, 1, 3)" in first.sides[1]
+    assert "W[2][k]" in first.sides[0]  # one index on a one-row W
+    assert len(first.sides) == 3  # `&=` on the next row continues past the comment column
+    assert [check_claim(c).kind for c in notes.claims] == [Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_a_comment_column_and_a_row_break_with_space_are_not_part_of_the_formula(tmp_path):
+    notes = _read_tex(tmp_path, MEAN_COST)
+    kinds = [r.kind for r in notes.found[0].readings]
+    assert kinds.count("claim") == 1 and "not understood" not in kinds
+
+
+def test_one_index_on_a_full_matrix_is_not_an_entry(tmp_path):
+    path = tmp_path / "m.md"
+    path.write_text("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n"
+                    r"$$ \frac{\partial J}{\partial W^{(1)}_k} = \delta^{(1)}_k $$" "\n",
+                    encoding="utf-8")
+    notes = read_notes(path, Refs({}, {}))
+    assert [check_claim(c).kind for c in notes.claims] != [Kind.VERIFIED]
+
+
+def test_samples_need_a_batch(tmp_path):
+    path = tmp_path / "b.md"
+    path.write_text("<!-- bpcheck-defaults: widths=3,2 samples=i -->\n$$ y^{(i)} $$\n",
+                    encoding="utf-8")
+    assert read_notes(path, Refs({}, {})).errors

@@ -23,7 +23,8 @@ CLAIM_KEYS = {"id", "title", "source", "setting", "quantity", "formula", "chain"
 NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "layout",
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
                 "batch", "sample", "note", "symbols", "leaky_slope", "elu_alpha", "bias",
-                "layers", "layer_marks", "unmarked", "gradient_prefix", "hadamard"}
+                "layers", "layer_marks", "unmarked", "gradient_prefix", "hadamard", "samples",
+                "batch_symbol"}
 SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
                "functions", "elementwise", "define", "indexed", "sample", "note"}
 

@@ -28,6 +28,7 @@ FUNCTIONS: dict[str, int | None] = {
     "transpose": 1, "T": 1, "hadamard": 2, "diag": 1, "sum": None, "dot": 2,
     "outer": 2, "ones": None, "zeros": None, "eye": 1, "onehot": None, "inv": 1,
     "matrix": None, "entry": None, "col": None, "row": None, "sqnorm": 1,
+    "column": 2,  # column(Q, i): sample i of a batch matrix (its i-th column)
     "KroneckerDelta": 2, "kdelta": 2, "Sum": None,
     # network building blocks
     "softmax": 1, "f": 1, "fprime": 1, "df": 1, "mean": 1,

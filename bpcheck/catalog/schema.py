@@ -112,6 +112,11 @@ def conventions_problem(body: dict[str, Any]) -> str:
     for key in ("layer_marks", "gradient_prefix"):
         if key in body and body[key] not in CHOICES[key]:
             return f"{key} must be one of {', '.join(CHOICES[key])}"
+    for key in ("samples", "batch_symbol"):
+        if key in body and not _letter_list(body[key]):
+            return f"{key} must be single letters, e.g. {key}=i (or a list)"
+    if "samples" in body and not body.get("batch"):
+        return "samples needs batch=N: a sample is a column of the batch"
     if "hadamard" in body and not hadamard_symbols(body["hadamard"]):
         return "hadamard names the note's elementwise product: *, \\times or \\cdot (a list)"
     if "unmarked" in body:
@@ -120,6 +125,13 @@ def conventions_problem(body: dict[str, Any]) -> str:
         if not (text.isdigit() or text in names or text == body.get("depth_symbol", "L")):
             return "unmarked must be a layer: a number, one of layers, or the depth symbol"
     return ""
+
+
+def _letter_list(value: Any) -> bool:
+    items = value.split(",") if isinstance(value, str) else value if isinstance(value, list) \
+        else None
+    return bool(items) and all(isinstance(i, str) and len(i.strip()) == 1 and i.strip().isalpha()
+                               for i in items)
 
 
 HADAMARD_SYMBOLS = ("*", "\\times", "\\cdot")

@@ -313,6 +313,7 @@ SIMPLE = {
     "eye": _eye, "onehot": _onehot, "inv": _inv,
     "col": lambda b, *xs: unit(_stack(b, [[x] for x in xs])),
     "row": lambda b, *xs: unit(_stack(b, [list(xs)])),
+    "column": lambda b, q, i: _need_arr(q, "column")[:, [as_int(i) - 1]],
     "sqnorm": lambda b, v: _total(hadamard(v, v)),
     "mean": lambda b, v: _total(v) / (v.size if is_arr(v) else 1),
     "KroneckerDelta": lambda b, i, j: b.number("1" if as_int(i) == as_int(j) else "0"),

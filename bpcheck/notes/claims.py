@@ -248,6 +248,8 @@ def _index_ranges(sides: list[str], lines: list[int], setting: Setting,
     names = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
     for var in sorted(names - known - bound - set(FUNCTIONS) - CONSTANTS):
         hi = infer_range(trees, var, ctx)
+        if hi is None and var in ctx.samples and ctx.batch_size:
+            hi = str(ctx.batch_size)  # a sample index runs over the batch
         if hi is None:
             raise Problem(f"{var!r} is neither a symbol of this setting nor an index with a "
                            f"range: add where=\"{var}=1..{ctx.depth}\" (or declare it)",

@@ -205,14 +205,29 @@ def gradient_name(p: Parser, tok: Tok) -> ast.expr:
     transposed = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
         and value.func.id == "transpose"
     inner = value.args[0] if transposed else value
+    sample = None
+    if isinstance(inner, ast.Call) and isinstance(inner.func, ast.Name) \
+            and inner.func.id == "column":  # dZ^{[l](i)}: sample i of the gradient
+        inner, sample = inner.args
     if not isinstance(inner, ast.Subscript):
         raise p.fail(f"d{nxt.text}: a gradient name needs a layer's quantity, e.g. "
                      f"d{nxt.text}^{{[l]}}", tok)
     grad = call("diff", ast.Name(p.ctx.loss, ast.Load()), inner)
     if p.ctx.per_example and _base_name(inner) in ("z", "a"):
         grad = binop(ast.Constant(p.ctx.per_example), ast.Mult(), grad)
+    if sample is not None:
+        grad = call("column", grad, sample)
     return call("transpose", grad) if transposed else grad
 
+
+def sample_superscript(p: Parser, sup: list[Tok]) -> tuple[list[Tok] | None, ast.expr | None]:
+    """`(i)` at the end of a superscript, with i one of the note's sample letters
+    (samples=i): (what remains of the superscript, the sample index); else (sup, None)."""
+    texts = texts_of(sup)
+    if len(texts) >= 3 and texts[-3] == "(" and texts[-1] == ")" and texts[-2] in p.ctx.samples:
+        rest = sup[:-3]
+        return (rest or None), ast.Name(texts[-2], ast.Load())
+    return sup, None
 
 def _base_name(node: ast.expr) -> str:
     while isinstance(node, ast.Subscript):

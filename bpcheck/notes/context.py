@@ -25,6 +25,8 @@ class TexContext:
     batch: bool = False  # samples as columns: capital Z^{[l]}, A^{[l]} are the layers' z, a
     batch_size: int = 0  # m (or N) in a batch setting: the number of samples
     hadamard: tuple[str, ...] = ()  # hadamard=*: symbols the note uses for ⊙ (NumPy's *)
+    samples: frozenset[str] = frozenset()  # samples=i: y^{(i)}, a^{[l](i)} are sample i
+    batch_symbols: frozenset[str] = frozenset({"m", "N"})  # the batch's size in formulas
     macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines
     layer_names: tuple[tuple[str, int], ...] = ()  # layers=h,o: W^h is W[1], W^o is W[2]
     layer_marks: str = "superscript"  # or "subscript": W_h, z_{o,j}
@@ -49,6 +51,9 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
                           batch=bool(setting.get("batch", 0)), layer_names=layers,
                           batch_size=int(setting.get("batch", 0) or 0),
                           hadamard=hadamard_symbols(setting.get("hadamard", ())),
+                          samples=frozenset(_letters(setting.get("samples", ()))),
+                          batch_symbols=frozenset(_letters(setting.get("batch_symbol", ())))
+                          or frozenset({"m", "N"}),
                           layer_marks=setting.get("layer_marks", "superscript"),
                           unmarked=str(dict(layers).get(unmarked, unmarked)),
                           gradient_prefix=setting.get("gradient_prefix", ""),
@@ -60,6 +65,12 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
     sizes += [(n, tuple(int(d) for d in shape)) for n, shape in setting.get("matrices", ()) or ()]
     functions = (setting.get("functions", ()) or ()) + (setting.get("elementwise", ()) or ())
     return TexContext(False, names, frozenset(functions), tuple(sizes))
+
+
+def _letters(value: object) -> list[str]:
+    """`i`, `i,l` or a list: single letters (anything else is refused by the schema)."""
+    items = value.split(",") if isinstance(value, str) else list(value) if value else []
+    return [str(v).strip() for v in items if str(v).strip()]
 
 
 def _one_activation(setting: Setting) -> str:
@@ -98,12 +109,18 @@ def size_of(tree: ast.AST, var: str, ctx: TexContext) -> ast.expr | None:
         idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         pos = next((k for k, e in enumerate(idx) if isinstance(e, ast.Name) and e.id == var), None)
         dims = _dims(node.value, ctx) if pos is not None else None
+        if dims and len(dims) == 2 and len(idx) == 1:
+            continue  # W^{(2)}_k: one index on a row or column, which one is not known here
         if dims and pos < len(dims):
             return dims[pos]
     return None
 
 
 def _dims(base: ast.expr, ctx: TexContext) -> list[ast.expr] | None:
+    if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) \
+            and base.func.id == "column" and len(base.args) == 2:
+        rows = _dims(base.args[0], ctx)  # a sample: a column of the batch matrix
+        return rows[:1] if rows else None
     if isinstance(base, ast.Call) and len(base.args) == 1 and isinstance(base.func, ast.Name) \
             and base.func.id in ("softmax", "sigmoid", "exp", "tanh", "fprime", "f", "relu"):
         return _dims(base.args[0], ctx)

@@ -146,6 +146,14 @@ def _clean(toks: list[Tok]) -> list[Tok]:
         if t.text in _SIZING:
             i += 2 if i + 1 < len(toks) and toks[i + 1].text == "." else 1
             continue
+        if t.text == "\\\\" and i + 1 < len(toks) and toks[i + 1].text == "[" \
+                and toks[i + 1].pos == t.end:  # `\\[10pt]`: the row break's extra space
+            close = match_group(toks, i + 1)
+            if 0 < close < len(toks) and "".join(x.text for x in toks[i + 2:close]).rstrip(
+                    "ptemxcin").replace(".", "").isdigit():
+                out.append(t)
+                i = close + 1
+                continue
         if t.text in (r"\label", r"\tag"):
             j = i + 1 + (i + 1 < len(toks) and toks[i + 1].text == "*")
             if j < len(toks) and toks[j].text == "{":

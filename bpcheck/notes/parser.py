@@ -254,9 +254,14 @@ class Parser:
             return ident(self.ctx.loss)  # J(W, b), l(y, yhat): the loss, by what it depends on
         if primes:
             raise self.fail(f"a prime on {name}: only functions (f', \\sigma') take one", tok)
-        if self.ctx.network and self.ctx.batch_size and name in ("m", "N") and sub is None \
-                and name not in self.ctx.names:
+        if self.ctx.network and self.ctx.batch_size and name in self.ctx.batch_symbols \
+                and sub is None and name not in self.ctx.names:
             return self.power(ast.Constant(self.ctx.batch_size), sup)  # the batch's size
+        if self.ctx.network and self.ctx.samples and sup is not None:
+            sup, sample = constructs.sample_superscript(self, sup)
+            if sample is not None:  # y^{(i)}, a^{[L](i)}: sample i, a column of the batch
+                value = call("column", self.net_symbol(name, None, sup, tok), sample)
+                return subscript(value, self.indices(sub, 1)) if sub is not None else value
         if self.ctx.network:
             return self.net_symbol(name, sub, sup, tok)
         return self.scalar_symbol(name, sub, sup, tok)
@@ -277,8 +282,10 @@ class Parser:
             if layer is None:
                 raise self.fail(f"{shown} needs a layer superscript, e.g. {shown}^{{(l)}}", tok)
             value: ast.expr = subscript(ident("W" if name == "w" else name), layer)
-            if sub is not None:
-                value = subscript(value, self.indices(sub, _LAYERED[name]))
+            if sub is not None:  # W^{(2)}_i: one index, for a W that is one row or column
+                one = name in ("W", "w") and len(split_top(sub, ",")) == 1 and len(sub) == 1 \
+                    and sub[0].kind == "let"
+                value = subscript(value, self.indices(sub, 1 if one else _LAYERED[name]))
         elif name == "x" and (sup is None or is_transpose(sup) or sup[0].text != "("):
             layer, transpose, sup = self.layer(sup, tok, False)
             value = ident("x")  # the input; its entries are a^{(0)}_j

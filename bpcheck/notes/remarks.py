@@ -157,7 +157,7 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
 
 
 def words_only(st: Statement) -> bool:
-    """`\partial \text{Loss} / \partial \text{output}`: every name is a word in text."""
+    """`\\partial \\text{Loss} / \\partial \\text{output}`: every name is a word in text."""
     if not re.search(r"\\(?:text|textrm|mathrm|mbox)\b", st.latex):
         return False
     names = _names(st.latex)

@@ -200,10 +200,14 @@ def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[
             i += 1
         row_pieces.append((current, "formula"))
         row_pieces = _ranges([p for p in row_pieces if p[0]])
-        if row_pieces and pieces and _starts_with_relation(row_pieces[0][0]):
-            pieces[-1] = (pieces[-1][0] + row_pieces[0][0], pieces[-1][1])
+        formulas = [k for k, (piece, kind) in enumerate(pieces) if kind == "formula"]
+        chain = next((k for k in reversed(formulas) if _relation_before_column(pieces[k][0])),
+                     formulas[-1] if formulas else None)
+        # `&=` continues the last chain, not a row's comment (`& y \mbox{is constant}`)
+        if row_pieces and chain is not None and _starts_with_relation(row_pieces[0][0]):
+            pieces[chain] = (pieces[chain][0] + row_pieces[0][0], "formula")
             row_pieces = row_pieces[1:]
-        elif row_pieces and _starts_with_relation(row_pieces[0][0]) and carry and not pieces:
+        elif row_pieces and _starts_with_relation(row_pieces[0][0]) and carry and chain is None:
             row_pieces[0] = (list(carry) + row_pieces[0][0], row_pieces[0][1])
         elif row_pieces and _starts_with_relation(row_pieces[0][0]):
             t = row_pieces[0][0][0]
@@ -220,12 +224,42 @@ def _rows(toks: list[Tok]) -> list[list[Tok]]:
         depth += nesting(t)
         if depth == 0 and t.text == "\\\\":
             rows.append([])
-        elif not (depth == 0 and t.text == "&"):
+        else:
             rows[-1].append(t)
+    rows = [_columns(row) for row in rows]
     for row in rows:
         if row and row[-1].text == ".":
             row.pop()  # the sentence's full stop
     return [r for r in rows if r]
+
+
+def _columns(row: list[Tok]) -> list[Tok]:
+    """`&` dropped (alignment), except before a column that follows a finished relation and
+    holds none (`a &= b & W_k \\mbox{is constant}`): that column is a statement of its own."""
+    out: list[Tok] = []
+    depth, related = 0, False
+    for k, t in enumerate(row):
+        depth += nesting(t)
+        if depth == 0 and t.text == "&":
+            rest = row[k + 1:]
+            if related and rest and rest[0].text != "&" and not _starts_with_relation(rest) \
+                    and not _relation_before_column(rest):
+                out.append(t._replace(kind="cmd", text=r"\quad"))
+            continue
+        related = related or (depth == 0 and (t.text in RELATIONS or t.text in OTHER_RELATIONS))
+        out.append(t)
+    return out
+
+
+def _relation_before_column(toks: list[Tok]) -> bool:
+    depth = 0
+    for t in toks:
+        depth += nesting(t)
+        if depth == 0 and t.text == "&":
+            return False
+        if depth == 0 and (t.text in RELATIONS or t.text in OTHER_RELATIONS):
+            return True
+    return False
 
 
 def _text_word(row: list[Tok], i: int) -> str | None:

@@ -148,6 +148,8 @@ class Evaluator:
         idx = tuple(self.integer(p) - 1 for p in parts)
         rows, cols = shape_of(value)
         if len(idx) == 1:
+            if rows > 1 and cols > 1:  # one index names an entry of a vector only
+                raise ShapeError(f"one index on a {rows}×{cols} matrix: give row and column")
             idx = (idx[0], 0) if cols == 1 else (0, idx[0])
         r, c = idx
         if not (0 <= r < rows and 0 <= c < cols):

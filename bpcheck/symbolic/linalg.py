@@ -230,6 +230,14 @@ def _col(*xs: Value) -> Value:
     return sp.ImmutableMatrix([[scalar(x)] for x in xs])
 
 
+def _column(q: Value, i: Value) -> Value:
+    """Column i (from 1) of a matrix: one sample of a batch."""
+    k = _int(i)
+    if not is_mat(q) or not 1 <= k <= q.shape[1]:
+        raise ShapeError(f"column {k} of a {fmt(q)} value does not exist")
+    return sp.ImmutableMatrix(q[:, k - 1])
+
+
 def _row(*xs: Value) -> Value:
     return sp.ImmutableMatrix([[scalar(x) for x in xs]])
 
@@ -361,7 +369,7 @@ FUNCS: dict[str, Callable[..., Value]] = {
     "transpose": transpose, "T": transpose, "hadamard": hadamard, "diag": _diag,
     "sum": _sum, "dot": _dot, "outer": _outer, "ones": _ones, "zeros": _zeros,
     "eye": lambda n: sp.ImmutableMatrix(sp.eye(_int(n))), "onehot": _onehot,
-    "col": _col, "row": _row, "matrix": _matrix, "max": _max, "min": _min,
+    "col": _col, "column": _column, "row": _row, "matrix": _matrix, "max": _max, "min": _min,
     "argmax_mask": _argmax_mask, "softmax": _softmax, "conv2d": _conv2d,
     "rot180": _rot180, "pad": _pad, "maxpool": _maxpool, "meanpool": _meanpool,
     "kron": _kron, "upsample": _upsample, "sqnorm": _sqnorm, "mean": _mean, "inv": _inv,
