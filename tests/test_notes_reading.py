@@ -181,3 +181,53 @@ def test_samples_need_a_batch(tmp_path):
     path.write_text("<!-- bpcheck-defaults: widths=3,2 samples=i -->\n$$ y^{(i)} $$\n",
                     encoding="utf-8")
     assert read_notes(path, Refs({}, {})).errors
+
+
+def test_names_map_the_notes_own_symbols_to_the_settings(tmp_path):
+    head = ("<!-- bpcheck-defaults: widths=3,4 activation=sigmoid output=softmax "
+            r"loss=cross_entropy loss_symbol=E unmarked=1 target=onehot names=q:a,K_{o}:n_1 -->" "\n")
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial E}{\partial z_k} = q_k - y_k $$
+
+$$ \frac{\partial E}{\partial z_k} = \frac{1}{K_{o}} \sum_{r=1}^{K_{o}} (q_k - y_k) $$
+
+$$ \frac{\partial E}{\partial z_k} = y_k - q_k $$
+""", head)
+    assert notes.claims[0].sides == ("diff(E, z[1][k])", "a[1][k] - y[k]")
+    assert "n[1]" in notes.claims[1].sides[1]
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_bad_names_are_a_set_up_error(tmp_path):
+    notes = _read(tmp_path, "$$ a $$\n", "<!-- bpcheck-defaults: widths=3,4 names=q -->\n")
+    assert notes.errors
+
+
+def test_a_bias_added_to_a_batch_is_broadcast_over_its_samples(tmp_path):
+    head = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half batch=3 -->\n")
+    notes = _read(tmp_path, r"""
+$$ Z^{[1]} = W^{[1]} A^{[0]} + b^{[1]} $$
+
+$$ \frac{\partial J}{\partial b^{[1]}} = \delta^{[1]} $$
+""", head)
+    definition, derivative = notes.claims
+    assert definition.sides[1] == "W[1] * a[0] + b[1] * ones(1, 3)"
+    assert derivative.sides[0] == "diff(J, b[1])"  # a bias alone is never broadcast
+    assert check_claim(definition).kind == Kind.VERIFIED
+
+
+GENERIC_HEAD = "<!-- bpcheck-defaults: widths=3,4,2 activation=relu loss=mse_half -->\n"
+
+
+def test_bare_letters_the_setting_cannot_mean_are_generic_calculus(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{dz}{dx} = \frac{dz}{dg} \cdot \frac{dg}{dx} $$
+
+$$ \frac{\partial L}{\partial w} = \frac{\partial L}{\partial u} \cdot x $$
+
+$$ \frac{ds}{dz} = s(1 - s) $$
+
+$$ \oint z $$
+""", GENERIC_HEAD)
+    kinds = [f.readings[0].kind for f in notes.found]
+    assert kinds == ["skipped", "not understood", "not understood", "not understood"]

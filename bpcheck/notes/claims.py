@@ -22,13 +22,16 @@ from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
 from .entrywise import entrywise
-from .statements import Statement, chain_left, local_definition, statements
+from .names import local_definition
+from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
 from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
 from .style import note_notation
+from .defaults import note_names
+from .lexer import tokenize
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -288,7 +291,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
             state.carry = None
             return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
         carry, state.carry = state.carry, None
-        sts = statements(d.tex, frame.ctx, carry, state.local)
+        sts = statements(d.tex, frame.ctx, carry, {**_named(d), **state.local})
         state.carry = chain_left(d.tex, frame.ctx, carry)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
@@ -353,6 +356,12 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)
     claims.append(claim)
     return Reading(kind, line, st.latex, " = ".join(claim.sides), reason, claim.id)
+
+
+def _named(d: Display) -> dict[str, list]:
+    """The note's own names (names=p:a^{[L]}) as the tokens they stand for."""
+    names = note_names(str(d.defaults.get("names", ""))) or {}
+    return {name: tokenize(latex) for name, latex in names.items()}
 
 
 def _row_annotation(d: Display, note: RowNote | None,

@@ -303,3 +303,24 @@ def _tanh_prime(u: ast.expr) -> ast.expr:
 PRIMES: dict[str, Any] = {
     "sigmoid": _sigma_prime, "tanh": _tanh_prime, "exp": "exp", "f": "fprime",
     "relu": "step"}  # ReLU'(z): the unit step (its kink at 0 is excluded where it matters)
+
+
+def sum_of_terms(p: Parser, terms: list[tuple[Any, ast.expr]]) -> ast.expr:
+    """`t1 ± t2 ± ...` (the first term's sign is the caller's).  In a batch, a bias added to
+    the batch's matrices is broadcast over the samples, as NumPy and the notes do:
+    `W A + b` is `W * a + b * ones(1, N)`."""
+    broadcast = p.ctx.batch_size and len(terms) > 1
+    value: ast.expr | None = None
+    for op, term in terms:
+        if broadcast and is_bias(term.operand if isinstance(term, ast.UnaryOp) else term):
+            term = binop(term, ast.Mult(), call("ones", ast.Constant(1),
+                                                ast.Constant(p.ctx.batch_size)))
+        value = term if value is None else binop(value, op, term)
+    assert value is not None
+    return value
+
+
+def is_bias(node: ast.expr) -> bool:
+    """`b[l]`, a layer's bias (not one of its entries)."""
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+        and node.value.id == "b"

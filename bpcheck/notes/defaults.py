@@ -15,7 +15,7 @@ from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS
 from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
-DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check"})
+DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names"})
 SETTING_KEYS = frozenset((NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases",
                                                           "indexed"})
 ACCEPTED = SETTING_KEYS | DEFAULTS_ONLY
@@ -82,6 +82,9 @@ def _problem(key: str, raw: Any) -> str:
         rest = WHERE_RANGE.sub("", str(raw))
         return f"where={text}: write index ranges like where=\"l=1..L-1\"" \
             if re.sub(r"[\s,;]", "", rest) else ""
+    if key == "names":
+        return "" if isinstance(raw, str) and note_names(raw) is not None else \
+            f"names={text}: write the note's names as name:LaTeX pairs, e.g. names=p:a^{{[L]}}"
     if key in DEFAULTS_ONLY:
         return "" if isinstance(raw, str) and raw.strip() else f"{key} needs a value"
     try:
@@ -104,3 +107,15 @@ def _expected(key: str) -> str:
             "vectors": "vectors must be name:size pairs, e.g. vectors=x:3,y:2",
             "matrices": "matrices must be name:rowsxcols pairs, e.g. matrices=A:2x3"}.get(
         key, f"{key} must be a number")
+
+
+def note_names(raw: str) -> dict[str, str] | None:
+    """`names=p:a^{[L]},N_{out}:n_2`: what the note's own names stand for, in the setting's
+    LaTeX (a name is a letter, with or without a subscript); None when it cannot be read."""
+    out: dict[str, str] = {}
+    for item in (i for i in re.split(r",(?![^{]*\})", raw) if i.strip()):
+        name, sep, latex = item.partition(":")
+        if not sep or not re.fullmatch(r"\s*[A-Za-z](_\{?\w+\}?)?\s*", name) or not latex.strip():
+            return None
+        out[name.strip()] = latex.strip()
+    return out or None

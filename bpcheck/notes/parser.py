@@ -114,13 +114,13 @@ class Parser:
         neg = self.at("-")
         if self.at("-", "+"):
             self.i += 1
-        value = self.hadamard()
-        if neg:
-            value = ast.UnaryOp(ast.USub(), value)
+        first = self.hadamard()
+        terms: list[tuple[ast.operator | None, ast.expr]] = [
+            (None, ast.UnaryOp(ast.USub(), first) if neg else first)]
         while self.at("+", "-"):
             op = ast.Add() if self.next().text == "+" else ast.Sub()
-            value = binop(value, op, self.hadamard())
-        return value
+            terms.append((op, self.hadamard()))
+        return constructs.sum_of_terms(self, terms)
 
     def hadamard(self) -> ast.expr:
         value = self.product()

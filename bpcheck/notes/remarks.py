@@ -153,6 +153,8 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
         return LIMIT
     if r"\sim" in st.relations or re.search(r"\\sim(?![A-Za-z])", st.latex):
         return APPROX
+    if st.error is not None and "unsupported LaTeX construct" in str(st.error):
+        return None  # a construct the reader lacks (\oint): said, never skipped as generic
     return GENERIC
 
 
@@ -234,7 +236,7 @@ _OPERATORS = {r"\frac", r"\dfrac", r"\tfrac", r"\partial", r"\nabla", r"\sum", r
               r"\mid", r"\label", r"\tag", r"\phantom", r"\quad", r"\qquad", r"\equiv",
               r"\coloneqq", r"\in", r"\max", r"\min", r"\sin", r"\cos", r"\mathrm", r"\text"}
 _SETTING = {"W", "w", "b", "z", "a", "Delta", "sigma", "yhat", "o", "O"}
-_BATCH = {"A", "Z", "B", "X", "Y"}
+_BATCH = {"X", "Y"}  # Z, A, B are batch matrices only with a layer mark (caught above)
 
 
 def _setting_names(names: list[str], tex: str, ctx: TexContext) -> bool:
@@ -243,14 +245,34 @@ def _setting_names(names: list[str], tex: str, ctx: TexContext) -> bool:
     by or passed to a function), a batch matrix, or anything with a layer mark."""
     if re.search(r"\^\s*\{?\s*[\[(]", tex):
         return True
+    if _LOSS_DERIVATIVE.search(tex):
+        return True  # ∂L/∂w of a model of the note's own: a claim, never generic calculus
     setting = _SETTING | {ctx.loss} | (_BATCH if ctx.batch else set())
     if ctx.ell_is_loss:
         setting.add("ell")
-    if any(n in setting for n in names):
+    if any(n in setting and not (n in _NEED_LAYER and _bare(n, tex, ctx)) for n in names):
         return True
     if "delta" in names and not _only_kronecker(tex):
         return True
     return "y" in names and not _generic_y(tex)
+
+
+_LOSS_DERIVATIVE = re.compile(r"\\partial\s*\{?\s*(?:[LJCE](?![A-Za-z])|\\mathcal\s*\{?\s*L|\\ell"
+                              r"|\\text\s*\{\s*Loss)")
+_NEED_LAYER = {"W", "w", "b", "z", "a"}
+
+
+def _bare(letter: str, tex: str, ctx: TexContext) -> bool:
+    """Every use of W, b, z or a has no superscript, in a note whose setting needs one (no
+    `unmarked=`, layers not in subscripts): the reader cannot take it for the setting's
+    quantity, so it is a generic variable (`\\frac{dz}{dx}`, `\\text{ReLU}'(z)`)."""
+    if ctx.unmarked or ctx.layer_marks == "subscript":
+        return False
+    if re.search(rf"\\frac\s*\{{[^{{}}]*\}}\s*\{{\s*(?:\\partial|\\mathrm\{{d\}}|d)\s*{letter}(?![A-Za-z])", tex):
+        return False  # differentiated by it (ds/dz): a derivative by the network's quantity
+    uses = re.finditer(rf"(?<![A-Za-z\\]){letter}(?![A-Za-z])\s*(_\s*(\{{[^{{}}]*\}}|\w))?\s*(\^)?",
+                       tex)
+    return all(m.group(3) is None for m in uses)
 
 
 def _only_kronecker(tex: str) -> bool:

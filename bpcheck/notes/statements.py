@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .context import TexContext
 from .lexer import LatexError, Tok, match_group, nesting, texts_of, tokenize
 from .macros import definitions, expand
+from .names import substitute_names
 from .parser import OTHER_RELATIONS, RELATIONS, WORD_FUNCS, to_text
 from ..catalog.formula import FUNCTIONS
 
@@ -97,43 +98,7 @@ def _tokens(tex: str, ctx: TexContext, local: dict[str, list[Tok]] | None = None
     toks = tokenize(tex)
     defined, toks = definitions(toks)
     toks = expand(toks, {**dict(ctx.macros), **defined})
-    return _substitute_letters(toks, local) if local else toks
-
-
-def _substitute_letters(toks: list[Tok], local: dict[str, list[Tok]]) -> list[Tok]:
-    """Each defined letter, outside sub- and superscripts, as `(` its definition `)`."""
-    out: list[Tok] = []
-    scripts: list[bool] = []  # for each open `{`: whether it opened a script
-    for k, t in enumerate(toks):
-        prev = toks[k - 1].text if k else ""
-        if t.text == "{":
-            scripts.append(prev in ("_", "^") or prev in _WORD_COMMANDS)
-        elif t.text == "}" and scripts:
-            scripts.pop()
-        if t.kind == "let" and t.text in local and prev not in ("_", "^") and not any(scripts):
-            at = t._replace(end=t.pos)
-            out += [at._replace(kind="sym", text="(")] + \
-                [d._replace(pos=t.pos, end=t.pos) for d in local[t.text]] + \
-                [at._replace(kind="sym", text=")")]
-        else:
-            out.append(t)
-    return out
-
-
-def local_definition(st: Statement) -> tuple[str, list[Tok]] | None:
-    """`s = \\sigma(z) = ...`: the letter a note defines, and the tokens it stands for."""
-    if st.kind != "equation" or st.error is not None or len(st.members) < 2:
-        return None
-    letter = st.members[0].latex.strip()
-    if not re.fullmatch(r"[A-Za-z]", letter) or letter in _NEVER_LOCAL:
-        return None
-    return letter, tokenize(st.members[1].latex)
-
-
-_WORD_COMMANDS = {r"\mathrm", r"\text", r"\textrm", r"\operatorname", r"\mathit", r"\textit",
-                  r"\mbox", r"\rm", r"\textnormal"}
-# letters that are the network's own, indices, sizes or the differential d
-_NEVER_LOCAL = set("WwbBzZaAxXyYLJCEnmNlijkdeTfg")
+    return substitute_names(toks, local) if local else toks
 
 
 _INDEX_CONDITIONS = {"=": "==", r"\neq": "!=", r"\ne": "!="}
