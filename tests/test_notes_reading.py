@@ -231,3 +231,28 @@ $$ \oint z $$
 """, GENERIC_HEAD)
     kinds = [f.readings[0].kind for f in notes.found]
     assert kinds == ["skipped", "not understood", "not understood", "not understood"]
+
+
+def test_shape_statements_are_checked_against_the_setting(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ W^{(1)} \in \mathbb{R}^{n_1 \times n_0} $$
+
+$$ W^{(2)} \in \mathbb{R}^{3 \times 4} $$
+
+$$ \frac{\partial J}{\partial W^{(2)}} \in \mathbb{R}^{2 \times 4}, \quad \delta^{(2)} \in \mathbb{R}^{2} $$
+
+$$ x \in \mathbb{R}^{n \times 1} $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED, Kind.VERIFIED, Kind.VERIFIED]
+    own_sizes = notes.found[-1].readings[0]
+    assert own_sizes.kind == "skipped"  # n is the note's own size: reported, not checked
+
+
+def test_a_braced_differential_from_a_macro_is_a_total_derivative(tmp_path):
+    path = tmp_path / "d.tex"
+    path.write_text("% bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half unmarked=1\n"
+                    "\\newcommand{\\dd}{{\\mathrm{d}}}\n"
+                    "\\[ \\frac{\\dd \\sigma(z)}{\\dd z} = \\sigma(z)(1-\\sigma(z)) \\]\n",
+                    encoding="utf-8")
+    notes = read_notes(path, Refs({}, {}))
+    assert [check_claim(c).kind for c in notes.claims] == [Kind.VERIFIED]

@@ -25,7 +25,7 @@ from .entrywise import entrywise
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
-from .wholefile import (CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
+from .wholefile import (shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
@@ -346,11 +346,16 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         name = ann.attrs["id"] if own else \
             (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
         name += "" if own else suffix
-        claim = _from_members(d, ann or plain, state, frame, list(st.members), name,
+        members = list(st.members) if st.kind != "shape" else \
+            [Member(text, st.latex, st.pos) for text in shape_sides(st)]
+        claim = _from_members(d, ann or plain, state, frame, members, name,
                               "definition" if kind == DEFINITION else "", whole)
         if st.when and not claim.when:
             claim = replace(claim, when=st.when)
     except Problem as p:
+        if st.kind == "shape" and ann is None:  # sizes the note names itself (m, n)
+            return Reading(SKIPPED, line, st.latex, reason="a shape statement in the note's own "
+                           f"sizes ({p.message}): reported, not checked")
         _report(d, state, p if p.line else Problem(p.message, line, d.where(st.pos)), errors,
                 ann is not None)
         return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)

@@ -23,8 +23,15 @@ _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix"}
 
 
 def _differential(toks: list[Tok]) -> tuple[int, str] | None:
-    """(tokens, kind) of a leading ∂ or d / \\mathrm{d}, or None."""
-    texts = texts_of(toks[:4])
+    """(tokens, kind) of a leading ∂ or d / \\mathrm{d} (also braced, `{\\mathrm{d}}`, as a
+    note's `\\newcommand{\\dd}{{\\mathrm{d}}}` expands), or None."""
+    texts = texts_of(toks[:6])
+    if texts[:1] == ["{"] and texts[-1:] and len(toks) > 1:
+        inner = _differential(toks[1:])
+        close = 1 + inner[0] if inner else -1
+        if inner and close < len(toks) and toks[close].text == "}":
+            return close + 1, inner[1]
+    texts = texts[:4]
     if texts[:1] == [r"\partial"]:
         return 1, "partial"
     if texts[:1] == ["d"]:

@@ -90,6 +90,8 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
     if st.error is not None:
         remark = statement_remark(st, ctx)
         return (SKIPPED, remark) if remark else (NOT_UNDERSTOOD, str(st.error))
+    if st.kind == "shape" and st.shape and st.members and ctx.network:
+        return CLAIM, "a shape statement, checked against the setting"
     if st.kind != "equation":
         return SKIPPED, st.reason or "an expression with no relation: nothing is claimed"
     texts = [m.text for m in st.members]
@@ -106,6 +108,14 @@ def unreadable_remark(tex: str, ctx: TexContext) -> str | None:
     """Why a display that cannot be split into statements (an unclosed brace) is no claim
     about the setting (generic calculus, a limit), or None."""
     return statement_remark(Statement("expression", (), (), tex, 0), ctx)
+
+
+def shape_sides(st: Statement) -> list[str]:
+    """`X \\in \\mathbb{R}^{m \\times n}` as a claim that holds exactly when X is m×n:
+    `0 * X = zeros(m, n)` (a product or sum of the wrong shapes is ill-formed)."""
+    dims = list(st.shape) + (["1"] if len(st.shape) == 1 else [])
+    zero = "0" if st.shape == ("1",) else f"zeros({', '.join(dims)})"
+    return [f"0 * ({st.members[0].text})", zero]
 
 
 def _is_update(st: Statement) -> bool:
