@@ -108,21 +108,34 @@ class _Search:
         self.batch = int(claim.setting.get("batch", 0) or 0)
         self.sizes = {"N": self.batch} if self.batch > 1 else {}
 
-    def candidates(self, tree: ast.Expression, ratio: bool = True) -> Iterator[Edit]:
-        """Every single edit of `tree` that is a formula of the setting, new to the search."""
-        made = [edits(tree, self.batch), slips(tree)]
-        fitted = tree_ratio(self.claim, [self.left_tree, tree], self.quick,
-                            self.kinked) if ratio else None
-        if fitted is not None:  # the formula's own constant first, then r in front
-            made = [factor_edits(tree, fitted, self.sizes), *made,
-                    factor_edits(tree, fitted, self.sizes, in_place=False)]
+    def candidates(self, tree: ast.Expression, ratio: bool = True,
+                   factor_first: bool = False) -> Iterator[Edit]:
+        """Every single edit of `tree` that is a formula of the setting, new to the search;
+        a fitted constant factor first (the formula's own constant corrected says more
+        than a factor 2 in front) or, deeper in the search, last (fitting costs a look)."""
+        fitted = self._fitted(tree) if ratio and factor_first else None
+        made = [factor_edits(tree, fitted, self.sizes)] if fitted is not None else []
+        made += [edits(tree, self.batch), slips(tree)]
+        if ratio and not factor_first:
+            made.append(self._factors(tree))
+        elif fitted is not None:
+            made.append(factor_edits(tree, fitted, self.sizes, in_place=False))
         for group in made:
             for edit in group:
                 if _unseen(self.seen, node_key(edit.tree)) and self.valid(edit):
                     yield edit
 
+    def _fitted(self, tree: ast.Expression) -> float | None:
+        return tree_ratio(self.claim, [self.left_tree, tree], self.quick, self.kinked)
+
+    def _factors(self, tree: ast.Expression) -> Iterator[Edit]:
+        fitted = self._fitted(tree)
+        if fitted is not None:
+            yield from factor_edits(tree, fitted, self.sizes)
+            yield from factor_edits(tree, fitted, self.sizes, in_place=False)
+
     def run(self) -> tuple[Edit, ...] | None:
-        singles = list(self.candidates(self.wrong_tree))
+        singles = list(self.candidates(self.wrong_tree, factor_first=True))
         found = self.first_repair(((e,) for e in singles), MAX_SCREENED)
         pairs: list[tuple[Edit, ...]] = []
         if found is None:
