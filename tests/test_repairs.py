@@ -56,6 +56,8 @@ PLANTED = [  # (kind, setting, quantity, wrong formula, where)
     ("index-drop", "net", "J", "sqnorm(a[L][k] - y) / 2", 'k = "1..n[L]"'),
     ("flip", "conv", "diff(sum(G ⊙ conv2d(X, K)), X)", "conv2d(pad(G, 2), K)", None),
     ("flip", "conv", "diff(sum(G ⊙ conv2d(X, K)), K)", "conv2d(X, rot180(G))", None),
+    ("activation-derivative", "square", "diff(J, z[L])", "(a[L] - y) ⊙ a[L] ⊙ (1 - a[L])",
+     None),
     ("term-sign", "scalar", "diff(sigmoid(x), x)", "sigmoid(x) * (1 + sigmoid(x))", None),
     ("term-extra", "scalar", "diff(x**2 + sin(x), x)", "2*x + cos(x) + exp(x)", None),
     ("rewrite", "net", "diff(z[l+1][j], z[l][i])", "a[l][i]",
@@ -130,3 +132,50 @@ def test_the_shipped_errata_get_verified_corrections():
     for claim, v in corrected.values():
         if v.first_broken == 0 and len(claim.sides) == 2 and claim.setting.kind == "network":
             assert judge(claim, [v.corrected])[0].kind == EQUAL, (claim.id, v.corrected)
+
+
+NOTE = r"""---
+title: slips a real note makes
+bpcheck:
+  widths: [2, 3, 2]
+  activation: tanh
+  loss: mse_half
+---
+
+<!-- bpcheck: id=activation-for-derivative -->
+$$ \delta^{[L]} = (a^{[L]} - y) \circ \tanh(z^{[L]}) $$
+
+<!-- bpcheck: id=sigmoid-derivative-in-tanh-net -->
+$$ \delta^{[L]} = (a^{[L]} - y) \circ a^{[L]} \circ (1 - a^{[L]}) $$
+
+<!-- bpcheck: id=outer-order where="l=1..L" -->
+$$ \frac{\partial J}{\partial W^{[l]}} = a^{[l-1]} (\delta^{[l]})^T $$
+
+<!-- bpcheck: id=transposed-gradient where="l=1..L" -->
+$$ \frac{\partial J}{\partial W^{[l]}} = (\delta^{[l]} (a^{[l-1]})^T)^T $$
+
+<!-- bpcheck: id=one-plus -->
+$$ \delta^{[L]} = (a^{[L]} - y) \circ (1 + a^{[L]} \circ a^{[L]}) $$
+"""
+
+
+def test_a_notes_slips_get_corrections_in_its_own_notation(tmp_path):
+    """The slips the issue found uncorrected in real notes: each gets a correction that
+    the oracle finds true, printed in the note's notation (brackets, ∘, ^T), and read
+    back by the notes' reader as the corrected formula."""
+    from bpcheck.notes.claims import read_notes
+    from bpcheck.notes.latex import context_for, translate
+    from bpcheck.report.terminal import corrected_latex
+    from bpcheck.run.runner import run_claims
+    path = tmp_path / "slips.md"
+    path.write_text(NOTE, encoding="utf-8")
+    notes = read_notes(path)
+    assert notes.errors == [] and len(notes.claims) == 5
+    for claim, v in run_claims(notes.claims, Options(shrink=False), jobs=1):
+        assert v.kind is Kind.REFUTED and v.corrected, (claim.id, v.diagnosis)
+        assert len(dict(v.extra)["diagnosis_edits"]) == 1, v.diagnosis  # one slip each
+        assert judge(claim, [v.corrected])[0].kind == EQUAL, v.corrected
+        latex = corrected_latex(claim, v)
+        assert "^{[" in latex and "^{(" not in latex  # the note's bracketed layers
+        read = translate(latex, context_for(claim.setting))
+        assert judge(claim, [read])[0].kind == EQUAL, (latex, read)

@@ -208,6 +208,18 @@ def _logistic_form(node: ast.AST) -> ast.AST | None:
     return None
 
 
+def _chained_logistic(node: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    """(g, u) for g ⊙ u ⊙ (1 − u), read (g ⊙ u) ⊙ (1 − u): the derivative at a chain's end."""
+    pair = _product_of(node)
+    inner = _product_of(pair[0]) if pair is not None else None
+    if inner is None or type(node.left.op) is not type(node.op):
+        return None
+    v = _one_minus(pair[1])
+    if v is not None and _show(v) == _show(inner[1]):
+        return inner[0], inner[1]
+    return None
+
+
 def _square_form(node: ast.AST) -> ast.AST | None:
     """u for 1 − u ⊙ u or 1 − u**2: tanh's derivative written out."""
     v = _one_minus(node)
@@ -265,6 +277,9 @@ def _wrong_activation_derivatives(paths: _Paths) -> Iterator[Edit]:
             f"{_show(node)} written as the sigmoid's derivative",
             f"{_show(node)} is tanh's derivative; the activation's is "
             f"{_show(_logistic(_square_form(node)))}"))
+    for new, node in _variants(paths, lambda n: _chained_logistic(n) is not None,
+                               lambda n: _chained(n, _chained_logistic(n))):
+        yield Edit("activation-derivative", new, lambda node=node: _chained_sentences(node))
     for form in (_logistic_form, _square_form):
         match = lambda n, form=form: form(n) is not None and _argument(form(n)) is not None
         for new, node in _variants(paths, match, lambda n, form=form: _call(
@@ -274,6 +289,23 @@ def _wrong_activation_derivatives(paths: _Paths) -> Iterator[Edit]:
                 f"{_show(node)} replaced by fprime({_show(arg)})",
                 f"{_show(node)} is another activation's derivative; it should be "
                 f"fprime({_show(arg)})"))
+
+
+def _chained(node: ast.BinOp, found: tuple[ast.AST, ast.AST]) -> ast.AST:
+    return ast.BinOp(found[0], node.op, _derivative_for(found[1]))
+
+
+def _derivative_for(u: ast.AST) -> ast.AST:
+    argument = _argument(u)
+    return _call("fprime", argument) if argument is not None else _square(u)
+
+
+def _chained_sentences(node: ast.BinOp) -> tuple[str, str]:
+    u = _chained_logistic(node)[1]
+    written = _show(ast.BinOp(u, node.op, node.right))
+    fixed = _show(_derivative_for(u))
+    return (f"{written} replaced by {fixed}",
+            f"{written} is the sigmoid's derivative; the activation's is {fixed}")
 
 
 def _square(u: ast.AST) -> ast.AST:

@@ -21,6 +21,10 @@ def _tidy(node: ast.AST) -> ast.AST:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
             and isinstance(node.operand, ast.UnaryOp) and isinstance(node.operand.op, ast.USub):
         return _tidy(node.operand.operand)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):  # u ⊙ 1 = u
+        for one, other in ((node.left, node.right), (node.right, node.left)):
+            if _number(one) == 1:
+                return _tidy(other)
     if _chain(node):
         coefficient, factors, numbers = _flatten(node)
         written = (abs(coefficient.numerator) != 1) + (coefficient.denominator != 1)
