@@ -179,3 +179,23 @@ def test_a_notes_slips_get_corrections_in_its_own_notation(tmp_path):
         assert "^{[" in latex and "^{(" not in latex  # the note's bracketed layers
         read = translate(latex, context_for(claim.setting))
         assert judge(claim, [read])[0].kind == EQUAL, (latex, read)
+
+
+def test_an_every_size_refutation_names_its_case_and_respects_when(write_catalog):
+    header = """
+[setting.sizes]
+kind = "scalar"
+integers = ["i", "j", "k", "n"]
+indexed = ["z"]
+"""
+    soft = "exp(z[j]) / Sum(exp(z[k]), (k, 1, n))"
+    body = claim_toml("c", "sizes", f"diff({soft}, z[i])",
+                      f"{soft} * (1 - exp(z[i]) / Sum(exp(z[k]), (k, 1, n)))",
+                      strategy='"indexed"', where='{ i = "1..n", j = "1..n" }',
+                      when='"i != j"')
+    (claim,) = load_catalog([write_catalog(body, header=header)]).claims
+    v = check_claim(claim, Options(shrink=False))
+    assert v.kind is Kind.REFUTED
+    case = dict(part.split(" = ") for part in v.links[v.first_broken].case.split(", "))
+    assert set(case) == {"n", "i", "j"} and case["i"] != case["j"]
+    assert 1 <= int(case["i"]) <= int(case["n"]) and 1 <= int(case["j"]) <= int(case["n"])

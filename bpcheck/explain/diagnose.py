@@ -52,12 +52,16 @@ class Diagnosis:
             return "rewrite: " + self.what[0]
         if self.found:
             return "likely error: " + "; and ".join(self.what)
+        if self.what:
+            return self.what[0]
         return f"no simple repair found ({self.tried} edits, up to three, and rewrites tried)"
 
 
 def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
-    if verdict.kind is not Kind.REFUTED or verdict.first_broken is None or claim.strategy:
+    if verdict.kind is not Kind.REFUTED or verdict.first_broken is None:
         return Diagnosis(False)
+    if claim.strategy:  # the screen works at concrete sizes only
+        return Diagnosis(False, what=("no repair search for a claim with symbolic sizes",))
     link = verdict.links[verdict.first_broken]
     left, wrong = claim.sides[link.left], claim.sides[link.right]
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
