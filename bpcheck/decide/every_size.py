@@ -110,7 +110,8 @@ def _link(world: Any, ranges: list, sizes: list, when: Any, plan: Any, values: l
     diff = sp.sympify(values[k] - values[k + 1], strict=True)
     steps = [Step("definition", "both sides written with symbolic sizes",
                   sp.latex(values[k]) + " = " + sp.latex(values[k + 1]))]
-    found = num.numeric(world, ranges, plan.assignments, values[k], values[k + 1], options)
+    found, case = num.numeric_case(world, ranges, plan.assignments, values[k], values[k + 1],
+                                   options) or (None, "")
     if found is not None and not found.agree:
         if found.counterexample is None:
             # only undefined or one-sided points, or a float64 disagreement that is not one
@@ -119,7 +120,8 @@ def _link(world: Any, ranges: list, sizes: list, when: Any, plan: Any, values: l
                               "do not agree in float64, but no counterexample holds in high "
                               "precision", tuple(steps), None, tuple(found.evidence()))
         return LinkResult(k, k + 1, Kind.REFUTED, "the sides differ at a concrete size",
-                          tuple(steps), found.counterexample, tuple(found.evidence()))
+                          tuple(steps), found.counterexample, tuple(found.evidence()),
+                          case=case)
     evidence = tuple(found.evidence()) if found else ()
     if found is None:
         return LinkResult(k, k + 1, Kind.INCONCLUSIVE, "no index assignment to check",

@@ -143,6 +143,14 @@ def numeric(world: Any, ranges: list, assignments: list, lhs: Any, rhs: Any, opt
     """Both sides at the planned assignments, in numbers: the worst agreement, or the
     first mismatch.  Sums are looped and deltas compared at the points (`Direct`); a
     mismatch is shown as written out by SymPy at that size, its counterexample simplified."""
+    found = numeric_case(world, ranges, assignments, lhs, rhs, options)
+    return found and found[0]
+
+
+def numeric_case(world: Any, ranges: list, assignments: list, lhs: Any, rhs: Any,
+                 options: Any) -> tuple | None:
+    """`numeric`'s result with the sizes and indices it was found at ("n = 2, i = 1, j = 2"),
+    so that a refutation names the case of its counterexample."""
     if not assignments:
         return None
     try:
@@ -150,12 +158,19 @@ def numeric(world: Any, ranges: list, assignments: list, lhs: Any, rhs: Any, opt
     except Unsupported:  # a node the direct walk does not know: written out by SymPy
         found = _first_mismatch((assignment(world, ranges, s, i, lhs, rhs, options), s, i)
                                 for s, i in assignments)
-        return found and found[0]
+        return found and (found[0], _case(ranges, *found[1:]))
     if found is None or found[0].agree:
-        return found and found[0]
+        return found and (found[0], _case(ranges, *found[1:]))
     res, size_map, idx = found
     shown = assignment(world, ranges, size_map, idx, lhs, rhs, options)
-    return shown if not shown.agree else res  # the walk's mismatch stands either way
+    # the walk's mismatch stands either way
+    return (shown if not shown.agree else res), _case(ranges, size_map, idx)
+
+
+def _case(ranges: list, size_map: dict, idx: tuple) -> str:
+    parts = [f"{k} = {v}" for k, v in sorted(size_map.items(), key=lambda kv: str(kv[0]))]
+    parts += [f"{v} = {i}" for (v, _, _), i in zip(ranges, idx)]
+    return ", ".join(parts)
 
 
 def _first_mismatch(results: Iterator[tuple]) -> tuple | None:

@@ -95,3 +95,48 @@ def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any]
 def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:
     """Is this link refuted by shapes or numbers (index errors do not count)?"""
     return numeric_outcome(claim, options, link) in ("shape", "differ")
+
+
+def tree_ratio(claim: Claim, trees: list[ast.Expression], options: Options,
+               kinked: bool) -> float | None:
+    """The one number r with left = r · right at every screened point, entry and index
+    case of the two parsed sides (None: no such number, or the screen cannot tell).
+    What a diagnosis fits a missing constant factor from; it proves nothing."""
+    try:
+        world = world_for(claim)
+        if world.indexed:
+            return None
+        ratios = [_case_ratio(world, trees, case, options, kinked)
+                  for case in cases(claim, world)]
+    except (EvalError, ValueError, KeyError, TypeError, IndexRangeError, ShapeError):
+        return None
+    if not ratios or any(r is None for r in ratios):
+        return None
+    return ratios[0] if np.allclose(ratios, ratios[0], rtol=1e-9, atol=0) else None
+
+
+def _case_ratio(world: World, trees: list[ast.Expression], case: dict[str, Any],
+                options: Options, kinked: bool) -> float | None:
+    from ..numeric.quickeval import CannotScreen, QuickEvaluator
+    screen = screen_for(world, options)
+    ev = QuickEvaluator(screen, {k: v for k, v in case.items() if not k.startswith("__")},
+                        onehot_subs(world, case), kinked)
+    try:
+        with np.errstate(all="ignore"):
+            lhs, rhs = (ev.eval(t).unit() for t in trees)
+    except CannotScreen:
+        return None
+    if lhs.shape != rhs.shape or lhs.mat != rhs.mat:
+        return None
+    rows = ev.off_kinks if ev.off_kinks is not None else slice(None)
+    a, b = lhs.flat()[rows].ravel(), rhs.flat()[rows].ravel()
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        return None
+    ok = np.isfinite(a) & np.isfinite(b)
+    a, b = a[ok], b[ok]
+    scale = max(float(np.abs(a).max(initial=0)), float(np.abs(b).max(initial=0)), 1e-300)
+    nonzero = np.abs(b) > 1e-9 * scale
+    if not nonzero.any() or (np.abs(a[~nonzero]) > 1e-9 * scale).any():
+        return None
+    r = a[nonzero] / b[nonzero]
+    return float(r[0]) if np.allclose(r, r[0], rtol=1e-9, atol=0) else None

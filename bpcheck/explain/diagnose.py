@@ -1,27 +1,37 @@
-"""Say what is wrong with a refuted formula: the edit that makes it true.
+"""Say what is wrong with a refuted formula: the correction that makes it true.
 
-The first broken link's right side is edited in the ways course formulas go
-wrong (`edits.py`).  Each candidate is screened numerically against the link's
-left side (cheap), and a candidate that passes is then decided in full: only a
-VERIFIED candidate is reported as the likely error, with its corrected form.
-One edit is tried first, then two; when nothing verifies, the answer is an
-honest "no simple repair found", never a guess.
+The first broken link's right side is edited in the ways course formulas go wrong
+(`edits.py`, `slips.py`, a constant factor fitted from the numbers in `factor.py`).
+Each candidate is screened numerically against the link's left side (cheap), and a
+candidate that passes is then decided in full: only a VERIFIED candidate is reported,
+with its corrected form, tidied (`tidy.py`) when the tidy form verifies too.  One edit
+is tried first, then two, then three; when no small edit works, the first-principles
+result in the claim's own vocabulary (`rewrite.py`), labelled as a rewrite; when
+nothing verifies, the answer is an honest "no simple repair found", never a guess.
 """
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..catalog.files import setting_names
 from .edits import Edit, edits
+from .factor import factor_edits
+from .rewrite import rewrites
+from .slips import slips
+from .tidy import tidy
 from ..catalog.formula import FormulaError, bound_indices, check_tree, node_key, parse, walk
 from ..decide.claim import verify_claim
 from ..decide.kinked import kinked_trees
-from ..decide.outcome import tree_outcome
+from ..decide.outcome import tree_outcome, tree_ratio
 from ..model import Claim, Expect, Kind, Options, Verdict
 
-MAX_SCREENED = 600
+MAX_SCREENED = 600  # one and two edits
+MAX_THIRD = 400  # three edits
+# a first edit that leaves the indices outside the network (z^(l) indexed by a j of
+# layer l−1) is pursued when it is one of two that must come together
+STRUCTURAL = {"layer", "index", "index-swap", "bound", "index-drop"}
 
 
 @dataclass(frozen=True)
@@ -33,36 +43,45 @@ class Diagnosis:
     tried: int = 0
 
     @property
+    def rewrite(self) -> bool:
+        return self.kinds == ("rewrite",)
+
+    @property
     def message(self) -> str:
+        if self.found and self.rewrite:
+            return "rewrite: " + self.what[0]
         if self.found:
             return "likely error: " + "; and ".join(self.what)
-        return f"no simple repair found ({self.tried} one- and two-edit variants tried)"
+        if self.what:
+            return self.what[0]
+        return f"no simple repair found ({self.tried} edits, up to three, and rewrites tried)"
 
 
 def diagnose(claim: Claim, verdict: Verdict, options: Options) -> Diagnosis:
-    if verdict.kind is not Kind.REFUTED or verdict.first_broken is None or claim.strategy:
+    if verdict.kind is not Kind.REFUTED or verdict.first_broken is None:
         return Diagnosis(False)
+    if claim.strategy:  # the screen works at concrete sizes only
+        return Diagnosis(False, what=("no repair search for a claim with symbolic sizes",))
     link = verdict.links[verdict.first_broken]
     left, wrong = claim.sides[link.left], claim.sides[link.right]
     names = setting_names(claim.setting) | {v for v, _ in claim.where}
     search = _Search(claim, left, wrong, options, names)
-    batch = int(claim.setting.get("batch", 0) or 0)
-    # edits of the parsed tree share its (checked) nodes; the tree itself is never changed
-    singles = [e for e in edits(search.wrong_tree, batch) if search.valid(e)]
-    found = search.first_repair((e,) for e in singles)
-    if found is None:
-        # a second edit only after a first that leaves the formula well-formed: of two
-        # mistakes, one can always be undone first without breaking the shapes
-        seen = {node_key(e.tree) for e in singles} | {node_key(search.wrong_tree)}
-        pairs = ((first, second) for first in singles
-                 if search.outcomes.get(node_key(first.tree)) == "differ"
-                 for second in edits(first.tree, batch)
-                 if _unseen(seen, node_key(second.tree)) and search.valid(second))
-        found = search.first_repair(pairs)
+    found = search.run()
     if found is None:
         return Diagnosis(False, tried=search.tried)
     return Diagnosis(True, tuple(e.error or e.what for e in found), tuple(e.kind for e in found),
-                     found[-1].text, search.tried)
+                     search.tidied(found[-1]), search.tried)
+
+
+def _recorded(paths: Iterator[tuple[Edit, ...]],
+              record: list[tuple[Edit, ...]]) -> Iterator[tuple[Edit, ...]]:
+    for path in paths:
+        record.append(path)
+        yield path
+
+
+def _show_text(tree: ast.Expression) -> str:
+    return ast.unparse(tree.body).replace(" % ", " ⊙ ")
 
 
 def _unseen(seen: set[int], key: int) -> bool:
@@ -89,6 +108,75 @@ class _Search:
         self.quick = replace(options, points=8, reference=False, diagnose=False, shrink=False)
         self.outcomes: dict[int, str] = {}  # by the candidate tree's structure
         self.tried = 0
+        self.seen = {node_key(wrong_tree)}
+        self.batch = int(claim.setting.get("batch", 0) or 0)
+        self.sizes = {"N": self.batch} if self.batch > 1 else {}
+
+    def candidates(self, tree: ast.Expression, ratio: bool = True,
+                   factor_first: bool = False) -> Iterator[Edit]:
+        """Every single edit of `tree` that is a formula of the setting, new to the search;
+        a fitted constant factor first (the formula's own constant corrected says more
+        than a factor 2 in front) or, deeper in the search, last (fitting costs a look)."""
+        fitted = self._fitted(tree) if ratio and factor_first else None
+        made = [factor_edits(tree, fitted, self.sizes)] if fitted is not None else []
+        made += [edits(tree, self.batch), slips(tree)]
+        if ratio and not factor_first:
+            made.append(self._factors(tree))
+        elif fitted is not None:
+            made.append(factor_edits(tree, fitted, self.sizes, in_place=False))
+        for group in made:
+            for edit in group:
+                if _unseen(self.seen, node_key(edit.tree)) and self.valid(edit):
+                    yield edit
+
+    def _fitted(self, tree: ast.Expression) -> float | None:
+        return tree_ratio(self.claim, [self.left_tree, tree], self.quick, self.kinked)
+
+    def _factors(self, tree: ast.Expression) -> Iterator[Edit]:
+        fitted = self._fitted(tree)
+        if fitted is not None:
+            yield from factor_edits(tree, fitted, self.sizes)
+            yield from factor_edits(tree, fitted, self.sizes, in_place=False)
+
+    def run(self) -> tuple[Edit, ...] | None:
+        singles = list(self.candidates(self.wrong_tree, factor_first=True))
+        found = self.first_repair(((e,) for e in singles), MAX_SCREENED)
+        pairs: list[tuple[Edit, ...]] = []
+        if found is None:
+            # a second edit only after a first that leaves the formula comparable (or,
+            # for two index or layer edits that belong together, not yet in range)
+            pairs_iter = ((first, second) for first in singles if self._pursue(first)
+                          for second in self.candidates(first.tree, self._differs(first)))
+            found = self.first_repair(_recorded(pairs_iter, pairs), MAX_SCREENED)
+        if found is None:
+            triples = ((*pair, third) for pair in pairs if self._differs(pair[-1])
+                       for third in self.candidates(pair[-1].tree, False))
+            found = self.first_repair(triples, self.tried + MAX_THIRD)
+        if found is None:
+            loss = str(self.claim.setting.get("loss_symbol", "") or "J")
+            whole = (e for e in rewrites(self.left_tree, self.wrong_tree, loss)
+                     if _unseen(self.seen, node_key(e.tree)) and self.valid(e))
+            found = self.first_repair(((e,) for e in whole), self.tried + 100)
+        return found
+
+    def _differs(self, edit: Edit) -> bool:
+        return self.outcomes.get(node_key(edit.tree)) == "differ"
+
+    def _pursue(self, edit: Edit) -> bool:
+        outcome = self.outcomes.get(node_key(edit.tree))
+        return outcome == "differ" or (outcome in ("invalid", "shape")
+                                       and edit.kind in STRUCTURAL)
+
+    def tidied(self, edit: Edit) -> str:
+        """The repair written as a course would, when that form verifies too."""
+        tidy_text = _show_text(tidy(edit.tree))
+        if tidy_text != edit.text and self._verified(tidy_text):
+            return tidy_text
+        return edit.text
+
+    def _verified(self, text: str) -> bool:
+        return verify_claim(self._trial(text), replace(self.options, diagnose=False,
+                                                       shrink=False)).kind is Kind.VERIFIED
 
     def valid(self, edit: Edit) -> bool:
         """Is the candidate a formula of the setting (what `parse` would accept)?
@@ -118,17 +206,16 @@ class _Search:
                     todo.extend(v for v in value if isinstance(v, ast.AST))
         return out
 
-    def first_repair(self, paths: Iterator[tuple[Edit, ...]]) -> tuple[Edit, ...] | None:
+    def first_repair(self, paths: Iterable[tuple[Edit, ...]],
+                     limit: int) -> tuple[Edit, ...] | None:
         for path in paths:
-            if self.tried >= MAX_SCREENED:
+            if self.tried >= limit:
                 return None
             self.tried += 1
             outcome = tree_outcome(self.claim, [self.left_tree, path[-1].tree], self.quick,
                                    self.kinked)
             self.outcomes[node_key(path[-1].tree)] = outcome
-            if outcome == "equal" and verify_claim(
-                    self._trial(path[-1].text),
-                    replace(self.options, diagnose=False, shrink=False)).kind is Kind.VERIFIED:
+            if outcome == "equal" and self._verified(path[-1].text):
                 return path
         return None
 

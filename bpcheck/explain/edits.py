@@ -19,7 +19,8 @@ from ..catalog.formula import bound_indices, node_key, normalise, walk
 LAYERED = {"W", "b", "B", "z", "a", "x", "delta"}
 DERIVATIVE_FUNCS = {"fprime", "gprime", "df"}
 TRANSPOSE_FUNCS = {"transpose", "T"}
-ACTIVATION_FUNCS = {"sigmoid", "tanh", "f"}
+ACTIVATION_FUNCS = {"sigmoid", "tanh", "f", "g", "relu", "softplus", "swish", "leaky_relu",
+                    "elu"}
 
 
 @dataclass(frozen=True)
@@ -203,11 +204,7 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
         yield Edit("fprime-missing", new,
                    lambda gone=gone: (f"the factor {_show(gone)} dropped",
                    f"an extra activation-derivative factor {_show(gone)}"))
-    # σ(z) written where σ′(z) belongs: the activation of a pre-activation for its derivative
-    for new, node in _variants(paths, _activation_of_z, lambda n: _call("fprime", n.args[0])):
-        yield Edit("fprime-for-activation", new,
-                   lambda node=node: (f"{_show(node)} replaced by fprime({_show(node.args[0])})",
-                   f"{_show(node)} should be the derivative fprime({_show(node.args[0])})"))
+    yield from _activation_for_derivative(paths)
     entries = sorted({_show(n) for n in paths.nodes if isinstance(n, ast.Subscript)
                       and _layer_subscript(n.value) and n.value.value.id in ("z", "delta", "a")
                       and not isinstance(n.slice, ast.Tuple)}, key=str)
@@ -230,14 +227,42 @@ def _derivative_edits(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
                    f"the activation-derivative factor fprime(z[{layer}]) is missing"))
 
 
+def _activation_for_derivative(paths: _Paths) -> Iterator[Edit]:
+    """f ↔ f′ for any activation: σ(z) (or a = σ(z)) written where σ′(z) belongs, and
+    the derivative written where the activation belongs."""
+    for new, node in _variants(paths, _activation_of_z, lambda n: _call("fprime", n.args[0])):
+        yield Edit("fprime-for-activation", new,
+                   lambda node=node: (f"{_show(node)} replaced by fprime({_show(node.args[0])})",
+                   f"{_show(node)} should be the derivative fprime({_show(node.args[0])})"))
+    for new, node in _variants(paths, _activation_value, lambda n: _call("fprime", _z_of(n))):
+        yield Edit("fprime-for-activation", new,
+                   lambda node=node: (f"{_show(node)} replaced by fprime({_show(_z_of(node))})",
+                   f"{_show(node)} should be the derivative fprime({_show(_z_of(node))})"))
+    derivative = lambda n: _is_call(n, DERIVATIVE_FUNCS) and len(n.args) == 1
+    for new, node in _variants(paths, derivative, lambda n: _call("f", n.args[0])):
+        yield Edit("fprime-for-activation", new,
+                   lambda node=node: (f"{_show(node)} replaced by f({_show(node.args[0])})",
+                   f"{_show(node)} should be the activation f({_show(node.args[0])}), "
+                   f"not its derivative"))
+
+
 def _activation_of_z(node: ast.AST) -> bool:
-    """sigmoid(z[l]), tanh(z[L][j]): an activation applied to a pre-activation."""
-    if not (_is_call(node, ACTIVATION_FUNCS) and len(node.args) == 1):
-        return False
-    arg = node.args[0]
-    while isinstance(arg, ast.Subscript) and not _layer_subscript(arg):
-        arg = arg.value
-    return _layer_subscript(arg) and arg.value.id == "z"
+    """sigmoid(z[l]), tanh(H1), f(z[L][j]): an activation applied to its argument."""
+    return _is_call(node, ACTIVATION_FUNCS) and len(node.args) == 1
+
+
+def _activation_value(node: ast.AST) -> bool:
+    """a[l] or a[l][j], the activation's value."""
+    base = node.value if isinstance(node, ast.Subscript) and not _layer_subscript(node) else node
+    return _layer_subscript(base) and base.value.id == "a" and \
+        (base is node or isinstance(node.slice, ast.Name))
+
+
+def _z_of(node: ast.Subscript) -> ast.Subscript:
+    """z[l] (its entry) for a[l] (its entry)."""
+    if _layer_subscript(node):
+        return ast.Subscript(ast.Name("z", ast.Load()), node.slice, ast.Load())
+    return ast.Subscript(_z_of(node.value), node.slice, ast.Load())
 
 
 def _index_renames(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
