@@ -256,3 +256,20 @@ def test_a_braced_differential_from_a_macro_is_a_total_derivative(tmp_path):
                     encoding="utf-8")
     notes = read_notes(path, Refs({}, {}))
     assert [check_claim(c).kind for c in notes.claims] == [Kind.VERIFIED]
+
+
+def test_sigma_can_be_the_notes_generic_activation(tmp_path):
+    notes = _read(tmp_path, r"$$ a^{(1)} = \sigma(z^{(1)}) $$" "\n",
+                  "<!-- bpcheck-defaults: widths=3,4,2 activation=relu loss=mse_half "
+                  "sigma=activation -->\n")
+    assert notes.claims[0].sides == ("a[1]", "f(z[1])")
+    assert _kinds(notes) == [Kind.VERIFIED]
+
+
+def test_a_generic_activation_over_layers_whose_activations_differ_is_not_guessed(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial J}{\partial z^{(l)}} = \frac{\partial J}{\partial a^{(l)}} \odot g'(z^{(l)}) $$
+
+$$ \frac{\partial J}{\partial z^{(1)}} = \frac{\partial J}{\partial a^{(1)}} \odot g'(z^{(1)}) $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=relu output=sigmoid loss=mse_half -->\n")
+    assert [f.readings[0].kind for f in notes.found] == ["not understood", "claim"]

@@ -25,6 +25,7 @@ CHOICES = {
     "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary"),
     "layout": ("numerator", "denominator"),
     "layer_marks": ("superscript", "subscript"), "gradient_prefix": ("d",),
+    "sigma": ("sigmoid", "activation"),
 }
 NAME_LISTS = ("symbols", "positive", "integers", "functions", "elementwise", "indexed")
 TEXT_KEYS = ("title", "note", "corrects", "scope", "strategy", "when")
@@ -109,7 +110,7 @@ def conventions_problem(body: dict[str, Any]) -> str:
         if len(names) not in (len(widths) - 1, len(widths)):
             return (f"layers names {len(names)} layers; the widths have {len(widths)} "
                     f"(name the {len(widths) - 1} after the input, or all {len(widths)})")
-    for key in ("layer_marks", "gradient_prefix"):
+    for key in ("layer_marks", "gradient_prefix", "sigma"):
         if key in body and body[key] not in CHOICES[key]:
             return f"{key} must be one of {', '.join(CHOICES[key])}"
     for key in ("samples", "batch_symbol"):

@@ -26,6 +26,7 @@ class TexContext:
     batch_size: int = 0  # m (or N) in a batch setting: the number of samples
     hadamard: tuple[str, ...] = ()  # hadamard=*: symbols the note uses for ⊙ (NumPy's *)
     samples: frozenset[str] = frozenset()  # samples=i: y^{(i)}, a^{[l](i)} are sample i
+    sigma: str = "sigmoid"  # sigma=activation: \sigma is the setting's activation f
     batch_symbols: frozenset[str] = frozenset({"m", "N"})  # the batch's size in formulas
     macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines
     layer_names: tuple[tuple[str, int], ...] = ()  # layers=h,o: W^h is W[1], W^o is W[2]
@@ -52,6 +53,7 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
                           batch_size=int(setting.get("batch", 0) or 0),
                           hadamard=hadamard_symbols(setting.get("hadamard", ())),
                           samples=frozenset(_letters(setting.get("samples", ()))),
+                          sigma=str(setting.get("sigma", "sigmoid")),
                           batch_symbols=frozenset(_letters(setting.get("batch_symbol", ())))
                           or frozenset({"m", "N"}),
                           layer_marks=setting.get("layer_marks", "superscript"),

@@ -389,6 +389,7 @@ class Parser:
         if primes:
             fn = constructs.PRIMES.get(fn, fn + "prime")
         args = self.call_args(tok)
+        constructs.generic_activation(self, fn, args, tok)
         value = fn(*args) if callable(fn) else call(fn, *args)
         if sup is not None and texts_of(sup) == ["-", "1"]:
             raise self.fail(f"inverse function {tok.text}^{{-1}}", tok)
@@ -398,6 +399,8 @@ class Parser:
         fn = _FUNC_CMDS[tok.text]
         if fn == "sigmoid" and "sigma" in self.ctx.names and not self.at("(", "{", "'", "^"):
             return self.symbol("sigma", tok)
+        if fn == "sigmoid" and self.ctx.sigma == "activation":
+            fn = "f"  # sigma=activation: the note's σ is its activation, whatever it is
         if fn == "sqrt" and self.at("["):
             raise self.fail("\\sqrt[n]: only square roots", tok)
         sub, sup, primes = self.scripts()
