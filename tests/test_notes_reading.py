@@ -261,7 +261,7 @@ def test_a_braced_differential_from_a_macro_is_a_total_derivative(tmp_path):
 def test_sigma_can_be_the_notes_generic_activation(tmp_path):
     notes = _read(tmp_path, r"$$ a^{(1)} = \sigma(z^{(1)}) $$" "\n",
                   "<!-- bpcheck-defaults: widths=3,4,2 activation=relu loss=mse_half "
-                  "sigma=activation -->\n")
+                  "activation_symbol=\\sigma -->\n")
     assert notes.claims[0].sides == ("a[1]", "f(z[1])")
     assert _kinds(notes) == [Kind.VERIFIED]
 
@@ -273,3 +273,14 @@ $$ \frac{\partial J}{\partial z^{(l)}} = \frac{\partial J}{\partial a^{(l)}} \od
 $$ \frac{\partial J}{\partial z^{(1)}} = \frac{\partial J}{\partial a^{(1)}} \odot g'(z^{(1)}) $$
 """, "<!-- bpcheck-defaults: widths=3,4,2 activation=relu output=sigmoid loss=mse_half -->\n")
     assert [f.readings[0].kind for f in notes.found] == ["not understood", "claim"]
+
+
+def test_a_phi_activation_is_the_settings_f(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ a^{(1)} = \phi(z^{(1)}) $$
+
+$$ \frac{\partial J}{\partial z^{(2)}} = (a^{(2)} - y) \odot \phi'(z^{(2)}) $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=tanh loss=mse_half "
+     "activation_symbol=\\phi -->\n")
+    assert notes.claims[0].sides == ("a[1]", "f(z[1])")
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]

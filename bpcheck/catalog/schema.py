@@ -25,7 +25,6 @@ CHOICES = {
     "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary"),
     "layout": ("numerator", "denominator"),
     "layer_marks": ("superscript", "subscript"), "gradient_prefix": ("d",),
-    "sigma": ("sigmoid", "activation"),
 }
 NAME_LISTS = ("symbols", "positive", "integers", "functions", "elementwise", "indexed")
 TEXT_KEYS = ("title", "note", "corrects", "scope", "strategy", "when")
@@ -110,7 +109,10 @@ def conventions_problem(body: dict[str, Any]) -> str:
         if len(names) not in (len(widths) - 1, len(widths)):
             return (f"layers names {len(names)} layers; the widths have {len(widths)} "
                     f"(name the {len(widths) - 1} after the input, or all {len(widths)})")
-    for key in ("layer_marks", "gradient_prefix", "sigma"):
+    if "activation_symbol" in body and not _activation_symbol(body["activation_symbol"]):
+        return ("activation_symbol names the note's activation: one letter or Greek letter, "
+                "e.g. \\phi, \\sigma, g")
+    for key in ("layer_marks", "gradient_prefix"):
         if key in body and body[key] not in CHOICES[key]:
             return f"{key} must be one of {', '.join(CHOICES[key])}"
     for key in ("samples", "batch_symbol"):
@@ -126,6 +128,13 @@ def conventions_problem(body: dict[str, Any]) -> str:
         if not (text.isdigit() or text in names or text == body.get("depth_symbol", "L")):
             return "unmarked must be a layer: a number, one of layers, or the depth symbol"
     return ""
+
+
+def _activation_symbol(value: Any) -> str:
+    """`\\phi`, `\\varphi`, `\\sigma`, `g`: the symbol's name, or "" when it is none."""
+    text = value.strip() if isinstance(value, str) else ""
+    m = re.fullmatch(r"\\?([A-Za-z]+)", text)
+    return m.group(1) if m and (len(m.group(1)) == 1 or text.startswith("\\")) else ""
 
 
 def _letter_list(value: Any) -> bool:

@@ -25,7 +25,7 @@ from .entrywise import entrywise
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
-from .wholefile import (shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
+from .wholefile import (output_activation_used, shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
@@ -191,6 +191,13 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                       "chain A = B", d.line(members[0].pos), d.where(members[0].pos))
     full_where = frame.where + _index_ranges(sides, lines, frame.setting, frame.where,
                                              frame.ctx, d, layers)
+    widths = frame.setting.get("widths", ()) or ()
+    used = output_activation_used(sides, dict(full_where), frame.ctx,
+                                  len(widths) - (1 if frame.ctx.numbering == "standard" else 0))
+    if used:
+        raise Problem(f"{used}: the layers' activations differ and this can be the output "
+                      "layer's, so f or g is not one function here; write the claim for the "
+                      "hidden layers or for the output", lines[0], d.where(members[0].pos))
     claim = _claim(d, ann, state, frame.setting, sides, lines, full_where, local,
                    d.where(members[0].pos))
     return replace(claim, role=role) if role else claim

@@ -324,21 +324,3 @@ def is_bias(node: ast.expr) -> bool:
     """`b[l]`, a layer's bias (not one of its entries)."""
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
         and node.value.id == "b"
-
-
-_GENERIC = {"f", "g", "fprime", "gprime"}
-
-
-def generic_activation(p: Parser, fn: Any, args: list[ast.expr], tok: Tok) -> None:
-    """`g'(Z^{[l]})` for every layer l in a network whose layers' activations differ: the note
-    means each layer's own activation, which f, g cannot say here (raises, never misreads)."""
-    if not (isinstance(fn, str) and fn in _GENERIC and p.ctx.network and not p.ctx.activation
-            and len(args) == 1):
-        return
-    arg = args[0]
-    layer = arg.slice if isinstance(arg, ast.Subscript) and isinstance(arg.value, ast.Name) \
-        and arg.value.id in ("z", "a") else None
-    if layer is not None and not isinstance(layer, ast.Constant):
-        raise p.fail(f"{tok.text}({ast.unparse(arg)}): the layers' activations differ, so the "
-                     "activation of a layer l is not one function; write the claim per layer "
-                     "(the hidden ones, or the output)", tok)

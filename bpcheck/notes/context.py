@@ -26,7 +26,7 @@ class TexContext:
     batch_size: int = 0  # m (or N) in a batch setting: the number of samples
     hadamard: tuple[str, ...] = ()  # hadamard=*: symbols the note uses for ⊙ (NumPy's *)
     samples: frozenset[str] = frozenset()  # samples=i: y^{(i)}, a^{[l](i)} are sample i
-    sigma: str = "sigmoid"  # sigma=activation: \sigma is the setting's activation f
+    activation_symbol: str = ""  # activation_symbol=\phi: the note's name for f ("phi")
     batch_symbols: frozenset[str] = frozenset({"m", "N"})  # the batch's size in formulas
     macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines
     layer_names: tuple[tuple[str, int], ...] = ()  # layers=h,o: W^h is W[1], W^o is W[2]
@@ -40,7 +40,7 @@ class TexContext:
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
     from ..catalog.files import setting_names
-    from ..catalog.schema import hadamard_symbols
+    from ..catalog.schema import _activation_symbol, hadamard_symbols
     names = frozenset(setting_names(setting)) | frozenset(extra)
     if setting.kind == "network":
         numbering = setting.get("numbering", "standard")
@@ -53,7 +53,7 @@ def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
                           batch_size=int(setting.get("batch", 0) or 0),
                           hadamard=hadamard_symbols(setting.get("hadamard", ())),
                           samples=frozenset(_letters(setting.get("samples", ()))),
-                          sigma=str(setting.get("sigma", "sigmoid")),
+                          activation_symbol=_activation_symbol(setting.get("activation_symbol", "")),
                           batch_symbols=frozenset(_letters(setting.get("batch_symbol", ())))
                           or frozenset({"m", "N"}),
                           layer_marks=setting.get("layer_marks", "superscript"),

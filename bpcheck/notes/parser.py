@@ -248,6 +248,8 @@ class Parser:
         sub, sup, primes = self.scripts()
         if name in self.ctx.functions or (name in ("f", "g") and self.ctx.network):
             return self.apply(name, sub, sup, primes, tok)
+        if self.ctx.network and name == self.ctx.activation_symbol:  # \phi(z): the note's f
+            return self.apply("f", sub, sup, primes, tok)
         if self.ctx.network and sub is None and sup is None and not primes and \
                 name in constructs.LOSS_NAMES | {self.ctx.loss} and \
                 constructs.loss_arguments(self, tok):
@@ -389,7 +391,6 @@ class Parser:
         if primes:
             fn = constructs.PRIMES.get(fn, fn + "prime")
         args = self.call_args(tok)
-        constructs.generic_activation(self, fn, args, tok)
         value = fn(*args) if callable(fn) else call(fn, *args)
         if sup is not None and texts_of(sup) == ["-", "1"]:
             raise self.fail(f"inverse function {tok.text}^{{-1}}", tok)
@@ -399,8 +400,8 @@ class Parser:
         fn = _FUNC_CMDS[tok.text]
         if fn == "sigmoid" and "sigma" in self.ctx.names and not self.at("(", "{", "'", "^"):
             return self.symbol("sigma", tok)
-        if fn == "sigmoid" and self.ctx.sigma == "activation":
-            fn = "f"  # sigma=activation: the note's σ is its activation, whatever it is
+        if fn == "sigmoid" and self.ctx.activation_symbol == "sigma":
+            fn = "f"  # activation_symbol=\sigma: the note's σ is its activation, whatever it is
         if fn == "sqrt" and self.at("["):
             raise self.fail("\\sqrt[n]: only square roots", tok)
         sub, sup, primes = self.scripts()

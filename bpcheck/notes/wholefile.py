@@ -200,3 +200,40 @@ def _layers(quantity: str, ufldl: bool) -> tuple[int, int]:
     if ufldl:
         return {"W": (1, 1), "b": (1, 1), "B": (1, 1), "a": (1, 0)}.get(quantity, (2, 0))
     return (0, 0) if quantity == "a" else (1, 0)
+
+
+_GENERIC = {"f", "g", "fprime", "gprime", "df"}
+
+
+def output_activation_used(sides: list[str], ranges: dict[str, str], ctx: TexContext,
+                           output_layer: int) -> str:
+    """The call of a generic activation (`g'(z^{[l]})`) that can reach the output layer of
+    a network whose output activation differs from the hidden one: the note means each
+    layer's own activation, which f and g cannot say there ("" when there is none)."""
+    if not ctx.network or ctx.activation:
+        return ""
+    for side in sides:
+        try:
+            tree = ast.parse(side, mode="eval")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in _GENERIC and len(node.args) == 1 \
+                    and _reaches(node.args[0], ranges, ctx, output_layer):
+                return ast.unparse(node)
+    return ""
+
+
+def _reaches(arg: ast.expr, ranges: dict[str, str], ctx: TexContext, output_layer: int) -> bool:
+    found = _layer_use(arg)
+    if found is None:
+        return isinstance(arg, ast.Subscript) and isinstance(arg.slice, ast.Constant) \
+            and arg.slice.value == output_layer
+    _, var, shift = found
+    top = ranges.get(var, "")
+    m = re.fullmatch(rf"\s*\S+\s*\.\.\s*{re.escape(ctx.depth)}\s*(?:([+-])\s*(\d+))?\s*", top)
+    if m is None:
+        return var == ctx.depth or not top  # the depth itself, or a range not known: say so
+    gap = int(m.group(2) or 0) * (-1 if m.group(1) == "-" else 1)
+    return gap + shift >= 0
