@@ -9,7 +9,7 @@ import ast
 from typing import Any
 
 from .lexer import LatexError, Tok, match_group, nesting, split_top, texts_of
-from .tree import binop, call
+from .tree import binop, call, subscript
 
 Parser = Any  # notes.parser.Parser, which imports this module
 
@@ -218,6 +218,22 @@ def gradient_name(p: Parser, tok: Tok) -> ast.expr:
     if sample is not None:
         grad = call("column", grad, sample)
     return call("transpose", grad) if transposed else grad
+
+
+def batch_symbol(p: Parser, name: str, sub: list[Tok] | None, sup: list[Tok] | None,
+                 tok: Tok) -> ast.expr | None:
+    """In a batch: `m` (or N, batch_symbol=) is its size, and `y^{(i)}`, `a^{[L](i)}` with a
+    sample letter (samples=i) are sample i, a column of the batch matrix; else None."""
+    if not p.ctx.network:
+        return None
+    if name in p.ctx.batch_symbols and sub is None and name not in p.ctx.names:
+        return p.power(ast.Constant(p.ctx.batch_size), sup)
+    if p.ctx.samples and sup is not None:
+        sup, sample = sample_superscript(p, sup)
+        if sample is not None:
+            value = call("column", p.net_symbol(name, None, sup, tok), sample)
+            return subscript(value, p.indices(sub, 1)) if sub is not None else value
+    return None
 
 
 def sample_superscript(p: Parser, sup: list[Tok]) -> tuple[list[Tok] | None, ast.expr | None]:

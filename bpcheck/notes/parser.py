@@ -256,14 +256,10 @@ class Parser:
             return ident(self.ctx.loss)  # J(W, b), l(y, yhat): the loss, by what it depends on
         if primes:
             raise self.fail(f"a prime on {name}: only functions (f', \\sigma') take one", tok)
-        if self.ctx.network and self.ctx.batch_size and name in self.ctx.batch_symbols \
-                and sub is None and name not in self.ctx.names:
-            return self.power(ast.Constant(self.ctx.batch_size), sup)  # the batch's size
-        if self.ctx.network and self.ctx.samples and sup is not None:
-            sup, sample = constructs.sample_superscript(self, sup)
-            if sample is not None:  # y^{(i)}, a^{[L](i)}: sample i, a column of the batch
-                value = call("column", self.net_symbol(name, None, sup, tok), sample)
-                return subscript(value, self.indices(sub, 1)) if sub is not None else value
+        batch = constructs.batch_symbol(self, name, sub, sup, tok) if self.ctx.batch_size \
+            else None
+        if batch is not None:
+            return batch
         if self.ctx.network:
             return self.net_symbol(name, sub, sup, tok)
         return self.scalar_symbol(name, sub, sup, tok)
