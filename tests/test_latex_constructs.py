@@ -11,7 +11,7 @@ import pytest
 from bpcheck.notes.latex import (NETWORK, LatexError, TexContext, equations, macros_in,
                                  statements, translate)
 
-NET = TexContext(True, NETWORK.names | {"l", "i", "j", "k", "lambda", "eta"})
+NET = TexContext(True, NETWORK.names | {"l", "i", "j", "k", "lam", "eta"})
 BATCH = replace(NET, batch=True)
 SCALAR = TexContext(False, frozenset({"x", "y", "w", "u"}), sizes=(("w", (2, 3)),))
 
@@ -118,7 +118,7 @@ CASES = [
     (r"\sum_k W^{(l)}_{jk} a^{(l-1)}_k", NET,
      [["sum(W[l][j, k] * a[l - 1][k], (k, 1, n[l - 1]))"]]),
     (r"\lVert W^{(l)} \rVert_F^2", NET, [["sqnorm(W[l])"]]),
-    (r"\frac{\lambda}{2}\|W^{(l)}\|_F^2", NET, [["lambda / 2 * sqnorm(W[l])"]]),
+    (r"\frac{\lambda}{2}\|W^{(l)}\|_F^2", NET, [["lam / 2 * sqnorm(W[l])"]]),
     (r"\operatorname*{ReLU}(z^{(l)})", NET, [["relu(z[l])"]]),
     (r"u = \begin{cases} x & \text{if } x > 0 \\ 0 & \text{otherwise} \end{cases}", SCALAR,
      [["u", "piecewise((x, x > 0), (0, True))"]]),
@@ -133,7 +133,7 @@ CASES = [
     (r"ŷ = σ(z^{(L)})", NET, [["yhat", "sigmoid(z[L])"]]),
     ("y\u0302_j - y_j", NET, [["yhat[j] - y[j]"]]),
     (r"δ^{(L)} = a^{(L)} - y", NET, [["delta[L]", "a[L] - y"]]),
-    (r"\eta \lambda", NET, [["eta * lambda"]]),
+    (r"\eta \lambda", NET, [["eta * lam"]]),
     (r"W\_{jk}^{(l)}", NET, [["W[l][j, k]"]]),  # Jekyll's escaped underscore
 ]
 

@@ -24,7 +24,7 @@ NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
                 "batch", "sample", "note", "symbols", "leaky_slope", "elu_alpha", "bias",
                 "layers", "layer_marks", "unmarked", "gradient_prefix", "hadamard", "samples",
-                "batch_symbol", "activation_symbol"}
+                "batch_symbol", "activation_symbol", "weight_decay"}
 SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
                "functions", "elementwise", "define", "indexed", "sample", "note"}
 
@@ -375,6 +375,9 @@ def setting_names(setting: Setting) -> set[str]:
         names.add(setting.loss_name())
         names.add(setting.get("depth_symbol", "L"))
         names.update(setting.get("symbols", ()) or ())
+        decay = setting.get("weight_decay", 0)
+        if isinstance(decay, str):
+            names.add(decay)
         return names
     names: set[str] = set()
     for key in ("symbols", "positive", "integers", "functions", "elementwise", "indexed"):

@@ -8,6 +8,7 @@ catalog never imports SymPy.
 """
 from __future__ import annotations
 
+import keyword
 import re
 
 from typing import Any
@@ -31,7 +32,8 @@ TEXT_KEYS = ("title", "note", "corrects", "scope", "strategy", "when")
 
 
 def is_name(value: Any) -> bool:
-    return isinstance(value, str) and value.isidentifier() and not value.startswith("__")
+    return isinstance(value, str) and value.isidentifier() and not value.startswith("__") \
+        and not keyword.iskeyword(value)  # `lambda` cannot be a name of a formula: write lam
 
 
 def _names(value: Any) -> bool:
@@ -80,6 +82,9 @@ def value_problem(key: str, value: Any) -> str:
             "sample must be a table of ranges like { eta = [0.0, 0.1] }"
     if key in ("leaky_slope", "elu_alpha"):
         return "" if _number(value) else f"{key} must be a number"
+    if key == "weight_decay":  # λ/2 Σ_l ‖W[l]‖² added to the loss: a number ≥ 0 or a name
+        ok = (_number(value) and value >= 0) or (isinstance(value, str) and is_name(value))
+        return "" if ok else "weight_decay must be a number ≥ 0 or a name (e.g. lambda)"
     if key == "bias":
         return "" if isinstance(value, bool) else "bias must be true or false"
     if key == "batch":

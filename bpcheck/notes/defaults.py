@@ -38,6 +38,10 @@ def typed(key: str, raw: Any) -> Any:
         return int(raw)
     if key in ("leaky_slope", "elu_alpha"):
         return float(raw)
+    if key == "weight_decay":  # a number, or the note's symbol (\lambda -> lambda)
+        text = raw.strip().lstrip("\\")
+        return float(text) if re.fullmatch(r"\d+(\.\d*)?", text) else \
+            "lam" if text == "lambda" else text
     if key == "bias" and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
     if key in LIST_KEYS:

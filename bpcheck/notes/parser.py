@@ -186,8 +186,8 @@ class Parser:
         handler = _HANDLERS.get(tok.text)
         if handler is not None:
             return handler(self, tok)
-        if tok.text[1:] in GREEK:
-            return self.symbol(tok.text[1:], tok)
+        if tok.text[1:] in GREEK:  # \lambda is `lam`: lambda is a keyword of the formula text
+            return self.symbol("lam" if tok.text == r"\lambda" else tok.text[1:], tok)
         raise self.unsupported(tok)
 
     # -- scripts ------------------------------------------------------------------------------

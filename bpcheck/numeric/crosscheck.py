@@ -181,6 +181,10 @@ def _reference_gradient(world: World, mlp: Any, ref: Any, values: dict[sp.Symbol
         out = grads.da[0]
     elif family == "W":
         out = grads.dW[k].T if flip else grads.dW[k]
+        decay = net.get("weight_decay")
+        if decay is not None:  # the regulariser λ/2 ‖W‖² adds λ W (the reference has none)
+            lam = values.get(decay, 0.0) if isinstance(decay, sp.Symbol) else float(decay)
+            out = out + lam * _array(world, f"W[{k}]", values)
     elif family == "b":
         out = grads.db[k]
     elif family == "z":

@@ -78,13 +78,18 @@ def build_network(setting: Setting) -> World:
         world.undefined = True
     else:
         value = loss_value(loss, world.nodes[prev].sym, y, reduction)
-    world.add_def("J", J, value, (prev, "y"))
+    decay, weights = _weight_decay(world, setting), [f"W[{k}]" for k in range(1, depth + 1)]
+    if decay is not None:  # J + λ/2 Σ_l ‖W[l]‖²_F: the regularised loss
+        value = value + decay / 2 * sp.Add(*[e ** 2 for w in weights
+                                               for e in flat(world.nodes[w].sym)])
+    world.add_def("J", J, value, (prev, "y") + (tuple(weights) if decay is not None else ()))
     world.family[(loss_sym, None)] = "J"
     world.network = {
         "widths": widths, "depth": depth, "shift": shift, "hidden": hidden, "output": output,
         "loss": loss, "reduction": reduction, "batch": batch, "orientation": orientation,
         "loss_symbol": loss_sym, "width": lambda l: widths[l - shift], "bias": bias,
         "leaky_slope": parameter(setting, "leaky_relu"), "elu_alpha": parameter(setting, "elu"),
+        "weight_decay": decay,
     }
     if target == "onehot" and not batch:
         world.cases = [{"kt": k + 1, "__y__": (k,)} for k in range(widths[-1])]
@@ -93,6 +98,18 @@ def build_network(setting: Setting) -> World:
                        itertools.product(range(widths[-1]), repeat=batch)]
     activation_functions(world, *activation(setting, hidden))
     return world
+
+
+def _weight_decay(world: World, setting: Setting) -> sp.Expr | None:
+    """λ of `weight_decay` (exact as written, or a symbol sampled in [0, 0.5]), or None."""
+    value = setting.get("weight_decay", None)
+    if value is None or value == 0:
+        return None
+    if isinstance(value, str):
+        if value not in world.nodes:
+            world.add_leaf(value, sp.Symbol(value), 0.0, 0.5)
+        return world.nodes[value].sym
+    return sp.Rational(str(value))
 
 
 def _add_layer(world: World, k: int, shown: int, prev: str, widths: list[int], cols: int,
