@@ -284,3 +284,60 @@ $$ \frac{\partial J}{\partial z^{(2)}} = (a^{(2)} - y) \odot \phi'(z^{(2)}) $$
      "activation_symbol=\\phi -->\n")
     assert notes.claims[0].sides == ("a[1]", "f(z[1])")
     assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_kramdown_pages_inline_dollars_and_mathjax_script_displays(tmp_path):
+    page = ("---\nlayout: post\n---\n"
+            "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n"
+            "The $$i$$th entry of $$\\delta^{(2)}$$ is a number.\n\n"
+            '<script type="math/tex; mode=display">\n'
+            "\\frac{\\partial J}{\\partial b^{(2)}} = \\delta^{(2)}\n</script>\n\n"
+            "$$ \\frac{\\partial J}{\\partial b^{(1)}} = \\delta^{(1)} $$\n")
+    path = tmp_path / "post.md"
+    path.write_text(page, encoding="utf-8")
+    notes = read_notes(path, Refs({}, {}))
+    assert [f.line for f in notes.found] == [8, 11]
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_a_markdown_escaped_starred_environment_is_a_display(tmp_path):
+    notes = _read(tmp_path, "\\begin{align\\*}\n\\frac{\\partial J}{\\partial b^{(2)}} &= "
+                  "\\delta^{(2)}\n\\end{align\\*}\n",
+                  "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert _kinds(notes) == [Kind.VERIFIED]
+
+
+NAMED_SOFTMAX = ("<!-- bpcheck-defaults: widths=4,3 activation=identity output=softmax "
+                 "loss=cross_entropy target=onehot unmarked=1 loss_symbol=H names=x:z,s:a -->\n")
+
+
+def test_names_reach_exponents_subscripts_and_arguments(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ s(\mathbf x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}} $$
+
+$$ \frac{\partial s(\mathbf x)_i}{\partial x_i} = s(\mathbf x)_i - s(\mathbf x)_i^2 $$
+
+$$ \mathbf J_{\mathbf s}(\log \mathbf s) = \text{diag}\left(\frac{1}{\mathbf s}\right) $$
+
+$$ s(\mathbf x + c)_i = s(\mathbf x)_i $$
+
+$$ s(1 - s) $$
+""", NAMED_SOFTMAX)
+    reads = [f.readings[0] for f in notes.found]
+    assert reads[0].translation.startswith("a[1][i] = exp(z[1][i])")
+    assert reads[2].translation == "diff(log(a[1]), a[1]) = diag(1 / a[1])"
+    assert reads[3].kind == "not understood"  # s applied to x + c is not the quantity a
+    assert reads[4].translation == "a[1] * (1 - a[1])"  # s(1 - s) is a product
+    assert _kinds(notes)[:3] == [Kind.VERIFIED, Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_a_gradient_applies_to_the_name_after_it(tmp_path):
+    notes = _read(tmp_path, r"$$ \nabla_{\mathbf x} H = \nabla_{\mathbf s} H \, "
+                  r"\mathbf J_{\mathbf x}(\mathbf s) $$" "\n",
+                  NAMED_SOFTMAX.replace("-->", "layout=numerator -->"))
+    assert notes.claims[0].sides == ("diff(H, z[1])", "diff(H, a[1]) * diff(a[1], z[1])")
+
+
+def test_an_italic_function_right_after_a_one_letter_subscript(tmp_path):
+    notes = _read(tmp_path, r"$$ H = -\sum_{k} y_klog(s_k) $$" "\n", NAMED_SOFTMAX)
+    assert notes.claims[0].sides[1] == "-sum(y[k] * log(a[1][k]), (k, 1, n[L]))"

@@ -120,8 +120,13 @@ def hadamard(a: Any, b: Any) -> Any:
 
 def div(a: Any, b: Any) -> Any:
     a, b = unit(a), unit(b)
-    if is_arr(b):
-        raise Unsupported("division by a matrix")
+    if is_arr(b):  # entry by entry (y / s), each entry on its own: a zero divisor is nan
+        if is_arr(a) and a.shape != b.shape:
+            raise IllFormed(f"dividing a {a.shape} by a {b.shape} matrix")
+        out = np.empty(b.shape, dtype=object)
+        for idx in np.ndindex(b.shape):
+            out[idx] = div(a[idx] if is_arr(a) else a, b[idx])
+        return out
     if not is_arr(b) and b == 0:
         return a * float("nan") if not isinstance(b, mpmath.mpf) else a * mpmath.mpf("nan")
     return a / b

@@ -292,13 +292,17 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
     errors: list[LoadError] = []
     try:
         frame = _frame(d, d.annotation or plain, state)
+        named = _named(d)
+        if named:  # the note's own names of the setting's quantities are the setting's
+            frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
+                re.sub(r"_.*", "", k) for k in named)))
         remark = display_remark(d.tex) if whole and d.annotation is None and not notes \
             else None
         if remark:
             state.carry = None
             return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
         carry, state.carry = state.carry, None
-        sts = statements(d.tex, frame.ctx, carry, {**_named(d), **state.local})
+        sts = statements(d.tex, frame.ctx, carry, {**named, **state.local})
         state.carry = chain_left(d.tex, frame.ctx, carry)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \

@@ -340,3 +340,12 @@ def is_bias(node: ast.expr) -> bool:
     """`b[l]`, a layer's bias (not one of its entries)."""
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
         and node.value.id == "b"
+
+
+def jacobian(p: Parser, sub: list[Tok], tok: Tok) -> ast.expr:
+    """`\\mathbf J_{\\mathbf x}(\\mathbf s)`: ∂s/∂x, the Jacobian of s by x (when J is not
+    the loss)."""
+    args = p.call_args(tok)
+    if len(args) != 1:
+        raise p.fail("J_x(...): the Jacobian of one quantity", tok)
+    return call("diff", args[0], p.sub(sub, tok))

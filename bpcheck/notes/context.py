@@ -26,6 +26,7 @@ class TexContext:
     batch_size: int = 0  # m (or N) in a batch setting: the number of samples
     hadamard: tuple[str, ...] = ()  # hadamard=*: symbols the note uses for ⊙ (NumPy's *)
     samples: frozenset[str] = frozenset()  # samples=i: y^{(i)}, a^{[l](i)} are sample i
+    mapped: frozenset[str] = frozenset()  # names= of the note: its names for the setting's
     activation_symbol: str = ""  # activation_symbol=\phi: the note's name for f ("phi")
     batch_symbols: frozenset[str] = frozenset({"m", "N"})  # the batch's size in formulas
     macros: tuple[tuple[str, Macro], ...] = ()  # \newcommand etc. the note defines

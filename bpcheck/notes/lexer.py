@@ -69,6 +69,10 @@ def _function_words(toks: list[Tok]) -> list[Tok]:
     out: list[Tok] = []
     i = 0
     while i < len(toks):
+        if out and out[-1].text in ("_", "^") and toks[i].kind == "let":
+            out.append(toks[i])  # `y_ilog(p_i)`: the unbraced script is one letter
+            i += 1
+            continue
         j = i
         while j < len(toks) and toks[j].kind == "let" and (j == i or toks[j].pos == toks[j - 1].end):
             j += 1

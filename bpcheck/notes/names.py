@@ -8,37 +8,83 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .lexer import Tok, texts_of, tokenize
+from .lexer import LatexError, Tok, texts_of, tokenize
 
 
-def substitute_names(toks: list[Tok], local: dict[str, list[Tok]]) -> list[Tok]:
+def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
+                     anywhere: frozenset[str] = frozenset()) -> list[Tok]:
     """Each name the note defined (`s`, or `N_{out}` from names=), outside sub- and
     superscripts and words, as `(` what it stands for `)`."""
     keys = sorted(((tuple(texts_of(tokenize(k))), v) for k, v in local.items()),
                   key=lambda kv: -len(kv[0]))
     out: list[Tok] = []
     scripts: list[bool] = []  # for each open `{`: whether it opened a script or a word
+    words: list[bool] = []  # ... and whether it opened a word (\mathrm{log}: never a name)
     k = 0
     while k < len(toks):
         t, prev = toks[k], toks[k - 1].text if k else ""
         hit = None
         if t.kind == "let" and prev not in ("_", "^"):  # a letter in a script is an index
-            hit = next(((key, v) for key, v in keys if (len(key) > 1 or not any(scripts))
-                        and tuple(x.text for x in toks[k:k + len(key)]) == key), None)
+            hit = None if any(words) else next(
+                ((key, v) for key, v in keys
+                 if (len(key) > 1 or not any(scripts) or key[0] in anywhere)
+                 and tuple(x.text for x in toks[k:k + len(key)]) == key), None)
         if hit is not None:
             at = t._replace(end=t.pos)
-            out += [at._replace(kind="sym", text="(")] + \
-                [d._replace(pos=t.pos, end=t.pos) for d in hit[1]] + \
-                [at._replace(kind="sym", text=")")]
+            body = [d._replace(pos=t.pos, end=t.pos) for d in hit[1]]
+            out += body if _is_function(hit[1]) else \
+                [at._replace(kind="sym", text="(")] + body + [at._replace(kind="sym", text=")")]
             k += len(hit[0])
+            if _is_quantity(hit[1]):
+                k = _own_argument(toks, k, set(local) - {"".join(hit[0])})
             continue
-        if t.text == "{":
-            scripts.append(prev in ("_", "^") or prev in _WORD_COMMANDS)
+        if t.text == "{":  # `e^{x_i}` is a power: its letters are names, not indices
+            exponent = prev == "^" and k > 1 and toks[k - 2].text == "e"
+            scripts.append((prev in ("_", "^") and not exponent) or prev in _WORD_COMMANDS)
+            words.append(prev in _WORD_COMMANDS)
         elif t.text == "}" and scripts:
             scripts.pop()
+            words.pop()
         out.append(t)
         k += 1
     return out
+
+
+_STYLES = {r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", "{", "}"}
+
+
+def _is_quantity(toks: list[Tok]) -> bool:
+    """`a`, `a^{[L]}`, `z_{o}`: one quantity's name (not an expression such as σ(z))."""
+    return bool(toks) and toks[0].kind == "let" and all(
+        t.kind in ("let", "num") or t.text in ("^", "_", "{", "}", "[", "]", "(", ")")
+        for t in toks[1:]) and not any(t.text == "(" for t in toks[:1])
+
+
+def _own_argument(toks: list[Tok], k: int, others: set[str]) -> int:
+    """After a name that stands for a quantity, `(\\mathbf x)` naming one variable is what
+    the quantity depends on (s(x): the softmax of x), not a product: skipped."""
+    if k < len(toks) and toks[k].text == "(":
+        depth, j = 0, k
+        while j < len(toks):
+            depth += {"(": 1, ")": -1}.get(toks[j].text, 0)
+            if depth == 0:
+                break
+            j += 1
+        inner = [t for t in toks[k + 1:j] if t.text not in _STYLES]
+        if j < len(toks) and len(inner) == 1 and inner[0].kind == "let":
+            return j + 1
+        if j < len(toks) and toks[k].pos == toks[k - 1].end and \
+                any(t.text in others for t in inner):  # s(x + c): applied, not its own input
+            raise LatexError(f"{toks[k - 1].text}(...): a name the set-up maps to a quantity, "
+                             "applied to something else than its own input", toks[k].pos, "(")
+    return k
+
+
+def _is_function(toks: list[Tok]) -> bool:
+    """`\\mathrm{softmax}`, `\\sigma`, `\\exp`: a function's name, used as written (s(x))."""
+    texts = texts_of(toks)
+    return bool(texts) and texts[0].startswith("\\") and (
+        len(texts) == 1 or texts[1] == "{" and texts[-1] == "}" and "{" not in texts[2:-1])
 
 
 def local_definition(st: Any) -> tuple[str, list[Tok]] | None:

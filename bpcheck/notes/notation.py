@@ -89,7 +89,11 @@ def nabla(p: Parser, tok: Tok) -> ast.expr:
         x: ast.expr = subscript(ident("a"), ident(p.ctx.depth))
     else:
         x = p.sub(arg, tok)
-    return call("diff", p.product(), x)
+    nxt = p.peek()
+    # `\nabla_s H \, J`: the gradient of the name that follows; `\nabla_x \frac12 \|x\|^2`:
+    # of the product that follows
+    body = p.factor() if nxt is not None and nxt.kind == "let" else p.product()
+    return call("diff", body, x)
 
 
 def summation(p: Parser, tok: Tok) -> ast.expr:

@@ -243,8 +243,8 @@ def _setting_names(names: list[str], tex: str, ctx: TexContext) -> bool:
     """Whether a formula names a quantity of the setting: W, b, z, a, σ, ŷ, the loss, δ
     (not Kronecker's δ_{ij}), a target y (not a generic variable y that is differentiated
     by or passed to a function), a batch matrix, or anything with a layer mark."""
-    if re.search(r"\^\s*\{?\s*[\[(]", tex):
-        return True
+    if re.search(r"\^\s*\{?\s*[\[(]", tex) or any(n in ctx.mapped for n in names):
+        return True  # a layer mark, or a name the note's set-up maps to the setting's
     if _LOSS_DERIVATIVE.search(tex):
         return True  # ∂L/∂w of a model of the note's own: a claim, never generic calculus
     setting = _SETTING | {ctx.loss} | (_BATCH if ctx.batch else set())

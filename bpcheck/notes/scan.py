@@ -26,7 +26,10 @@ CLAIM_KEYS = {"id", "title", "source", "quantity", "where", "when", "claim", "se
               "corrects", "note", "scope", "strategy", "catalog"}
 SETUP_UNCHECKED = "the file's formulas are not checked until its set-up is fixed"
 _ANNOTATION = re.compile(r"\s*<!--\s*bpcheck(-defaults|-setting)?\s*:(.*?)-->", re.S)
-_OPENER = re.compile(r"(?<!\\)\$\$|\\\[|\\begin\{((?:equation|align|gather|multline|eqnarray)\*?)\}")
+_OPENER = re.compile(r"(?<!\\)\$\$|\\\[|\\begin\{((?:equation|align|gather|multline|eqnarray)(?:\\?\*)?)\}"
+                     r"|<script\s+type=\"math/tex;\s*mode=display\">")
+# text before a `$$` on its line that still leaves the `$$` a block (lists, quotes, tables)
+_BLOCK_PREFIX = re.compile(r"\s*(?:(?:[-*+]|\d+[.)]|>)\s*)*$")
 _FENCE = re.compile(r"\s{0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _TABLE_ROW = re.compile(r"\s{0,3}\|")
@@ -219,6 +222,7 @@ def scan_page(page: Page, state: ScanState, errors: list[LoadError]) -> list[Dis
     comments = [(m.start(), m.end()) for m in re.finditer(r"<!--.*?(?:-->|\Z)", text, re.S)]
     pending: Annotation | None = None
     fence, heading, i = "", "", page.start
+    kramdown = not page.cell and bool(_KRAMDOWN.search(text))
     while i < len(lines):
         line = lines[i]
         if fence or _FENCE.match(line):
@@ -247,11 +251,16 @@ def scan_page(page: Page, state: ScanState, errors: list[LoadError]) -> list[Dis
                 col = m.end()
                 continue
             closer = "$$" if m.group() == "$$" else r"\]" if m.group() == r"\[" \
+                else "</script>" if m.group().startswith("<script") \
                 else rf"\end{{{m.group(1)}}}"
             begin = starts[i] + m.end()
             close = text.find(closer, begin)
             if _TABLE_ROW.match(line) and not _in_one_cell(line, m.end(), close - starts[i]):
                 col = m.end()  # a table cell is one line: its `$$` never opens a display
+                continue
+            if m.group() == "$$" and kramdown and not _TABLE_ROW.match(line) \
+                    and _inline(line, m.start(), close - starts[i] + 2):
+                col = close - starts[i] + 2  # kramdown's `$$x$$` inside a sentence: inline
                 continue
             if close < 0:
                 errors.append(error_at(page, starts[i] + m.start(), f"unclosed {m.group()}"))
@@ -270,6 +279,16 @@ def scan_page(page: Page, state: ScanState, errors: list[LoadError]) -> list[Dis
         errors.append(LoadError(page.file, pending.line, "annotation not followed by a "
                                 "display formula"))
     return out
+
+
+# a Jekyll/kramdown page (front matter with a layout, or displays as MathJax script tags):
+# there `$$x$$` inside a sentence is inline math, as kramdown renders it
+_KRAMDOWN = re.compile(r"\A---\s*\n(?:[^\n]*\n)*?layout\s*:|<script\s+type=\"math/tex")
+
+
+def _inline(line: str, start: int, end: int) -> bool:
+    """`$$ ... $$` within a sentence (text before it on its line, closed on the line)."""
+    return end <= len(line) and not _BLOCK_PREFIX.match(line[:start])
 
 
 def _in_one_cell(row: str, begin: int, end: int) -> bool:

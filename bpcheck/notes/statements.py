@@ -98,7 +98,7 @@ def _tokens(tex: str, ctx: TexContext, local: dict[str, list[Tok]] | None = None
     toks = tokenize(tex)
     defined, toks = definitions(toks)
     toks = expand(toks, {**dict(ctx.macros), **defined})
-    return substitute_names(toks, local) if local else toks
+    return substitute_names(toks, local, ctx.mapped) if local else toks
 
 
 _INDEX_CONDITIONS = {"=": "==", r"\neq": "!=", r"\ne": "!="}

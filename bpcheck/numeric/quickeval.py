@@ -282,10 +282,11 @@ def _matmul(a: Num, b: Num) -> Num:
 
 
 def _div(a: Num, b: Num) -> Num:
-    b = b.unit()
-    if b.mat:
-        raise ShapeError(f"cannot divide by a {b.fmt()} matrix")
-    a = a.unit()
+    b, a = b.unit(), a.unit()
+    if b.mat:  # entry by entry, as the symbolic side divides by a vector
+        if a.mat and a.shape != b.shape:
+            raise ShapeError(f"cannot divide a {a.fmt()} by a {b.fmt()} matrix entry by entry")
+        return Num((a.v if a.mat else a.v[:, None, None]) / b.v, True)
     return _scale(a, b, np.divide) if a.mat else Num(a.v / b.v, False)
 
 

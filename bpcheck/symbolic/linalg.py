@@ -125,10 +125,12 @@ def entrywise_sum(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
 
 
 def div(a: Value, b: Value) -> Value:
-    b = unit(b)
-    if is_mat(b):
-        raise ShapeError(f"cannot divide by a {fmt(b)} matrix")
-    return _kept_divisors(unit(a) / b, a, sp.Pow(b, -1, evaluate=False))
+    a, b = unit(a), unit(b)
+    if is_mat(b):  # y / s, 1 / s: division by a vector is entry by entry, as notes write it
+        if is_mat(a) and a.shape != b.shape:
+            raise ShapeError(f"cannot divide a {fmt(a)} by a {fmt(b)} matrix entry by entry")
+        return mat(b.rows, b.cols, lambda i, j: div(a[i, j] if is_mat(a) else a, b[i, j]))
+    return _kept_divisors(a / b, a, sp.Pow(b, -1, evaluate=False))
 
 
 def _terms(v: Any) -> int:
