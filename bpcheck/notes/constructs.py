@@ -159,7 +159,8 @@ def loss_arguments(p: Parser, tok: Tok) -> bool:
 def _one_name(toks: list[Tok]) -> bool:
     """`a`, `\\theta`, `a^{[L]}`, `\\hat{y}`: one quantity's name, with its scripts."""
     return bool(toks) and (toks[0].kind == "let" or toks[0].text[1:].isalpha()) and all(
-        t.kind in ("let", "num") or t.text in _NAME_PARTS - {","} or t.text in (r"\hat",)
+        t.kind in ("let", "num") or t.text in _NAME_PARTS - {","}
+        or t.text in (r"\hat", r"\mathbf", r"\boldsymbol", r"\bm")
         for t in toks[1:]) and toks[0].text not in _OPERATORS
 
 

@@ -32,7 +32,7 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
         if hit is not None:
             at = t._replace(end=t.pos)
             body = [d._replace(pos=t.pos, end=t.pos) for d in hit[1]]
-            out += body if _is_function(hit[1]) else \
+            out += body if _is_function(hit[1]) or _is_letter(hit[1]) else \
                 [at._replace(kind="sym", text="(")] + body + [at._replace(kind="sym", text=")")]
             k += len(hit[0])
             if _is_quantity(hit[1]):
@@ -78,6 +78,11 @@ def _own_argument(toks: list[Tok], k: int, others: set[str]) -> int:
             raise LatexError(f"{toks[k - 1].text}(...): a name the set-up maps to a quantity, "
                              "applied to something else than its own input", toks[k].pos, "(")
     return k
+
+
+def _is_letter(toks: list[Tok]) -> bool:
+    """`a`: one letter, put in place as it is, so that the scripts after it stay its own."""
+    return len(toks) == 1 and toks[0].kind == "let"
 
 
 def _is_function(toks: list[Tok]) -> bool:

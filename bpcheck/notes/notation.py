@@ -20,6 +20,7 @@ Parser = Any
 _INDICATOR = {"=": "eq", ">": "gt", r"\geq": "gt", r"\ge": "gt", "<": "lt", r"\leq": "lt",
               r"\le": "lt", r"\neq": "ne", r"\ne": "ne"}
 _MATRICES = {"bmatrix", "pmatrix", "matrix", "Bmatrix"}
+_STYLED = {r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathrm", "{", "}"}
 
 
 def _differential(toks: list[Tok]) -> tuple[int, str] | None:
@@ -198,7 +199,7 @@ def one(p: Parser, tok: Tok) -> ast.expr:
 
 
 def hat(p: Parser, tok: Tok) -> ast.expr:
-    inner = p.arg()
+    inner = [t for t in p.arg() if t.text not in _STYLED]  # \hat{\mathbf{y}}: ŷ
     if len(inner) != 1 or inner[0].kind != "let":
         raise p.fail(f"{tok.text} of something other than one letter", tok)
     return p.symbol(inner[0].text + "hat", tok)
@@ -209,7 +210,14 @@ def loss(p: Parser, tok: Tok) -> ast.expr:
         return p.symbol("l", tok)  # the loss is stated as another symbol: \ell is the layer
     letter = "ell" if tok.text == r"\ell" else "".join(texts_of(p.arg()))
     if p.ctx.network:
-        return p.scripts_value(ident(p.ctx.loss))
+        if p.at("_") and p.i + 1 < len(p.t) and p.t[p.i + 1].text == "{":
+            close = match_group(p.t, p.i + 1)  # \mathcal{L}_{RSS}, _{\text{CE}}: the loss's name
+            label = [t for t in p.t[p.i + 2:close] if t.text not in _STYLED | {r"\text"}]
+            if len(label) > 1 and all(t.kind == "let" for t in label):
+                p.i = close + 1
+        value = p.scripts_value(ident(p.ctx.loss))
+        constructs.loss_arguments(p, tok)  # \mathcal{L}(\hat{y}): what the loss depends on
+        return value
     return p.symbol(letter, tok)
 
 
