@@ -2,7 +2,8 @@
 
 Exit codes: 0 every claim meets its expectation, 1 some claim does not,
 2 usage or input errors (a bad file is reported as file:line, never as a
-traceback, and the other files' claims are still checked).  A statement of a
+traceback, and the other files' claims are still checked), 5 nothing to check
+(as pytest: no claim found or selected, unless --allow-empty), 130 interrupted.  A statement of a
 note that is skipped or not understood is listed ("not checked"), not a failure;
 with --strict a not-understood one makes the exit code 1.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import math
 import os
 import sys
 import time
@@ -24,7 +24,6 @@ from .catalog.changes import ChangesError
 from .catalog.config import ConfigError
 from .model import Kind
 
-DEFAULT_PATH = "derivations"
 NOT_UNDERSTOOD = "not understood"  # the class of a note's statement the reader cannot read
 
 
@@ -59,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--since", default=None, metavar="REV")
     v.add_argument("--strict", action="store_true",
                    help="exit 1 when a statement of a note is not understood")
+    v.add_argument("--allow-empty", action="store_true",
+                   help="exit 0, not 5, when there is nothing to check")
+    v.add_argument("-q", "--quiet", action="store_true", help="print the summary only")
+    v.add_argument("-v", "--verbose", action="store_true",
+                   help="every claim on its own line, and each expected erratum's refutation")
+    v.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colors and a progress bar (auto: on a terminal, unless NO_COLOR is set)")
     ls = sub.add_parser("list", help="show the catalog without checking it")
     _catalog_args(ls)
     sub.add_parser("gradcheck", help="check a NumPy model's backward() (see README)",
@@ -93,7 +99,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bpcheck: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("bpcheck: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `| head`: the reader left; nothing more is written
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def one_blas_thread() -> None:
@@ -105,19 +115,28 @@ def one_blas_thread() -> None:
             os.environ.setdefault(name, "1")
 
 
-def load(args: argparse.Namespace, configured: tuple[str, ...] = (),
-         cache_dir: str | None = None) -> Catalog:
+def load(args: argparse.Namespace, settings, cache_dir: str | None = None) -> Catalog:
     from .run.sources import load_sources
-    paths = args.paths or list(configured) or [DEFAULT_PATH]
+    paths = args.paths or list(settings.default_paths)
     missing = [p for p in paths if not Path(p).exists()]
+    if missing and not args.paths and not settings.paths:
+        raise UsageError(_no_default_folder(missing[0], settings))
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
     return load_sources(paths, args.keyword, cache_dir)
 
 
+def _no_default_folder(folder: str, settings) -> str:
+    """A repository with notes only (the pre-commit hook's first run there): what to do."""
+    where = settings.config_file or "pyproject.toml"
+    return (f"nothing to check by default: there is no {folder}/ folder (the default catalog). "
+            f"Give the catalogs or notes to check as PATH arguments (bpcheck verify notes/), or "
+            f"set them in {where}: [tool.bpcheck] paths = [\"notes\"]")
+
+
 def _list(args: argparse.Namespace) -> int:
     from .catalog.config import resolve_options
-    catalog = load(args, resolve_options(args).paths)
+    catalog = load(args, resolve_options(args))
     for err in catalog.errors:
         print(str(err), file=sys.stderr)
     for c in catalog.claims:
@@ -131,15 +150,8 @@ def _verify(args: argparse.Namespace) -> int:
     from .catalog.config import resolve_options
 
     settings = resolve_options(args)
-    _check_timeout(settings.options.timeout)
     use_cache = settings.cache and not args.no_cache
     return _verify_with(args, settings, use_cache, _read(args, settings, use_cache))
-
-
-def _check_timeout(seconds: float) -> None:
-    if not (seconds >= 0 and math.isfinite(seconds)):  # NaN fails both
-        raise UsageError(f"the time limit (--timeout, or timeout in [tool.bpcheck]) is 0 "
-                         f"(no limit) or a number of seconds, not {seconds:g}")
 
 
 def _read(args: argparse.Namespace, settings, use_cache: bool) -> Catalog:
@@ -149,7 +161,7 @@ def _read(args: argparse.Namespace, settings, use_cache: bool) -> Catalog:
     with SymPy imported.  A warm run reads it here and never imports SymPy, nor does
     `--changed`, which may select nothing."""
     from .run.runner import Forked, import_verifier
-    read = lambda: load(args, settings.paths, settings.cache_dir if use_cache else None)
+    read = lambda: load(args, settings, settings.cache_dir if use_cache else None)
     if args.changed or (use_cache and _has_entries(Path(settings.cache_dir))):
         return read()
     reading = Forked(read)
@@ -166,41 +178,104 @@ def _has_entries(folder: Path) -> bool:
 
 
 def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: Catalog) -> int:
-    from .run.runner import run_claims
     from .catalog.verdict_json import summary
-    from .report.terminal import TerminalReporter
+    from .report.terminal import TerminalReporter, color_wanted
 
     claims = select(list(catalog.claims), args, settings)
     unchecked = select_unchecked(list(catalog.unchecked), args)
-    cache = _cache(settings) if use_cache else None
-    quiet = args.format == "json"
-    reporter = TerminalReporter(sys.stderr if quiet else sys.stdout, len(claims),
-                                rich=False if quiet else None)
+    as_json = args.format == "json"
+    empty = "" if claims or catalog.errors or args.allow_empty or args.changed else \
+        _why_empty(args, catalog)
+    if empty and not as_json:
+        print(f"bpcheck: nothing to check: {empty} (--allow-empty: exit 0)", file=sys.stderr)
+        return 5
+    reporter = TerminalReporter(sys.stderr if as_json else sys.stdout, len(claims),
+                                rich=False if as_json else color_wanted(args.color, sys.stdout),
+                                verbosity=-1 if args.quiet else int(args.verbose))
     for err in catalog.errors:
         print(str(err), file=sys.stderr)
     started = time.perf_counter()
-    with reporter:
-        pairs = run_claims(claims, settings.options, None if quiet else reporter,
-                           settings.jobs, cache.lookup if cache else None,
-                           cache.store if cache else None, own_process=True)
-    for line in cache.signer.warnings() if cache else ():  # forged or foreign entries
-        print(line, file=sys.stderr)
+    pairs, interrupted = _run(claims, settings, use_cache, None if as_json else reporter)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     summ["not_checked"] = len(unchecked)
     summ["not_understood"] = sum(u.kind == NOT_UNDERSTOOD for u in unchecked)
+    if interrupted:  # what was decided so far, then the usual exit code of Ctrl-C
+        summ["interrupted"] = len(claims) - len(pairs)
+        reporter.finish(pairs, summ, ())
+        return 130
     _outputs(args, catalog, pairs, summ, unchecked)
-    if quiet:
-        doc = {"bpcheck": __version__, "schema": 1,
-               "results": [_result(c, v) for c, v in pairs], "summary": summ,
-               "errors": [{"file": e.file, "line": e.line, "message": e.message}
-                          for e in catalog.errors],
-               "not_checked": [dataclasses.asdict(u) for u in unchecked]}
-        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    if as_json:
+        print(json.dumps(_json_doc(pairs, summ, catalog, unchecked), indent=2,
+                         ensure_ascii=False))
     else:
-        reporter.finish(pairs, summ, unchecked)
+        reporter.finish(pairs, summ, unchecked, catalog.errors)
+    if empty:
+        print(f"bpcheck: nothing to check: {empty} (--allow-empty: exit 0)", file=sys.stderr)
+        return 5
     code = exit_code(pairs, catalog.errors)
     return 1 if code == 0 and args.strict and summ["not_understood"] else code
+
+
+def _run(claims: list, settings, use_cache: bool, reporter) -> tuple[list, bool]:
+    """The verdicts, in catalog order, and whether Ctrl-C cut the run short (then the
+    verdicts are those decided before it)."""
+    from .run.runner import run_claims
+    cache = _cache(settings) if use_cache else None
+    seen: list = []
+    collect = _Collector(reporter, seen)
+    try:
+        with collect:
+            pairs = run_claims(claims, settings.options, collect, settings.jobs,
+                               cache.lookup if cache else None,
+                               cache.store if cache else None, own_process=True)
+    except KeyboardInterrupt:
+        order = {id(c): i for i, c in enumerate(claims)}
+        return sorted(seen, key=lambda p: order.get(id(p[0]), 0)), True
+    for line in cache.signer.warnings() if cache else ():  # forged or foreign entries
+        print(line, file=sys.stderr)
+    return pairs, False
+
+
+class _Collector:
+    """Passes each verdict on to the terminal (if any) and keeps it."""
+
+    def __init__(self, reporter, seen: list) -> None:
+        self.reporter, self.seen = reporter, seen
+
+    def __enter__(self) -> "_Collector":
+        if self.reporter:
+            self.reporter.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.reporter:
+            self.reporter.__exit__(*exc)
+
+    def claim_done(self, claim, verdict) -> None:
+        self.seen.append((claim, verdict))
+        if self.reporter:
+            self.reporter.claim_done(claim, verdict)
+
+
+def _why_empty(args: argparse.Namespace, catalog: Catalog) -> str:
+    """The one-line reason a run has no claim to decide."""
+    paths = " ".join(args.paths) if args.paths else "the configured paths"
+    if args.keyword:
+        return f"no claim id or title matches -k {args.keyword!r}"
+    if args.shard and catalog.claims:
+        return f"shard {args.shard} selects none of the {len(catalog.claims)} claims"
+    if not catalog.documents:
+        return f"no catalog (.toml) or note (.md, .ipynb, .tex) found in {paths}"
+    return f"no claims in the {len(catalog.documents)} file(s) of {paths}"
+
+
+def _json_doc(pairs, summ, catalog: Catalog, unchecked) -> dict:
+    return {"bpcheck": __version__, "schema": 1,
+            "results": [_result(c, v) for c, v in pairs], "summary": summ,
+            "errors": [{"file": e.file, "line": e.line, "message": e.message}
+                       for e in catalog.errors],
+            "not_checked": [dataclasses.asdict(u) for u in unchecked]}
 
 
 def _result(claim, verdict) -> dict:

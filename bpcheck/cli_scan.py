@@ -66,11 +66,11 @@ def scan_main(argv: list[str]) -> int:
 
 def _line(f: Found, verbose: bool) -> str:
     where = f" ({f.where})" if f.where else ""
-    status = "FAILS" if f.error else "parses"
+    status = "skipped" if f.skipped else "FAILS" if f.error else "parses"  # a skip is asked for
     label = ("skip" if f.skipped else ", ".join(f.claims) or "annotated") if f.annotated \
         else "candidate" if f.candidate else ", ".join(f.claims) or "-"
     tex = " ".join(f.latex.split())
-    text = f"{f.file}:{f.line}{where}: {status:6}  {label:28}  {tex[:90]}"
+    text = f"{f.file}:{f.line}{where}: {status:7}  {label:28}  {tex[:90]}"
     if f.error:
         text += f"\n    {f.error}"
     elif verbose and f.translation:
@@ -84,10 +84,12 @@ def _line(f: Found, verbose: bool) -> str:
 
 def _summary(found: list[Found], files: list[Path], candidates: bool) -> str:
     annotated = sum(f.annotated and not f.skipped for f in found)
-    failing = sum(bool(f.error) for f in found)
+    failing = sum(bool(f.error) and not f.skipped for f in found)
+    skipped = sum(bool(f.skipped) for f in found)
     cands = sum(f.candidate for f in found)
     kinds = Counter(r.kind for f in found for r in f.readings)
     statements = ", ".join(f"{kinds[k]} {k}" for k in _CLASSES if kinds[k])
     return (f"{len(found)} display formulas in {len(files)} files: {annotated} annotated, "
-            f"{len(found) - failing} parse, {failing} do not, {cands} unannotated candidates"
+            f"{len(found) - failing - skipped} parse, {failing} do not"
+            + (f", {skipped} skipped" if skipped else "") + f", {cands} unannotated candidates"
             + (f"; statements: {statements}" if statements else ""))

@@ -155,12 +155,16 @@ class Verdict:
 
 def failure_line(claim: Claim, verdict: Verdict) -> int:
     """The line to point at: the first broken link's right side where the source
-    records one line per member (a multi-line chain in notes), else the claim's line."""
-    if verdict.first_broken is not None and verdict.links and \
-            claim.file.endswith((".md", ".ipynb")):
-        right = verdict.links[verdict.first_broken].right
-        if right < len(claim.side_lines) and len(set(claim.side_lines)) > 1:
+    records one line per member (a multi-line chain in notes); in a catalog, the line
+    of the claim's `formula =` (or `chain =`); else the claim's line."""
+    right = verdict.links[verdict.first_broken].right \
+        if verdict.first_broken is not None and verdict.links else 1
+    if claim.file.endswith((".md", ".ipynb")):
+        if verdict.first_broken is not None and right < len(claim.side_lines) and \
+                len(set(claim.side_lines)) > 1:
             return claim.side_lines[right]
+    elif claim.file.endswith(".toml") and len(claim.side_lines) > 1:
+        return claim.side_lines[min(right, len(claim.side_lines) - 1)]
     return claim.line
 
 

@@ -58,7 +58,7 @@ def test_cli_exit_2_without_traceback(write_catalog, tmp_path):
     path = write_catalog(claim_toml("good", "scalar", "diff(x**2, x)", "2*x")
                          + claim_toml("evil", "scalar", "x",
                                       f"__import__('os').system('touch {marker}')"))
-    proc = subprocess.run([sys.executable, "-m", "bpcheck.cli", "verify", str(path), "--no-cache"],
+    proc = subprocess.run([sys.executable, "-m", "bpcheck.cli", "verify", "-v", str(path), "--no-cache"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout

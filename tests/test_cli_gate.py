@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bpcheck import cli
+from bpcheck.catalog.config import resolve_options
 from bpcheck.report.github import annotation_lines
 from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Options
@@ -91,6 +92,11 @@ def write(folder: Path, name: str, text: str) -> Path:
 def claim_line(text: str, k: int = 0) -> int:
     """1-based line of the k-th `[[claim]]` header in `text`."""
     return [i + 1 for i, ln in enumerate(text.splitlines()) if ln == "[[claim]]"][k]
+
+
+def formula_line(text: str, k: int = 0) -> int:
+    """1-based line of the k-th `formula =` in `text` (where a refutation points)."""
+    return [i + 1 for i, ln in enumerate(text.splitlines()) if ln.startswith("formula =")][k]
 
 
 def run_json(capsys, *args: str) -> tuple[int, dict]:
@@ -215,7 +221,8 @@ def test_forked_gives_the_childs_value_or_its_exception():
     assert Forked(os.getpid).result() != parent  # computed in another process
     assert Forked(lambda: {"claims": [1, 2]}).result() == {"claims": [1, 2]}
     with pytest.raises(cli.UsageError, match="no such file"):
-        Forked(lambda: cli.load(argparse.Namespace(paths=["missing/"], keyword=None))).result()
+        Forked(lambda: cli.load(argparse.Namespace(paths=["missing/"], keyword=None),
+                                resolve_options(None, {}))).result()
 
     class Local(Exception):  # defined here: cannot be pickled by reference
         pass
@@ -272,7 +279,7 @@ def test_annotation_lines_point_at_the_claim(course):
     pairs = run_claims(catalog.claims, Options())
     lines = annotation_lines(pairs, catalog.errors)
     assert len(lines) == 1  # the expected erratum is not annotated
-    head = f"::error file={path},line={claim_line(WRONG)},title=bpcheck delta-out-sign::"
+    head = f"::error file={path},line={formula_line(WRONG)},title=bpcheck delta-out-sign::"
     assert lines[0].startswith(head)
     assert "\n" not in lines[0]
 
@@ -285,7 +292,7 @@ def test_annotations_printed_under_github_actions(course):
     assert done.returncode == 1, done.stderr
     marks = [ln for ln in done.stdout.splitlines() if ln.startswith("::error ")]
     assert len(marks) == 1
-    assert marks[0].startswith(f"::error file=derivations/wrong.toml,line={claim_line(WRONG)},")
+    assert marks[0].startswith(f"::error file=derivations/wrong.toml,line={formula_line(WRONG)},")
     env.pop("GITHUB_ACTIONS")
     quiet = subprocess.run([sys.executable, "-m", "bpcheck.cli", "verify"], cwd=course, env=env,
                            capture_output=True, text=True, timeout=120)

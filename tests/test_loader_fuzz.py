@@ -82,7 +82,7 @@ def test_verify_reports_file_line_and_exit_2(tmp_path_factory, capsys, text):
     bad, good = folder / "bad.toml", folder / "good.toml"
     bad.write_text(text, encoding="utf-8")
     good.write_text(GOOD.replace('"good"', '"other"'), encoding="utf-8")
-    code = main(["verify", "--no-cache", "-j", "1", "--timeout", "20", str(bad), str(good)])
+    code = main(["verify", "-v", "--no-cache", "-j", "1", "--timeout", "20", str(bad), str(good)])
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err
     assert "other" in out.out  # the other file's claim is still checked
@@ -113,7 +113,7 @@ def test_the_command_as_a_subprocess(tmp_path):
                     encoding="utf-8")
     ok = tmp_path / "ok.toml"
     ok.write_text(GOOD.replace('"good"', '"g3"'), encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "bpcheck.cli", "verify", "--no-cache",
+    run = subprocess.run([sys.executable, "-m", "bpcheck.cli", "verify", "-v", "--no-cache",
                           str(bad), str(deep), str(ok)], capture_output=True, text=True,
                          cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                          timeout=120)

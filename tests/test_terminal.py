@@ -16,10 +16,10 @@ def _pairs(write_catalog):
     return run_claims(load_catalog([path]).claims, Options(shrink=False))
 
 
-def test_rich_table_lists_each_claim_with_its_verdict(write_catalog):
+def test_rich_verbose_output_lists_each_claim_with_its_verdict(write_catalog):
     pairs = _pairs(write_catalog)
     out = io.StringIO()
-    TerminalReporter(out, len(pairs), rich=True).finish(pairs, summary(pairs))
+    TerminalReporter(out, len(pairs), rich=True, verbosity=1).finish(pairs, summary(pairs))
     text = out.getvalue()
     assert "good" in text and "bad" in text
     assert "VERIFIED" in text and "REFUTED" in text

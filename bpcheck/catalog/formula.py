@@ -232,11 +232,21 @@ def _check_node(node: ast.AST, known: set[str]) -> None:
     if isinstance(node, ast.Name):
         if node.id.startswith("__") or (node.id not in known and node.id not in CONSTANTS
                                          and node.id not in FUNCTIONS):
-            raise FormulaError(f"unknown name {node.id!r}", where)
+            raise FormulaError(f"unknown name {node.id!r}"
+                               + did_you_mean(node.id, known | CONSTANTS | set(FUNCTIONS)), where)
         return
     if isinstance(node, ast.Attribute):
         raise FormulaError(f"attribute access '.{node.attr}' is not allowed", where)
     raise FormulaError(f"{type(node).__name__} is not allowed in a formula", where)
+
+
+def did_you_mean(name: str, candidates: set[str]) -> str:
+    """" (did you mean 'sigma'?)" for a close known name ("" when none is close); only on
+    the error path, so it costs nothing when a formula is fine."""
+    import difflib
+    close = difflib.get_close_matches(name, sorted(c for c in candidates if c != "True"), n=2,
+                                      cutoff=0.6)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
 
 
 def _check_call(node: ast.Call, known: set[str], where: int) -> None:
@@ -246,7 +256,8 @@ def _check_call(node: ast.Call, known: set[str], where: int) -> None:
         raise FormulaError(f"calling a {type(node.func).__name__} is not allowed", where)
     name = node.func.id
     if name not in FUNCTIONS and name not in known:
-        raise FormulaError(f"unknown function {name!r}", where)
+        raise FormulaError(f"unknown function {name!r}" + did_you_mean(name, set(FUNCTIONS)),
+                           where)
     if node.keywords:
         raise FormulaError(f"{name}() takes no keyword arguments", where)
     arity = FUNCTIONS.get(name)

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..version import __version__
 from ..model import Claim, Expect, Setting
+from .cache_folder import prepare_cache_folder
 from .cache_signing import machine_signer
 
 SCHEMA = 1
@@ -71,7 +72,7 @@ def write(cache_dir: str, key: str, entry: dict[str, Any]) -> None:
                                        .encode("utf-8"))
         if sealed is None:
             return  # no key: the cache is not used
-        path.parent.mkdir(parents=True, exist_ok=True)
+        prepare_cache_folder(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..version import __version__
 from ..model import Claim, Kind, Options, Verdict
+from .cache_folder import prepare_cache_folder
 from .cache_signing import Signer, machine_signer
 from .verdict_json import verdict_dict, verdict_from
 
@@ -45,6 +46,7 @@ class ResultCache:
         self._options = asdict(options)
         self.signer = signer if signer is not None else machine_signer()
         self.hits = self.misses = self.stored = 0
+        self._prepared = False
 
     def key(self, claim: Claim) -> str:
         # `scope` is not in the digest but is copied into the verdict: key on it too.
@@ -94,14 +96,9 @@ class ResultCache:
         self.stored += 1
 
     def _prepare(self) -> None:
-        if self.directory.is_dir():
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        # Keep the cache out of git and out of backups, as pytest does for its own.
-        (self.directory / ".gitignore").write_text("# created by bpcheck\n*\n", encoding="utf-8")
-        (self.directory / "CACHEDIR.TAG").write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This file is a cache directory tag created by bpcheck.\n", encoding="utf-8")
+        if not self._prepared:
+            prepare_cache_folder(self.directory)
+            self._prepared = True
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ..decide.claim import deadline
 from ..model import Claim, Kind, Options, Verdict
+from .conventions import convention_hint
 from .diagnose import apply, diagnose
 from .shrink import minimal_widths
 
@@ -18,7 +19,11 @@ def explain_refutation(claim: Claim, verdict: Verdict, options: Options) -> Verd
         return verdict
     try:
         with deadline(options.timeout):
-            if options.diagnose:
+            hint = convention_hint(claim, options)
+            if hint:  # the formula is right for the convention meant: no repair to search
+                verdict = replace(verdict, diagnosis=hint,
+                                  extra=verdict.extra + (("convention_hint", hint),))
+            elif options.diagnose:
                 verdict = apply(verdict, diagnose(claim, verdict, options))
             if options.shrink:
                 widths = minimal_widths(claim, verdict, options)

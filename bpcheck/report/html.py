@@ -17,15 +17,19 @@ from ..typeset.printers import eq_mathml, symbol_mathml, to_mathml
 
 CSS = """
 :root { --ok: #1e7b34; --bad: #b42318; --warn: #9a6700; --err: #8e24aa; --line: #d0d7de; }
-body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1f2328;
+body { font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans",
+  "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB",
+  "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK JP", sans-serif; color: #1f2328;
   margin: 0; background: #f6f8fa; }
-main { max-width: 62rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff; }
+main { max-width: 62rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; background: #fff;
+  overflow-wrap: break-word; }
 h1 { font-size: 1.7rem; border-bottom: 2px solid var(--line); padding-bottom: .3rem; }
 h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--line); }
 h4 { margin: 1.2rem 0 .4rem; color: #57606a; text-transform: uppercase; font-size: .8rem;
   letter-spacing: .06em; }
 section.claim { border: 1px solid var(--line); border-left: 6px solid var(--line);
-  border-radius: 6px; padding: .2rem 1.2rem 1rem; margin: 1.5rem 0; }
+  border-radius: 6px; padding: .2rem 1.2rem 1rem; margin: 1.5rem 0; min-width: 0; }
+section.claim p, section.claim li { overflow-x: auto; overflow-y: hidden; }
 section.VERIFIED { border-left-color: var(--ok); }
 section.REFUTED { border-left-color: var(--bad); }
 section.INCONCLUSIVE { border-left-color: var(--warn); }
@@ -38,7 +42,7 @@ table { border-collapse: collapse; margin: .6rem 0; }
 th, td { border: 1px solid var(--line); padding: .25rem .6rem; text-align: left;
   vertical-align: top; }
 th { background: #f6f8fa; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.chain td { border: none; padding: .15rem .4rem; vertical-align: middle; }
 table.chain td.lhs { text-align: right; }
 table.chain math { display: inline math; math-style: normal; }
@@ -48,12 +52,16 @@ table.chain td.mark { font-weight: 700; white-space: nowrap; }
 .scroll { overflow-x: auto; }
 math { font-size: 1.1em; font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math",
   "DejaVu Math TeX Gyre", math; }
-math[display="block"] { margin: .5rem 0; }
+math[display="block"] { margin: .5rem 0; max-width: 100%; overflow-x: auto; }
 ul.inputs { columns: 14rem; padding-left: 1.2rem; }
 pre.latex { white-space: pre-wrap; font-size: .8em; background: #f6f8fa; padding: .5rem; }
 figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: .9em; color: #57606a; }
-code { background: #f6f8fa; padding: 0 .25em; border-radius: 3px; }
+code { background: #f6f8fa; padding: 0 .25em; border-radius: 3px; overflow-wrap: anywhere; }
+@media (max-width: 40rem) {
+  main { padding: 1rem .75rem 3rem; }
+  section.claim { padding: .2rem .7rem .8rem; }
+}
 a { color: #0969da; }
 @media print {
   body { background: #fff; font-size: 11pt; }
@@ -140,9 +148,16 @@ def chain(sides: list[str], kinds: list[Kind], lay: frozenset[str]) -> str:
     return '<div class="scroll"><table class="chain">' + "".join(rows) + "</table></div>"
 
 
+def _lang(text: str) -> str:
+    """A Chinese title is marked so, so that the browser picks a CJK font for it."""
+    if re.search(r"[\u3040-\u30ff]", text):  # kana: Japanese
+        return ' lang="ja"'
+    return ' lang="zh"' if re.search(r"[\u4e00-\u9fff]", text) else ""
+
+
 def render_html(title: str, blocks: list) -> str:
     body = "\n".join(block(b) for b in blocks)
     return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8" />\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
             f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
-            f"<h1>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n")
+            f"<h1{_lang(title)}>{escape(title)}</h1>\n{body}\n</main>\n</body>\n</html>\n")

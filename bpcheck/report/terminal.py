@@ -1,7 +1,9 @@
-"""Terminal output: a rich progress bar and table, or plain text.
+"""Terminal output: what needs attention first, in color with a progress bar on a
+terminal, plain text otherwise.
 
-Plain text when output is not a terminal or NO_COLOR is set, so that logs
-and CI read cleanly.  Nothing here imports SymPy.
+Plain text when output is not a terminal or NO_COLOR is set (unless --color always),
+so that logs and CI read cleanly.  Ids and lines are never cut.  Nothing here imports
+SymPy.
 """
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ STYLE = {Kind.VERIFIED: "green", Kind.REFUTED: "red", Kind.INCONCLUSIVE: "yellow
 
 def fancy(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def color_wanted(choice: str, stream: TextIO) -> bool:
+    """--color: always, never, or auto (a terminal, unless NO_COLOR or TERM=dumb)."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    return fancy(stream)
 
 
 def mark(claim: Claim, v: Verdict) -> str:
@@ -95,21 +104,27 @@ def _entry_pos(entry: str, shape: str) -> int:
 
 
 class TerminalReporter:
-    """Shows progress while claims are decided, then a table and a summary."""
+    """Shows progress while claims are decided, then what needs attention: a line per
+    file, the claims not as expected with their explanation, the expected errata one
+    line each, and the summary.  `verbosity` -1 (-q): the summary only; 1 (-v): every
+    claim on its own line, and each expected erratum's whole refutation."""
 
-    def __init__(self, stream: TextIO = sys.stdout, total: int = 0, rich: bool | None = None):
+    def __init__(self, stream: TextIO = sys.stdout, total: int = 0, rich: bool | None = None,
+                 verbosity: int = 0):
         self.stream = stream
         self.rich = fancy(stream) if rich is None else rich
         self.total = total
+        self.verbosity = verbosity
         self._progress: Any = None
         self._task: Any = None
 
     def __enter__(self) -> "TerminalReporter":
-        if self.rich and self.total:
+        if self.rich and self.total and self.stream.isatty():
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                       TextColumn("{task.completed}/{task.total}"),
-                                      TimeElapsedColumn(), transient=True)
+                                      TimeElapsedColumn(), transient=True,
+                                      console=self._console())
             self._progress.start()
             self._task = self._progress.add_task("checking claims", total=self.total)
         return self
@@ -117,6 +132,7 @@ class TerminalReporter:
     def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
 
     def claim_done(self, claim: Claim, verdict: Verdict) -> None:
         if self._progress is not None:
@@ -127,32 +143,69 @@ class TerminalReporter:
             print(str(err), file=sys.stderr)
 
     def finish(self, pairs: list[tuple[Claim, Verdict]], summary: dict[str, Any],
-               unchecked: Sequence[Unchecked] = ()) -> None:
-        if self.rich:
-            self._rich_table(pairs)
-        else:
+               unchecked: Sequence[Unchecked] = (), errors: Sequence[LoadError] = ()) -> None:
+        out: list[tuple[str, str]] = []  # (text, style)
+        if self.verbosity >= 1:
+            out += [(claim_row(c, v), STYLE[v.kind]) for c, v in pairs]
+        if self.verbosity >= 0:
+            out += [(line, "green" if ok else "red") for line, ok in file_lines(pairs, errors)]
             for c, v in pairs:
-                print(f"{mark(c, v):8} {c.id:44} {v.kind.value:12} {v.seconds:7.2f}s  "
-                      f"{c.source}", file=self.stream)
-        for c, v in pairs:
-            if not v.ok or v.kind is not Kind.VERIFIED:
-                print("\n".join(explain(c, v)), file=self.stream)
-        for line in not_checked_lines(unchecked):
-            print(line, file=self.stream)
-        print(summary_line(summary), file=self.stream)
+                if not v.ok:
+                    out += [(line, "red" if k == 0 else "") for k, line in enumerate(explain(c, v))]
+            for c, v in pairs:
+                if v.ok and v.kind is not Kind.VERIFIED:  # an expected erratum
+                    lines = explain(c, v) if self.verbosity >= 1 else [erratum_line(c, v)]
+                    out += [(line, "") for line in lines]
+            out += [(line, "") for line in not_checked_lines(unchecked)]
+        bad = summary["not_ok"] or summary["input_errors"] or summary.get("interrupted")
+        out.append((summary_line(summary), "bold red" if bad else "bold green"))
+        self._print(out)
 
-    def _rich_table(self, pairs: list[tuple[Claim, Verdict]]) -> None:
+    def _console(self) -> Any:
         from rich.console import Console
-        from rich.table import Table
-        table = Table(show_lines=False)
-        for col in ("claim", "source", "verdict", "expected", "time"):
-            table.add_column(col, justify="right" if col == "time" else "left")
-        for c, v in pairs:
-            verdict = f"[{STYLE[v.kind]}]{v.kind.value}[/]"
-            expected = "[green]✓[/]" if v.ok else "[red]✗[/]"
-            table.add_row(c.id, c.source, verdict, f"{c.expect.value} {expected}",
-                          f"{v.seconds:.2f}s")
-        Console(file=self.stream).print(table)
+        return Console(file=self.stream, force_terminal=True, highlight=False, soft_wrap=True,
+                       no_color=False, emoji=False)
+
+    def _print(self, lines: list[tuple[str, str]]) -> None:
+        if not self.rich:
+            for text, _ in lines:
+                print(text, file=self.stream)
+            return
+        from rich.text import Text  # plain Text: a formula's [l] is never read as markup
+        console = self._console()
+        for text, style in lines:
+            console.print(Text(text, style=style or ""))
+
+
+def claim_row(claim: Claim, v: Verdict) -> str:
+    """One claim on one line, its id in full."""
+    return f"{mark(claim, v):8} {claim.id}  {v.kind.value}  {v.seconds:.2f}s  {claim.source}"
+
+
+def erratum_line(claim: Claim, v: Verdict) -> str:
+    """An expected erratum, refuted as expected: where it is, and its correction if any."""
+    fix = f"; corrected: {v.corrected}" if v.corrected else ""
+    return f"erratum  {claim.file}:{failure_line(claim, v)}: {claim.id}: refuted as expected{fix}"
+
+
+def file_lines(pairs: Sequence[tuple[Claim, Verdict]],
+               errors: Sequence[LoadError] = ()) -> list[tuple[str, bool]]:
+    """One line per file: its claims by verdict, its input errors, and whether all is as
+    expected."""
+    per_file: dict[str, list[Verdict]] = {}
+    for c, v in pairs:
+        per_file.setdefault(c.file, []).append(v)
+    bad_input = Counter(e.file for e in errors)
+    lines = []
+    for file in [*per_file, *(f for f in bad_input if f not in per_file)]:
+        verdicts = per_file.get(file, [])
+        counts = Counter(v.kind for v in verdicts)
+        kinds = ", ".join(f"{counts[k]} {k.value.lower()}" for k in Kind if counts[k])
+        problems = [f"{n} not as expected" for n in [sum(not v.ok for v in verdicts)] if n]
+        problems += [f"{n} input errors" for n in [bad_input[file]] if n]
+        text = f"{file}: {len(verdicts)} claims" + (f" ({kinds})" if kinds else "")
+        lines.append((f"{text}: {', '.join(problems) or 'all as expected'}", not problems))
+    return lines
 
 
 def not_checked_lines(unchecked: Sequence[Unchecked], width: int = 110) -> list[str]:
@@ -174,6 +227,9 @@ def not_checked_lines(unchecked: Sequence[Unchecked], width: int = 110) -> list[
 
 
 def summary_line(s: dict[str, Any]) -> str:
+    if s.get("interrupted"):
+        return (f"interrupted: {s['total']} claims decided, {s['interrupted']} not; "
+                f"{s['not_ok']} of those decided not as expected")
     parts = [f"{s['total']} claims", f"{s['VERIFIED']} verified", f"{s['REFUTED']} refuted "
              f"({s['expected_errata']} expected errata)", f"{s['INCONCLUSIVE']} inconclusive",
              f"{s['ERROR']} errors"]

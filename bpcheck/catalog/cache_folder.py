@@ -1,0 +1,21 @@
+"""The cache folder, made so that it keeps itself out of git and out of backups (as
+pytest's own cache does): whichever cache writes first creates it with a `.gitignore`
+that ignores everything and a CACHEDIR.TAG."""
+from __future__ import annotations
+
+from pathlib import Path
+
+GITIGNORE = "# created by bpcheck: the cache is never committed\n*\n"
+TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+       "# This file is a cache directory tag created by bpcheck.\n"
+       "# For information about cache directory tags, see https://bford.info/cachedir/\n")
+
+
+def prepare_cache_folder(folder: Path) -> None:
+    """Create `folder` (and its parents) if needed; a folder without its two marker files
+    (made by an older bpcheck, or by hand) gets them.  Raises OSError when it cannot."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in ((".gitignore", GITIGNORE), ("CACHEDIR.TAG", TAG)):
+        marker = folder / name
+        if not marker.exists():
+            marker.write_text(text, encoding="utf-8")
