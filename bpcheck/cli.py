@@ -67,9 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="colors and a progress bar (auto: on a terminal, unless NO_COLOR is set)")
     ls = sub.add_parser("list", help="show the catalog without checking it")
     _catalog_args(ls)
-    sub.add_parser("gradcheck", help="check a NumPy model's backward() (see README)",
+    sub.add_parser("gradcheck", help="check a NumPy model's backward() (see docs/gradcheck.md)",
                    add_help=False)
-    sub.add_parser("scan", help="list display formulas in notes (see README)", add_help=False)
+    sub.add_parser("scan", help="list display formulas in notes (see docs/notes.md)", add_help=False)
     return p
 
 

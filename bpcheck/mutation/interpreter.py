@@ -2,7 +2,7 @@
 
 Names, derivatives and substitutions are asked of the environment (networks, scalar), which
 knows the setting; the functions of the formula language are implemented here, each from
-its definition in the README, without any of bpcheck's evaluators.
+its definition in docs/catalog.md (the formula language), without any of bpcheck's evaluators.
 """
 from __future__ import annotations
 
