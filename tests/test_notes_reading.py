@@ -341,3 +341,20 @@ def test_a_gradient_applies_to_the_name_after_it(tmp_path):
 def test_an_italic_function_right_after_a_one_letter_subscript(tmp_path):
     notes = _read(tmp_path, r"$$ H = -\sum_{k} y_klog(s_k) $$" "\n", NAMED_SOFTMAX)
     assert notes.claims[0].sides[1] == "-sum(y[k] * log(a[1][k]), (k, 1, n[L]))"
+
+
+def test_a_bare_n_as_a_sums_bound_is_the_size_of_what_it_runs_over(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial C}{\partial z^L_k}=\sum_{i=1}^n\frac{\partial C}{\partial a^L_i}\frac{\partial a^L_i}{\partial z^L_k} $$
+
+$$ z^l_j = \sum_{i=1}^n W^l_{ji} a^{l-1}_i + b^l_j $$
+""", "<!-- bpcheck-defaults: widths=4,3,2 activation=sigmoid loss=mse_sum loss_symbol=C -->\n")
+    assert "(i, 1, n[L])" in notes.claims[0].sides[1]
+    assert "(i, 1, n[l - 1])" in notes.claims[1].sides[1]
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_a_lowercase_blackboard_letter_is_a_name(tmp_path):
+    notes = _read(tmp_path, r"$$ \frac{\partial J}{\partial \mathbb{b}^{(2)}} = \delta^{(2)} $$" "\n",
+                  "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert _kinds(notes) == [Kind.VERIFIED]

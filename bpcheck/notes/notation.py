@@ -118,6 +118,8 @@ def summation(p: Parser, tok: Tok) -> ast.expr:
         specs.append((var[0].text, p.sub(part[eq + 1:], tok) if eq is not None else None))
     if sup is not None and len(specs) != 1:
         raise p.fail("one upper limit for several summation indices", tok)
+    if sup is not None and texts_of(sup) == ["n"] and p.ctx.network:
+        sup = None  # \sum_{i=1}^n: n is the size of what i indexes (a layer's width)
     body = p.hadamard()
     for var, other in excluded:
         body = binop(body, ast.Mult(), binop(ast.Constant(1), ast.Sub(),
@@ -165,6 +167,8 @@ def blackboard(p: Parser, tok: Tok) -> ast.expr:
     inner = p.arg()
     if texts_of(inner) in (["1"], ["I"]):
         return one(p, tok)
+    if len(inner) == 1 and inner[0].kind == "let" and inner[0].text.islower():
+        return p.symbol(inner[0].text, inner[0])  # \mathbb{w}: a vector in blackboard bold
     raise p.fail(f"unsupported LaTeX construct {tok.text}{{{''.join(texts_of(inner))}}}", tok)
 
 
