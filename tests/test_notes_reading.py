@@ -358,3 +358,19 @@ def test_a_lowercase_blackboard_letter_is_a_name(tmp_path):
     notes = _read(tmp_path, r"$$ \frac{\partial J}{\partial \mathbb{b}^{(2)}} = \delta^{(2)} $$" "\n",
                   "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
     assert _kinds(notes) == [Kind.VERIFIED]
+
+
+def test_physics_pdv_escaped_carets_and_greek_names(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \pdv{J}{b^{(2)}} = \delta\^{(2)} $$
+
+$$ \pdv{}{z^{(2)}} \left[ \frac{1}{2} \| a^{(2)} - y \|^2 \right] = \pdv{J}{z^{(2)}} $$
+
+$$ \frac{\partial J}{\partial \mathbb{\theta}_i} = \mathbb{\hat{y_i}} - y_i $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid output=softmax loss=cross_entropy "
+     "target=onehot names=\\theta:z^{(2)} -->\n")
+    assert notes.claims[0].sides == ("diff(J, b[2])", "delta[2]")
+    assert notes.claims[1].sides[0] == "diff(1 / 2 * sqnorm(a[2] - y), z[2])"
+    assert notes.claims[2].sides == ("diff(J, z[2][i])", "yhat[i] - y[i]")
+    # the squared error is not this network's loss (cross-entropy): refuted, as written
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED, Kind.VERIFIED]

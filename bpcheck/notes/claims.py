@@ -295,7 +295,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         named = _named(d)
         if named:  # the note's own names of the setting's quantities are the setting's
             frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
-                re.sub(r"_.*", "", k) for k in named)))
+                re.sub(r"_.*", "", k).lstrip("\\") for k in named)))
         remark = display_remark(d.tex) if whole and d.annotation is None and not notes \
             else None
         if remark:

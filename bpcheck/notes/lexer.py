@@ -110,8 +110,8 @@ def _raw_tokens(tex: str) -> list[Tok]:
         if text in _UNICODE:
             text = _UNICODE[text]
             kind = "cmd" if text.startswith("\\") else "sym"
-        elif text == "\\_":
-            kind, text = "sym", "_"
+        elif text in ("\\_", "\\^"):  # Markdown-escaped `\_`, `\^`
+            kind, text = "sym", text[1]
         elif kind == "sym" and not text.isascii() and text.isalpha():
             kind = "let"  # another letter (é, ü): a name, as Latin letters are
         toks.append(Tok(kind, text, m.start(), m.end()))

@@ -24,7 +24,7 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
     while k < len(toks):
         t, prev = toks[k], toks[k - 1].text if k else ""
         hit = None
-        if t.kind == "let" and prev not in ("_", "^"):  # a letter in a script is an index
+        if (t.kind == "let" or t.kind == "cmd" and t.text[1:].isalpha()) and prev not in ("_", "^"):
             hit = None if any(words) else next(
                 ((key, v) for key, v in keys
                  if (len(key) > 1 or not any(scripts) or key[0] in anywhere)

@@ -61,6 +61,14 @@ def frac(p: Parser, tok: Tok) -> ast.expr:
     return call("diff", p.sub(n_rest, tok) if n_rest else p.product(), x)
 
 
+def pdv(p: Parser, tok: Tok) -> ast.expr:
+    """The physics package's `\\pdv{f}{x}` (∂f/∂x) and `\\pdv{}{x}` (∂/∂x of what follows)."""
+    f, x = p.arg(), p.arg()
+    if not x:
+        raise p.fail("\\pdv{f}{x}: the variable is missing", tok)
+    return call("diff", p.sub(f, tok) if f else p.product(), p.sub(x, tok))
+
+
 def partial(p: Parser, tok: Tok) -> ast.expr:
     """`\\partial J / \\partial z` or `\\partial_x F`."""
     if p.at("_"):
@@ -167,8 +175,11 @@ def blackboard(p: Parser, tok: Tok) -> ast.expr:
     inner = p.arg()
     if texts_of(inner) in (["1"], ["I"]):
         return one(p, tok)
-    if len(inner) == 1 and inner[0].kind == "let" and inner[0].text.islower():
-        return p.symbol(inner[0].text, inner[0])  # \mathbb{w}: a vector in blackboard bold
+    if len(inner) == 1 and inner[0].kind == "let" and inner[0].text.islower() or \
+            inner and (inner[0].kind == "cmd" and inner[0].text[1:].islower()
+                       or inner[0].text == "("):
+        p.t[p.i:p.i] = inner  # \mathbb{w}, \mathbb{\theta}, \mathbb{\hat{y}}: bold, as written
+        return p.primary()
     raise p.fail(f"unsupported LaTeX construct {tok.text}{{{''.join(texts_of(inner))}}}", tok)
 
 
@@ -204,6 +215,9 @@ def one(p: Parser, tok: Tok) -> ast.expr:
 
 def hat(p: Parser, tok: Tok) -> ast.expr:
     inner = [t for t in p.arg() if t.text not in _STYLED]  # \hat{\mathbf{y}}: ŷ
+    if len(inner) > 2 and inner[0].kind == "let" and inner[1].text == "_":
+        p.t[p.i:p.i] = inner[1:]  # \hat{y_i}: ŷ_i, the subscript after the hat
+        inner = inner[:1]
     if len(inner) != 1 or inner[0].kind != "let":
         raise p.fail(f"{tok.text} of something other than one letter", tok)
     return p.symbol(inner[0].text + "hat", tok)
@@ -278,6 +292,7 @@ def constant_pi(p: Parser, tok: Tok) -> ast.expr:
 
 HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
     r"\frac": frac, r"\dfrac": frac, r"\tfrac": frac, r"\partial": partial, r"\nabla": nabla,
+    r"\pdv": pdv,
     r"\sum": summation, r"\delta": delta, r"\hat": hat, r"\widehat": hat,
     r"\mathcal": loss, r"\mathscr": loss, r"\ell": loss,
     r"\mathbb": blackboard, r"\mathds": blackboard, r"\pi": constant_pi,
