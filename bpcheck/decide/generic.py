@@ -14,6 +14,8 @@ import ast
 from typing import Any
 
 from ..model import Claim
+import sympy as sp
+
 from ..symbolic import engine
 from ..symbolic.evaluate import EvalError, Evaluator
 from ..symbolic.linalg import ShapeError, is_mat
@@ -97,21 +99,79 @@ def _number(node: ast.AST) -> bool:
 def count_free(claim: Claim, trees: list[ast.Expression],
                cases: list[dict[str, Any]]) -> str:
     """'' when no product of the formulas, at `claim`'s (small) widths and in any case,
-    has a term that only counts units; otherwise what was found."""
+    has a term that only counts units; otherwise what was found.
+
+    Each node of the network (x, y, W, b, z, a, δ, ∂J/∂X) stands here as a matrix of
+    fresh symbols of its shape: every term of a node's entry for unit k carries a symbol
+    of unit k (a weight, an input, an atom of z_k), so a node never counts units itself;
+    only what the formula builds from numbers or cancellations can (x − x + 1), and the
+    products are then expanded at the size of the formula, not of the network."""
     world = world_for(claim)
     for case in cases:
         bindings = {k: v for k, v in case.items() if not k.startswith("__")}
-        ev = Evaluator(world, bindings)
+        opaque = _Opaque(Evaluator(world, bindings))
         for tree in trees:
-            for node in ast.walk(tree):
-                if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.MatMult)):
-                    try:
-                        left, right = ev.eval(node.left), ev.eval(node.right)
-                    except (EvalError, ShapeError):
-                        continue  # not a product of matrices here: the proof decided it
-                    if _counts(left, right):
-                        return "a product in the formula sums a term that only counts units"
+            try:
+                opaque.eval(tree.body)
+            except (EvalError, ShapeError, KeyError, ValueError, TypeError):
+                return "the formula could not be read for counting terms"
+            if opaque.counting:
+                return "a product in the formula sums a term that only counts units"
     return ""
+
+
+class _Opaque:
+    """The formula over fresh symbols for its nodes; records a product that counts."""
+
+    def __init__(self, ev: Evaluator) -> None:
+        self.ev, self.counting, self.fresh = ev, False, 0
+
+    def leaf(self, node: ast.AST) -> Any:
+        value = self.ev.eval(node)
+        if not is_mat(value):
+            return self.symbol()
+        return sp.ImmutableMatrix(value.rows, value.cols,
+                                  lambda i, j: self.symbol())
+
+    def symbol(self) -> sp.Symbol:
+        self.fresh += 1
+        return sp.Symbol(f"_node{self.fresh}")
+
+    def eval(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return sp.nsimplify(node.value)
+        if isinstance(node, (ast.Name, ast.Subscript)) or (
+                isinstance(node, ast.Call) and node.func.id == "diff"):  # type: ignore[attr-defined]
+            return self.leaf(node)
+        if isinstance(node, ast.UnaryOp):
+            v = self.eval(node.operand)
+            return -v if isinstance(node.op, ast.USub) else v
+        if isinstance(node, ast.Call):
+            v = self.eval(node.args[0])
+            name = node.func.id  # type: ignore[attr-defined]
+            if name in ("transpose", "T"):
+                return v.T if is_mat(v) else v
+            fn = sp.Function(f"_{name}")
+            return v.applyfunc(fn) if is_mat(v) else fn(v)
+        a, b = self.eval(node.left), self.eval(node.right)  # type: ignore[attr-defined]
+        a, b = (x[0, 0] if is_mat(x) and x.shape == (1, 1) else x for x in (a, b))
+        op = node.op  # type: ignore[attr-defined]
+        if isinstance(op, ast.Mod):
+            return a.multiply_elementwise(b)
+        if isinstance(op, (ast.Mult, ast.MatMult)):
+            if is_mat(a) and is_mat(b):
+                self.counting = self.counting or _counts(a, b)
+                return a * b
+            return a * b
+        if isinstance(op, (ast.Add, ast.Sub)):
+            if is_mat(a) != is_mat(b):  # a number added to every entry
+                m, n = (a, b) if is_mat(a) else (b, a)
+                n = sp.ImmutableMatrix(m.rows, m.cols, lambda i, j: n)
+                a, b = (m, n) if is_mat(a) else (n, m)
+            return a + b if isinstance(op, ast.Add) else a - b
+        if isinstance(op, ast.Div):
+            return a / b
+        return a ** b
 
 
 def _counts(left: Any, right: Any) -> bool:

@@ -9,8 +9,9 @@ network is decided here instead when its form allows:
    products, the smooth entrywise functions and numbers; it names no entry, size, sum
    with bounds, constant vector or one-hot class (`generic`);
 2. it is proved at the smallest widths that keep its structure: distinct (so W is never
-   square and a missing transpose cannot hide), at least 3 each, in the stated widths'
-   order; the depth and so every index case is the same (`small_widths`);
+   square and a missing transpose cannot hide; on deeper networks, distinct for layers
+   fewer than three apart), at least 3 each; the depth and so every index case is the
+   same (`small_widths`);
 3. every link is checked in numbers at the stated widths, with every node's value and
    every ∂J/∂X from the NumPy reference (`numeric.wide`).
 
@@ -59,7 +60,12 @@ Links = tuple[list[LinkResult], str]
 
 
 def small_widths(widths: list[int]) -> tuple[int, ...]:
-    """Distinct widths from BASE up, in the order of the stated ones (ties by position)."""
+    """Distinct widths from BASE up, in the order of the stated ones (ties by position).
+    A deeper network repeats 3, 4, 5 down its layers: any two layers fewer than three
+    apart still differ (no W is square, a[l-1] and a[l+1] differ in size), and the cost
+    stays that of widths 3-5 whatever the depth."""
+    if len(widths) > 3:
+        return tuple(BASE + k % 3 for k in range(len(widths)))
     order = sorted(range(len(widths)), key=lambda k: (widths[k], k))
     small = [0] * len(widths)
     for rank, k in enumerate(order):
