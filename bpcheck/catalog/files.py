@@ -176,12 +176,21 @@ def load_file_cached(path: Path, cache_dir: str):
 
 
 def _claim_lines(text: str) -> list[int]:
-    return [i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip() == "[[claim]]"]
+    return [i + 1 for i, ln in enumerate(_lines(text)) if ln.strip() == "[[claim]]"]
+
+
+_SPLIT: list[tuple[str, list[str]]] = []  # the last file's lines: split once, not per claim
+
+
+def _lines(text: str) -> list[str]:
+    if not _SPLIT or _SPLIT[0][0] is not text:
+        _SPLIT[:] = [(text, text.splitlines())]
+    return _SPLIT[0][1]
 
 
 def _key_line(text: str, start: int, key: str) -> int:
     """Line of `key = ...` at or after line `start` (1-based), for error messages."""
-    lines = text.splitlines()
+    lines = _lines(text)
     for i in range(start - 1, len(lines)):
         if i > start - 1 and lines[i].strip() == "[[claim]]":
             break
@@ -234,7 +243,7 @@ def _define_problem(body: dict[str, Any]) -> str:
 
 
 def _setting_line(text: str, sname: str) -> int:
-    for i, ln in enumerate(text.splitlines()):
+    for i, ln in enumerate(_lines(text)):
         if ln.strip() in (f"[setting.{sname}]", f'[setting."{sname}"]'):
             return i + 1
     return 1

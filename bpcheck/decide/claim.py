@@ -20,8 +20,9 @@ from ..catalog.formula import node_key, parse
 from ..model import Claim, Kind, LinkResult, Options, Verdict, expected_ok
 from ..symbolic.evaluate import EvalError
 from ..symbolic.linalg import ShapeError
+from . import widths
 from .links import check_links
-from .worlds import world_for
+from .worlds import cases, world_for
 
 
 class ClaimTimeout(Exception):
@@ -84,11 +85,16 @@ def _decided_links(claim: Claim, options: Options) -> tuple[list[LinkResult], st
         sides = tuple(node_key(parse(s, names).tree) for s in claim.sides)
     except (ValueError, KeyError, TypeError):  # not a formula: decided (as an error) anew
         return check_links(claim, options)
-    memo = world_for(claim).decided
-    key = (sides, claim.where, claim.when, claim.strategy, claim.scope,
+    small = widths.generic(claim)
+    # a wide, width-generic claim is kept in the world of its small widths (the stated
+    # widths' world is never built unless the small ones cannot decide)
+    memo = world_for(widths.at_widths(claim, small) if small else claim).decided
+    key = (sides, claim.where, claim.when, claim.strategy, claim.scope, claim.setting,
            replace(options, diagnose=True, shrink=True))  # neither changes a link
     if key not in memo:
-        memo[key] = check_links(claim, options)
+        decided = widths.decide_wide(claim, small, options, check_links,
+                                     lambda c: cases(c, world_for(c))) if small else None
+        memo[key] = decided or check_links(claim, options)
     return memo[key]
 
 

@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 
 from ..decide.claim import ClaimTimeout, deadline, verify_claim
+from ..decide.widths import for_explaining
 from ..explain.refutation import explain_refutation
 from ..model import Claim, Kind, Options, Verdict
 
@@ -24,7 +25,7 @@ def check_claim(claim: Claim, options: Options = Options()) -> Verdict:
         return verdict  # no time left to explain: the refutation stands as it was found
     try:
         with deadline(left if options.timeout > 0 else 0):
-            explained = explain_refutation(claim, verdict, options)
+            explained = explain_refutation(for_explaining(claim), verdict, options)
     except ClaimTimeout:  # between the explanation's own deadline and this one
         explained = verdict
     seconds = verdict.seconds + time.perf_counter() - start
