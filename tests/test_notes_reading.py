@@ -374,3 +374,16 @@ $$ \frac{\partial J}{\partial \mathbb{\theta}_i} = \mathbb{\hat{y_i}} - y_i $$
     assert notes.claims[2].sides == ("diff(J, z[2][i])", "yhat[i] - y[i]")
     # the squared error is not this network's loss (cross-entropy): refuted, as written
     assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED, Kind.VERIFIED]
+
+
+def test_typed_dots_boxed_vectors_and_spacing(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \mathbf o = \boxed{2}\boxed{3}\boxed{4} $$
+
+$$ \frac{\partial J}{\partial b^{(2)}} = \delta^{(2)}, \hspace{1mm} \frac{\partial J}{\partial b^{(1)}} = \delta^{(1)} $$
+
+$$ \mathbf x = \begin{bmatrix} x_1 \\ ... \\ x_n \end{bmatrix} $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert notes.found[0].readings[0].kind == "skipped"
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+    assert notes.found[2].readings[0].kind == "skipped"

@@ -55,7 +55,7 @@ _PAIRS_TYPED = {(">", "="): r"\geq", ("<", "="): r"\leq", ("!", "="): r"\neq"}
 
 
 def tokenize(tex: str) -> list[Tok]:
-    return _clean(_merge(_function_words(_raw_tokens(tex))))
+    return _clean(_merge(_dots(_function_words(_raw_tokens(tex)))))
 
 
 # function names typed in italic letters, as plain-text notes do: `sigmoid(z)`, `max(0,z)`
@@ -141,6 +141,20 @@ def _merge(toks: list[Tok]) -> list[Tok]:
     return out
 
 
+def _dots(toks: list[Tok]) -> list[Tok]:
+    """`...` typed as three full stops is `\\dots` (an elided entry, as in a drawn matrix)."""
+    out: list[Tok] = []
+    for t in toks:
+        if t.text == "." and len(out) >= 2 and out[-1].text == "." and out[-2].text == "." \
+                and out[-2].end == out[-1].pos and out[-1].end == t.pos:
+            first = out[-2]
+            del out[-2:]
+            out.append(Tok("cmd", r"\dots", first.pos, t.end))
+            continue
+        out.append(t)
+    return out
+
+
 def _clean(toks: list[Tok]) -> list[Tok]:
     """Drop sizing (\\left, \\big), styling and labels: they carry no meaning here."""
     out: list[Tok] = []
@@ -158,7 +172,7 @@ def _clean(toks: list[Tok]) -> list[Tok]:
                 out.append(t)
                 i = close + 1
                 continue
-        if t.text in (r"\label", r"\tag"):
+        if t.text in (r"\label", r"\tag", r"\hspace", r"\vspace", r"\hspace*"):
             j = i + 1 + (i + 1 < len(toks) and toks[i + 1].text == "*")
             if j < len(toks) and toks[j].text == "{":
                 i = match_group(toks, j) + 1

@@ -69,6 +69,8 @@ def display_remark(tex: str) -> str | None:
         return SHAPE
     if _MATRIX.search(tex) and (_BAR_CELL.search(_expand_horzbar(tex)) or _names_and_matrices(tex)):
         return PICTURE
+    if len(re.findall(r"\\boxed\s*\{", tex)) >= 2:
+        return PICTURE  # a vector drawn as a row of boxed numbers
     return None
 
 
