@@ -303,7 +303,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
             return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
         carry, state.carry = state.carry, None
         sts = statements(d.tex, frame.ctx, carry, {**named, **state.local})
-        state.carry = chain_left(d.tex, frame.ctx, carry)
+        state.carry = chain_left(d.tex, frame.ctx, carry, {**named, **state.local})
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))

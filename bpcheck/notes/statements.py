@@ -79,11 +79,12 @@ def statements(tex: str, ctx: TexContext, carry: list[Tok] | None = None,
     return _conditions(out)
 
 
-def chain_left(tex: str, ctx: TexContext, carry: list[Tok] | None = None) -> list[Tok] | None:
+def chain_left(tex: str, ctx: TexContext, carry: list[Tok] | None = None,
+               local: dict[str, list[Tok]] | None = None) -> list[Tok] | None:
     """The left side of the display's last chain, for a next display that starts with `=`
     (a derivation written one step per display); its tokens point at offset 0."""
     try:
-        pieces = [p for p, kind in _pieces(_tokens(tex, ctx), carry) if kind == "formula"]
+        pieces = [p for p, kind in _pieces(_tokens(tex, ctx, local), carry) if kind == "formula"]
     except LatexError:
         return None
     if not pieces:
