@@ -387,3 +387,22 @@ $$ \mathbf x = \begin{bmatrix} x_1 \\ ... \\ x_n \end{bmatrix} $$
     assert notes.found[0].readings[0].kind == "skipped"
     assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
     assert notes.found[2].readings[0].kind == "skipped"
+
+
+RELU = "<!-- bpcheck-defaults: widths=3,4,2 activation=relu loss=mse_half -->\n"
+
+
+def test_relu_derivatives_as_notes_write_them(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \newcommand{\pz}{\partial z} \newcommand{\pa}{\partial a} $$
+
+$$ \frac{\partial a^{(1)}_i}{\partial z^{(1)}_i} = \begin{cases} 1, & z^{(1)}_i > 0 \\ 0, & z^{(1)}_i \leq 0. \end{cases} $$
+
+$$ \frac{\partial a^{(1)}}{\partial z^{(1)}} = \text{diag}(z^{(1)} > 0) $$
+
+$$ \frac{\partial z^{(1)}}{\partial b^{(1)}} = I_{n_1} $$
+""", RELU)
+    assert notes.found[0].readings[0].kind == "skipped"  # macro definitions only
+    assert notes.claims[1].sides[1] == "diag(step(z[1]))"
+    assert notes.claims[2].sides[1] == "eye(n[1])"
+    assert _kinds(notes) == [Kind.VERIFIED] * 3

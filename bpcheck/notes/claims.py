@@ -314,6 +314,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         _report(d, state, p, errors, d.annotation is not None)
         return [], errors, (Reading(NOT_UNDERSTOOD, p.line or d.line(), d.tex.strip(),
                                     reason=p.message),)
+    if not sts and re.search(r"\\(?:re)?newcommand|\\[gex]?def\\|\\DeclareMathOperator", d.tex):
+        return [], errors, (Reading(SKIPPED, d.line(), d.tex.strip(), reason="the note's macro "
+                                    "definitions (expanded in its displays)"),)
     readings = []
     for n, st in enumerate(sts, 1):
         ann = _row_annotation(d, note_for(notes, st.pos), errors)

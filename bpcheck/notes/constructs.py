@@ -34,6 +34,8 @@ def cases(p: Parser, tok: Tok) -> ast.expr:
     pieces = []
     for row in rows:
         cells = split_top(row, "&")
+        if len(cells) == 2 and cells[0] and cells[0][-1].text == ",":
+            cells[0] = cells[0][:-1]  # `1, & z > 0`: the comma ends the value
         if len(cells) != 2 or not cells[0]:
             raise p.fail("each row of cases needs a value & a condition", row[0])
         pieces.append(ast.Tuple([p.sub(cells[0], tok), _condition(p, cells[1], tok)], ast.Load()))
@@ -44,6 +46,8 @@ def cases(p: Parser, tok: Tok) -> ast.expr:
 
 def _condition(p: Parser, toks: list[Tok], tok: Tok) -> ast.expr:
     toks = _drop_words(toks)
+    while toks and toks[-1].text in (".", ","):
+        toks = toks[:-1]  # the sentence's punctuation after the last condition
     if not toks or [t.lower() for t in texts_of(toks)] in ([w] for w in _OTHERWISE):
         return ast.Constant(True)
     rel = [k for k, t in enumerate(toks) if t.text in _COMPARE and _depth(toks, k) == 0]
@@ -341,6 +345,28 @@ def is_bias(node: ast.expr) -> bool:
     """`b[l]`, a layer's bias (not one of its entries)."""
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
         and node.value.id == "b"
+
+
+def comparison_value(p: Parser, toks: list[Tok], at: Tok) -> ast.expr:
+    """A function's argument; `h > 0` (or `\\geq 0`) there is its indicator, the unit step
+    (`\\text{diag}(h > 0)`, the ReLU's derivative as notes write it)."""
+    k = next((j for j, t in enumerate(toks) if t.text in (">", r"\geq", r"\ge")
+              and _depth(toks, j) == 0), None)
+    if k is not None and texts_of(toks[k + 1:]) == ["0"]:
+        return call("step", p.sub(toks[:k], at))
+    return p.sub(toks, at)
+
+
+def named_operator(p: Parser, name: str, sub: list[Tok] | None, sup: list[Tok] | None,
+                   tok: Tok) -> ast.expr | None:
+    """`I_{n}` (the identity of size n) and `J_x(s)` (a Jacobian, when J is not the loss)."""
+    if not p.ctx.network or sub is None or sup is not None or name in p.ctx.names - {"J"}:
+        return None
+    if name == "I":
+        return call("eye", p.sub(sub, tok))
+    if name == "J" and p.ctx.loss != "J" and p.at("("):
+        return jacobian(p, sub, tok)
+    return None
 
 
 def jacobian(p: Parser, sub: list[Tok], tok: Tok) -> ast.expr:

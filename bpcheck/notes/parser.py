@@ -254,9 +254,9 @@ class Parser:
                 name in constructs.LOSS_NAMES | {self.ctx.loss} and \
                 constructs.loss_arguments(self, tok):
             return ident(self.ctx.loss)  # J(W, b), l(y, yhat): the loss, by what it depends on
-        if name == "J" and self.ctx.network and self.ctx.loss != "J" and sub is not None \
-                and sup is None and self.at("("):  # J_x(s): the Jacobian of s by x
-            return constructs.jacobian(self, sub, tok)
+        special = constructs.named_operator(self, name, sub, sup, tok)
+        if special is not None:
+            return special
         if primes:
             raise self.fail(f"a prime on {name}: only functions (f', \\sigma') take one", tok)
         batch = constructs.batch_symbol(self, name, sub, sup, tok) if self.ctx.batch_size \
@@ -413,7 +413,7 @@ class Parser:
         if nxt.text in ("(", "[", "{"):
             self.i += 1
             inner = self.group(nxt)
-            return [self.sub(p, nxt) for p in split_top(inner, ",")]
+            return [constructs.comparison_value(self, p, nxt) for p in split_top(inner, ",")]
         return [self.factor()]
 
     def word(self, tok: Tok) -> ast.expr:
