@@ -29,6 +29,7 @@ import sys
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from pathlib import Path
 
 from bpcheck.notes.claims import Refs, read_notes
@@ -89,7 +90,15 @@ def measure_file(source: Path, entry: dict, work: Path, reader=None) -> FileResu
     copy = work / (re.sub(r"\W+", "_", name) + "." + entry["kind"])
     copy.write_text(with_defaults(source.read_text(encoding="utf-8"), entry["kind"],
                                   entry.get("defaults", "")), encoding="utf-8")
-    found = reader(copy) if reader else read_notes(copy, Refs({}, {})).found
+    if reader:
+        found = reader(copy)
+    else:
+        notes = read_notes(copy, Refs({}, {}))
+        setup = next((e.message for e in notes.errors if e.message.startswith("bpcheck-defaults")),
+                     "")
+        found = notes.found
+        if setup:  # the file's set-up is refused: none of its formulas is checked
+            found = [SimpleNamespace(error=setup, translation=(), readings=()) for _ in found]
     misread = {int(m["index"]) for m in entry.get("misread", [])}
     result.displays = len(found)
     for index, f in enumerate(found, 1):

@@ -406,3 +406,26 @@ $$ \frac{\partial z^{(1)}}{\partial b^{(1)}} = I_{n_1} $$
     assert notes.claims[1].sides[1] == "diag(step(z[1]))"
     assert notes.claims[2].sides[1] == "eye(n[1])"
     assert _kinds(notes) == [Kind.VERIFIED] * 3
+
+
+ROWS = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half orientation=in_out "
+        "row_vectors=true -->\n")
+
+
+def test_a_note_whose_vectors_are_rows(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)} $$
+
+$$ \delta^{(l)} = \big(\delta^{(l+1)} (W^{(l+1)})^\top\big) \odot \sigma'(z^{(l)}) $$
+
+$$ \frac{\partial J}{\partial W^{(l)}} = (a^{(l-1)})^\top \delta^{(l)} $$
+
+$$ \frac{\partial J}{\partial W^{(l)}} = \delta^{(l)} (a^{(l-1)})^\top $$
+""", ROWS)
+    assert notes.claims[1].sides[0] == "transpose(delta[l])"
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED, Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_row_vectors_is_a_yes_or_no(tmp_path):
+    notes = _read(tmp_path, "$$ a $$\n", ROWS.replace("row_vectors=true", "row_vectors=maybe"))
+    assert notes.errors

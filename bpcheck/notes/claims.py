@@ -22,6 +22,7 @@ from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
 from .entrywise import entrywise
+from .rows import rows_as_written
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
@@ -184,6 +185,8 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                   layers: bool = False) -> Claim:
     sides = ([frame.quantity] if frame.quantity else []) + [m.text for m in members]
     if frame.ctx.network:
+        if str(d.defaults.get("row_vectors", "false")).lower() == "true":
+            sides = rows_as_written(sides, frame.ctx.loss)
         sides = entrywise(sides)
     lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if len(sides) < 2:

@@ -15,14 +15,14 @@ from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS
 from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
-DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names"})
+DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names", "row_vectors"})
 SETTING_KEYS = frozenset((NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases",
                                                           "indexed"})
 ACCEPTED = SETTING_KEYS | DEFAULTS_ONLY
 LIST_KEYS = {"symbols", "positive", "integers", "functions", "elementwise"}
 WHERE_RANGE = re.compile(r"([A-Za-z]\w*)\s*=\s*([^\s,;=]+?)\s*\.\.\s*([^\s,;=]+)")
 _OTHER_CHOICES = {"check": ("all", "annotated"), "kind": ("network", "scalar"),
-                  "bias": ("true", "false")}
+                  "bias": ("true", "false"), "row_vectors": ("true", "false")}
 
 
 def typed(key: str, raw: Any) -> Any:
@@ -42,7 +42,7 @@ def typed(key: str, raw: Any) -> Any:
         text = raw.strip().lstrip("\\")
         return float(text) if re.fullmatch(r"\d+(\.\d*)?", text) else \
             "lam" if text == "lambda" else text
-    if key == "bias" and raw.strip().lower() in ("true", "false"):
+    if key in ("bias", "row_vectors") and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
     if key in LIST_KEYS:
         return items

@@ -1,0 +1,64 @@
+"""Notes whose vectors are rows (`vectors=rows`): `δ^{(l)} = δ^{(l+1)} (W^{(l+1)})^T ⊙ f'(z^{(l)})`.
+
+bpcheck's quantities are columns.  A note that writes a, z, δ, b, x, y and the gradients by
+them as rows means, for each of them, its transpose; W is the matrix the setting's
+`orientation` says.  So each vector quantity of the formula is read as `transpose(v)` and the
+claim is decided as written, products in the note's order: the row formula holds exactly when
+its transposed column form does.
+"""
+from __future__ import annotations
+
+import ast
+
+_VECTORS = {"a", "z", "delta", "b"}
+_NAMES = {"x", "y", "yhat"}
+
+
+def rows_as_written(sides: list[str], loss: str) -> list[str]:
+    """The sides with every vector quantity (and the loss's gradient by one) as a row."""
+    out = []
+    for side in sides:
+        try:
+            tree = ast.parse(side, mode="eval")
+        except SyntaxError:
+            out.append(side)
+            continue
+        out.append(ast.unparse(_Rows(loss).visit(tree)))
+    return out
+
+
+def _transpose(node: ast.expr) -> ast.expr:
+    return ast.Call(ast.Name("transpose", ast.Load()), [node], [])
+
+
+def _is_vector(node: ast.expr) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in _NAMES
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+        and node.value.id in _VECTORS
+
+
+class _Rows(ast.NodeTransformer):
+    def __init__(self, loss: str) -> None:
+        self.loss = loss
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        if name == "diff" and len(node.args) == 2:
+            f, var = node.args
+            if isinstance(f, ast.Name) and f.id == self.loss and _is_vector(var):
+                return _transpose(node)  # the gradient by a row vector is a row
+            node.args[0] = self.visit(f)  # what is differentiated, in rows; the variable as is
+            return node
+        if name == "transpose" and len(node.args) == 1 and _is_vector(node.args[0]):
+            return node.args[0]  # a row's transpose is the column
+        self.generic_visit(node)
+        return node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        if _is_vector(node):
+            return _transpose(node)
+        return node  # an entry a[l][j], W[l][i, j]: a number either way
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return _transpose(node) if node.id in _NAMES else node
