@@ -105,3 +105,24 @@ def test_a_claim_of_a_scalar_setting_is_never_re_decided(tmp_path, monkeypatch):
                     'source = "t"\nsetting = "s"\nquantity = "diff(x**2, x)"\nformula = "x"\n')
     [c] = load_catalog([path]).claims
     assert check_claim(c, Options(shrink=False)).kind is Kind.REFUTED and calls == []
+
+
+def test_a_hint_the_sources_other_formulas_contradict_is_withdrawn(tmp_path):
+    """Alone, the W δ claim would get the in_out hint; beside a verified dW = δ aᵀ of the
+    same setting (which in_out refutes) the run takes it back and keeps the repair."""
+    from bpcheck.run.runner import run_claims
+    dW = ('\n[[claim]]\nid = "dW"\nsource = "t"\nsetting = "square"\nwhere = { l = "1..L" }\n'
+          'quantity = "diff(J, W[l])"\nformula = "delta[l] * transpose(a[l-1])"\n')
+    path = tmp_path / "both.toml"
+    path.write_text(SETTINGS + CLAIMS["orientation"] + dW, encoding="utf-8")
+    alone = tmp_path / "alone.toml"
+    alone.write_text(SETTINGS + CLAIMS["orientation"], encoding="utf-8")
+    options = Options(shrink=False)
+    [(_, lone)] = run_claims(load_catalog([alone]).claims, options, jobs=1)
+    assert dict(lone.extra).get("convention") == "orientation=in_out"
+    (_, hinted), (_, gradient) = run_claims(load_catalog([path]).claims, options, jobs=1)
+    assert gradient.kind is Kind.VERIFIED
+    assert hinted.kind is Kind.REFUTED and "convention" not in dict(hinted.extra)
+    assert "convention_hint" not in dict(hinted.extra)
+    assert dict(hinted.extra).get("diagnosis_edits")  # the repair in its own setting stays
+    assert "orientation" not in hinted.diagnosis

@@ -43,7 +43,8 @@ def convention_fix(claim: Claim, options: Options) -> tuple[str, str] | None:
         return None
     quick = replace(options, diagnose=False, shrink=False)
     for key, value in _candidates(claim):
-        changed = replace(claim, setting=_with(setting, key, value), expect=Expect.HOLDS)
+        changed = replace(claim, setting=changed_setting(setting, key, value),
+                          expect=Expect.HOLDS)
         if not all(numeric_outcome(changed, quick, link) == "equal" for link in changed.links):
             continue  # the numbers differ already (the cheap screen): no need to decide it
         if verify_claim(changed, quick).kind is Kind.VERIFIED:
@@ -78,6 +79,7 @@ def _hint(claim: Claim, key: str, value: str) -> str:
             f"{where} if the source means it")
 
 
-def _with(setting: Setting, key: str, value: str) -> Setting:
+def changed_setting(setting: Setting, key: str, value: str) -> Setting:
+    """`setting` with `key` set to `value`."""
     params = tuple((k, v) for k, v in setting.params if k != key) + ((key, value),)
     return replace(setting, params=params)
