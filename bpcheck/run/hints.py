@@ -1,14 +1,13 @@
 """A convention hint holds for the whole source, not one formula only: a hint to change a
 key of a setting is withdrawn when a claim of the same setting that holds as written is
 refuted numerically with that key changed (the source's other formulas then show which
-convention it uses).  Only claims that carry a hint cost anything here."""
+convention it uses).  Only claims that carry a hint cost anything here, and a run without
+one (a warm run above all) never imports SymPy here."""
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from ..decide.outcome import numeric_outcome
-from ..explain.conventions import changed_setting
 from ..model import Claim, Expect, Kind, Verdict
 
 
@@ -29,6 +28,8 @@ def settle_hints(pairs: list[tuple[Claim, Verdict]], options: Any) -> list[tuple
 
 def _contradicted(claim: Claim, fix: str, pairs: list[tuple[Claim, Verdict]],
                   options: Any) -> bool:
+    from ..decide.outcome import numeric_outcome  # (SymPy: never on a run without hints)
+    from ..explain.conventions import changed_setting
     key, value = fix.split("=", 1)
     changed = changed_setting(claim.setting, key, value)
     for other, verdict in pairs:
