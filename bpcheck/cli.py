@@ -41,7 +41,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="per-claim time limit in seconds, hard (default 60; 0: no limit)")
     v.add_argument("--seed", type=int, default=None, help="random seed for sample points")
     v.add_argument("--points", type=int, default=None, help="sample points per check")
-    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.add_argument("--format", "--output-format", dest="format",
+                   choices=("text", "json", "github"), default="text",
+                   help="text (default), json, or github: a GitHub Actions workflow command "
+                        "(::error file=…,line=…::) for each claim not as expected and each "
+                        "input error, the summary on stderr")
     v.add_argument("--report", action="append", choices=("md", "html"), default=[],
                    help="write a proof report (repeatable)")
     v.add_argument("--out", default="reports", help="folder for --report files")
@@ -184,18 +188,22 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
     claims = select(list(catalog.claims), args, settings)
     unchecked = select_unchecked(list(catalog.unchecked), args)
     as_json = args.format == "json"
+    quiet_stdout = args.format != "text"  # stdout is for a machine: the rest goes to stderr
     empty = "" if claims or catalog.errors or args.allow_empty or args.changed else \
         _why_empty(args, catalog)
-    if empty and not as_json:
+    if empty and not quiet_stdout:
         print(f"bpcheck: nothing to check: {empty} (--allow-empty: exit 0)", file=sys.stderr)
         return 5
-    reporter = TerminalReporter(sys.stderr if as_json else sys.stdout, len(claims),
-                                rich=False if as_json else color_wanted(args.color, sys.stdout),
-                                verbosity=-1 if args.quiet else int(args.verbose))
+    reporter = TerminalReporter(sys.stderr if quiet_stdout else sys.stdout, len(claims),
+                                rich=False if quiet_stdout else color_wanted(args.color,
+                                                                             sys.stdout),
+                                verbosity=-1 if args.quiet or args.format == "github"
+                                else int(args.verbose))
     for err in catalog.errors:
         print(str(err), file=sys.stderr)
     started = time.perf_counter()
-    pairs, interrupted = _run(claims, settings, use_cache, None if as_json else reporter)
+    pairs, interrupted = _run(claims, settings, use_cache,
+                              None if quiet_stdout else reporter)
     summ = summary(pairs, len(catalog.errors))
     summ["wall_seconds"] = round(time.perf_counter() - started, 3)
     summ["not_checked"] = len(unchecked)
@@ -208,6 +216,11 @@ def _verify_with(args: argparse.Namespace, settings, use_cache: bool, catalog: C
     if as_json:
         print(json.dumps(_json_doc(pairs, summ, catalog, unchecked), indent=2,
                          ensure_ascii=False))
+    elif args.format == "github":
+        from .report.github import annotation_lines
+        for line in annotation_lines(pairs, catalog.errors):
+            print(line)
+        reporter.finish(pairs, summ, unchecked)  # the summary line, on stderr
     else:
         reporter.finish(pairs, summ, unchecked, catalog.errors)
     if empty:
@@ -325,9 +338,11 @@ def _outputs(args, catalog, pairs, summ, unchecked=()) -> None:
     if args.junit_xml:
         from .report.junit import write_junit
         write_junit(args.junit_xml, pairs, catalog.errors)
-    from .report.github import github_annotations
-    # with JSON on stdout, workflow commands go to stderr (the runner reads both)
-    github_annotations(pairs, catalog.errors, sys.stderr if args.format == "json" else None)
+    if args.format != "github":  # (with it, stdout holds exactly these lines)
+        from .report.github import github_annotations
+        # with JSON on stdout, workflow commands go to stderr (the runner reads both)
+        github_annotations(pairs, catalog.errors,
+                           sys.stderr if args.format == "json" else None)
     if args.report:
         from .report.write import write_reports
         for path in write_reports(pairs, summ, args.report, Path(args.out),

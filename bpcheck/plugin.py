@@ -5,6 +5,9 @@ because the `pytest11` entry point loads this module into every pytest run in
 the environment: importing it costs nothing and does nothing until enabled.
 Known errata that are refuted report as xfail; an erratum that is not
 refuted fails.  Verdicts go through the same result cache as the CLI.
+Under pytest-xdist (`-n auto`) each worker loads the catalog itself, in the same
+order, so every worker collects the same items; the cache is shared through
+whole-file writes.
 """
 from __future__ import annotations
 

@@ -394,29 +394,53 @@ def test_html_style_wraps_long_formulas_keeps_numbers_whole_and_falls_back_to_cj
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "")
                  if p and Path(p).exists()), None)
+CHINESE_TITLE = "反向传播算法的推导"
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="no headless browser (apt-get install chromium)")
 @pytest.mark.parametrize("width", [1280, 400])
 def test_a_long_formula_never_widens_the_page(tmp_path, width):
+    """The report (with a Chinese title) in a frame `width` px wide: headless windows are
+    at least 500 px wide, so the page is framed, and the frame's page must not scroll."""
     from bpcheck.report.write import write_reports
     long_sum = " + ".join(f"W[2][1, {j}] * a[1][{j}]" for j in (1, 2, 3))
     formula = " + ".join([long_sum] * 6) + " - 6 * (" + long_sum + ")" + " + diff(J, z[2][1])"
     path = tmp_path / "long.toml"
-    path.write_text(NET + claim_toml("long", "net", "diff(J, z[2][1])", formula)
-                    + claim_toml("n", "scalar", "diff(x**3, x)", "-3*x**2"))
+    path.write_text(f'[document]\ntitle = "{CHINESE_TITLE}"\n' + NET
+                    + claim_toml("long", "net", "diff(J, z[2][1])", formula)
+                    + claim_toml("n", "scalar", "diff(x**3, x)", "-3*x**2"), encoding="utf-8")
     pairs = run_claims(load_catalog([path]).claims, Options(shrink=False, diagnose=False))
     [page] = [p for p in write_reports(pairs, summary(pairs), ["html"], tmp_path / "out")
               if p.name == "long.html"]
-    probe = page.read_text(encoding="utf-8").replace(
-        "</main>", "</main><script>var d = document.documentElement; "
-        "document.body.setAttribute('data-sw', d.scrollWidth + ' ' + d.clientWidth)</script>")
-    page.write_text(probe, encoding="utf-8")
+    assert '<h1 lang="zh">' in page.read_text(encoding="utf-8")
+    frame = page.with_name("frame.html")
+    frame.write_text(
+        f'<html><body style="margin:0"><iframe id="f" src="{page.name}" '
+        f'style="width:{width}px;height:900px;border:0"></iframe><script>'
+        "document.getElementById('f').onload = function () {"
+        " var d = this.contentDocument.documentElement;"
+        " document.body.setAttribute('data-sw', d.scrollWidth + ' ' + d.clientWidth); };"
+        "</script></body></html>", encoding="utf-8")
     flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},900"]
-    dom = subprocess.run(flags + ["--dump-dom", page.resolve().as_uri()], capture_output=True,
+             "--allow-file-access-from-files", f"--user-data-dir={tmp_path / 'profile'}",
+             "--window-size=1280,1000", "--virtual-time-budget=5000"]
+    dom = subprocess.run(flags + ["--dump-dom", frame.resolve().as_uri()], capture_output=True,
                          text=True, timeout=120).stdout
-    # the page's width and its viewport's (headless windows are at least 500 px wide)
     scroll_width, view_width = map(int, re.search(r'data-sw="(\d+) (\d+)"', dom).groups())
+    assert width - 20 <= view_width <= width  # (less a vertical scroll bar)
     assert scroll_width <= view_width
+
+
+def test_the_font_stack_names_an_installed_cjk_font() -> None:
+    """Where a CJK font is installed (CI installs Debian's fonts-noto-cjk with the browser),
+    the report's font stack reaches it, so a Chinese title renders in the browser test."""
+    from bpcheck.report.html import CSS
+    if shutil.which("fc-list") is None:
+        pytest.skip("no fontconfig (fc-list) to list the installed fonts")
+    done = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    families = {f.strip() for line in done.stdout.splitlines() for f in line.split(",")}
+    if not families - {""}:
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    stack = set(re.findall(r'"([^"]+)"', CSS))
+    assert families & stack, sorted(families)

@@ -3,6 +3,8 @@ pytest's own cache does): whichever cache writes first creates it with a `.gitig
 that ignores everything and a CACHEDIR.TAG."""
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 GITIGNORE = "# created by bpcheck: the cache is never committed\n*\n"
@@ -17,5 +19,8 @@ def prepare_cache_folder(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in ((".gitignore", GITIGNORE), ("CACHEDIR.TAG", TAG)):
         marker = folder / name
-        if not marker.exists():
-            marker.write_text(text, encoding="utf-8")
+        if not marker.exists():  # written whole (parallel workers may race here)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, marker)

@@ -24,10 +24,13 @@ def run_claims(claims: Iterable[Claim], options: Any, reporter: Reporter | None 
     jobs = 0 picks the number of worker processes by itself (`auto_jobs`).
     `own_process`: the caller is bpcheck's own command, so the garbage collector may
     be tuned."""
+    from .hints import settle_hints
     claims = list(claims)
     if any(c.role == "definition" for c in claims):
-        return _definitions_first(claims, options, reporter, jobs, lookup, store, own_process)
-    return _run_in_order(claims, options, reporter, jobs, lookup, store, own_process)
+        pairs = _definitions_first(claims, options, reporter, jobs, lookup, store, own_process)
+    else:
+        pairs = _run_in_order(claims, options, reporter, jobs, lookup, store, own_process)
+    return settle_hints(pairs, options)
 
 
 def _run_in_order(claims: list[Claim], options: Any, reporter: Reporter | None, jobs: int,
