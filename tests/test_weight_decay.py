@@ -2,7 +2,6 @@
 catalogs and in notes, and ∂J/∂W gains λW; a claim that leaves λW out is refuted."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from bpcheck.catalog.files import load_catalog
 from bpcheck.model import Kind
