@@ -304,9 +304,12 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         if remark:
             state.carry = None
             return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
-        carry, state.carry = state.carry, None
-        sts = statements(d.tex, frame.ctx, carry, {**named, **state.local})
-        state.carry = chain_left(d.tex, frame.ctx, carry, {**named, **state.local})
+        before, state.carry = state.carry, None
+        # the chain of the display before, worked out only for a display that continues it
+        carry = chain_left(*before) if before and _CONTINUES.match(d.tex) else None
+        local = {**named, **state.local}
+        sts = statements(d.tex, frame.ctx, carry, local)
+        state.carry = (d.tex, frame.ctx, carry, local)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))
@@ -378,6 +381,9 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)
     claims.append(claim)
     return Reading(kind, line, st.latex, " = ".join(claim.sides), reason, claim.id)
+
+
+_CONTINUES = re.compile(r"\s*(?:\\begin\{[a-z]+\*?\}\s*)?&?\s*(?:=|:=|\\approx)")
 
 
 def _named(d: Display) -> dict[str, list]:

@@ -48,7 +48,7 @@ class State:
     scan: ScanState
     catalogs: dict[str, Refs] = field(default_factory=dict)
     reported: set[str] = field(default_factory=set)  # set-up problems already reported
-    carry: list[Any] | None = None  # the last chain's left side, for a display starting with `=`
+    carry: tuple[Any, ...] | None = None  # the display before (text, context, carry, names)
     local: dict[str, Any] = field(default_factory=dict)  # letters the note defines (s = σ(z))
     macros: dict[str, Any] = field(default_factory=dict)  # \newcommand of the note's preamble
 
