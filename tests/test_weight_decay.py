@@ -104,3 +104,22 @@ def test_a_regularised_note_read_whole(tmp_path):
     assert "lam / 2" in notes.claims[0].sides[1]
     assert [check_claim(c).kind for c in notes.claims] == [Kind.VERIFIED, Kind.VERIFIED,
                                                            Kind.REFUTED]
+
+
+def test_a_claim_between_constants_is_decided_not_an_internal_error(tmp_path):
+    path = tmp_path / "constants.toml"
+    path.write_text('''
+[setting.s]
+kind = "scalar"
+symbols = ["u"]
+
+[[claim]]
+id = "piecewise-constant"
+title = "t"
+source = "own"
+setting = "s"
+quantity = "piecewise((0, abs(sigmoid(1) - 0.731) <= 0.0005), (1, True))"
+formula = "0"
+''', encoding="utf-8")
+    [claim] = load_catalog([path]).claims
+    assert check_claim(claim).kind is not Kind.ERROR  # was a ValueError in the wide search

@@ -366,8 +366,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         name = ann.attrs["id"] if own else \
             (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
         name += "" if own else suffix
-        members = list(st.members) if st.kind != "shape" else \
-            [Member(text, st.latex, st.pos) for text in shape_sides(st)]
+        made = shape_sides(st) if st.kind == "shape" else []
+        members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
         claim = _from_members(d, ann or plain, state, frame, members, name,
                               "definition" if kind == DEFINITION else "", whole)
         if st.when and not claim.when:

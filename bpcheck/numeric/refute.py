@@ -205,6 +205,8 @@ def structure_points(prob: Problem, world: World, rng: np.random.Generator) -> n
             row = rng.uniform(lo_hi[:, 0], lo_hi[:, 1])
             row[k] = c + offset * max(1.0, abs(c))
             rows.append(row)
+    if not rows:  # no structure (or no symbols at all: a claim between constants)
+        return np.zeros((0, len(prob.symbols)))
     return np.array(rows).reshape(-1, len(prob.symbols))
 
 
