@@ -53,6 +53,14 @@ class ResultCache:
                                   sort_keys=True, ensure_ascii=True, default=str).encode()
         self._read: dict[str, Verdict | None] = {}  # key -> the entry's verdict, or None
         self._written: dict[str, Verdict] = {}  # key -> what this run wrote there (no id)
+        self._keys: dict[int, tuple[Claim, str]] = {}  # a claim's key, for its store
+
+    def _key_of(self, claim: Claim) -> str:
+        """`key`, computed once per claim object a run (lookup, then store)."""
+        known = self._keys.get(id(claim))
+        if known is None or known[0] is not claim:
+            known = self._keys[id(claim)] = (claim, self.key(claim))
+        return known[1]
 
     def key(self, claim: Claim) -> str:
         # `scope` is not in the digest but is copied into the verdict: key on it too.
@@ -66,7 +74,7 @@ class ResultCache:
         return self.directory / f"{self.key(claim)}.json"
 
     def lookup(self, claim: Claim) -> Verdict | None:
-        key = self.key(claim)
+        key = self._key_of(claim)
         if key not in self._read:
             self._read[key] = self._load(self.directory / f"{key}.json")
         cached = self._read[key]
@@ -98,7 +106,7 @@ class ResultCache:
     def store(self, claim: Claim, verdict: Verdict) -> None:
         if not cacheable(verdict):
             return
-        key, bare = self.key(claim), replace(verdict, claim_id="", seconds=0.0)
+        key, bare = self._key_of(claim), replace(verdict, claim_id="", seconds=0.0)
         if self._written.get(key) == bare:  # the same content under another id: one entry
             return
         entry = {"schema": CACHE_SCHEMA, "bpcheck": __version__, "verdict": verdict_dict(verdict)}
