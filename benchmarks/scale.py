@@ -9,12 +9,14 @@ Every row is a fresh `bpcheck verify --no-cache -j 1` process on a generated cat
     one (the recurrence without f') on a square n-n-n sigmoid network, n = 4 ... 1024,
     and on 784-100-10;
   * depth sweep: the same claims on width-16 networks of depth 2 ... 8;
-  * catalog sweep: 100 ... 10,000 claims with 100 distinct contents.
+  * catalog sweep: 100 ... 10,000 claims with 100 distinct contents, with --no-cache and
+    again with an empty cache (the run that writes the signed cache entries: one per content).
 """
 from __future__ import annotations
 
 import argparse
 import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -51,22 +53,25 @@ def catalog_toml(n: int, distinct: int = 100) -> str:
 def run(cmd: list[str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+                          env={"PYTHONPATH": str(ROOT), "NO_COLOR": "1", "PATH": "/usr/bin:/bin",
+                               "XDG_CONFIG_HOME": str(cwd / "config")})  # the cache key
     return time.perf_counter() - start, done.stdout.strip().splitlines()[-1] if done.stdout else done.stderr
 
 
-def sweep(rows: list[tuple[str, str]], repeat: int, timeout: float) -> None:
+def sweep(rows: list[tuple[str, str]], repeat: int, timeout: float, cache: bool = False) -> None:
+    """`cache`: an empty cache before each run instead of --no-cache."""
     floor_cmd = [sys.executable, "-c", "import sympy, numpy"]
     with tempfile.TemporaryDirectory() as tmp:
         print("| catalog | wall time | × floor | result |\n|---|---:|---:|---|")
         for label, text in rows:
             path = Path(tmp) / "c.toml"
             path.write_text(text, encoding="utf-8")
-            cmd = [sys.executable, "-m", "bpcheck.cli", "verify", "--no-cache", "-j", "1",
-                   "--timeout", str(timeout), str(path)]
+            cmd = [sys.executable, "-m", "bpcheck.cli", "verify", "-j", "1",
+                   "--timeout", str(timeout), str(path)] + ([] if cache else ["--no-cache"])
             floors, times, summary = [], [], ""
             for _ in range(repeat):
                 floors.append(run(floor_cmd, Path(tmp))[0])
+                shutil.rmtree(Path(tmp) / ".bpcheck_cache", ignore_errors=True)
                 seconds, summary = run(cmd, Path(tmp))
                 times.append(seconds)
             t, f = statistics.median(times), statistics.median(floors)
@@ -85,6 +90,8 @@ def main() -> None:
     for rows in (widths, depths, sizes):
         sweep(rows, args.repeat, args.timeout)
         print()
+    sweep([(label + ", empty cache", text) for label, text in sizes], args.repeat, args.timeout,
+          cache=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ request sees the branch's own changes and not what landed on main meanwhile.
 """
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 
@@ -16,6 +15,7 @@ class ChangesError(Exception):
 
 
 def _git(args: list[str], cwd: Path | None = None) -> str:
+    import subprocess  # here: only --changed runs git, and a warm run should not pay for it
     try:
         done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                               encoding="utf-8", errors="surrogateescape", check=False)

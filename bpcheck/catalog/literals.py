@@ -17,8 +17,6 @@ MAX_EXPONENT.  Beyond them a formula is an input error, never a traceback.
 from __future__ import annotations
 
 import ast
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 
 MAX_CHARS = 20_000
 MAX_NODES = 5_000
@@ -84,6 +82,7 @@ def _exact(node: ast.Constant, source: str) -> ast.AST:
         return node
     if type(value) is not float:
         return node
+    from fractions import Fraction  # here: a warm run parses no formula
     text = (ast.get_source_segment(source, node) or "").replace("_", "")
     digits, exponent = decimal_parts(text, where)
     if digits == 0 or (value == value and abs(value) != float("inf")
@@ -97,6 +96,7 @@ def _exact(node: ast.Constant, source: str) -> ast.AST:
 
 def decimal_parts(text: str, where: int = 0) -> tuple[int, int]:
     """(n, k) with the text's value n * 10**k exactly, n without trailing zeros."""
+    from decimal import Decimal, InvalidOperation  # here: a warm run parses no formula
     try:
         sign, digit_tuple, exponent = Decimal(text).as_tuple()
     except (InvalidOperation, ValueError):
