@@ -283,28 +283,40 @@ def _index_renames(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:
 def _renamed(node: ast.AST, swap: dict[str, str]) -> ast.AST:
     """The tree with names renamed by `swap`: new nodes only on the paths to a renamed
     name, every other sub-tree shared (as `_Paths.replaced` does)."""
-    if isinstance(node, ast.Name):
-        if node.id not in swap:
-            return node
-        new = _shallow(node)
-        new.id = swap[node.id]
+    def rename(n: ast.AST) -> ast.AST | None:
+        if not isinstance(n, ast.Name):
+            return None
+        if n.id not in swap:
+            return n
+        new = _shallow(n)
+        new.id = swap[n.id]
         return new
+    return mapped(node, rename)
+
+
+def mapped(node: ast.AST, fn: Callable[[ast.AST], ast.AST | None]) -> ast.AST:
+    """`node` with every sub-tree for which `fn` gives a replacement replaced (top-down,
+    a replaced sub-tree is not entered); new nodes only on the paths to a change."""
+    done = fn(node)
+    if done is not None:
+        return done
     changes = {}
     for name, value in ast.iter_fields(node):
         if isinstance(value, ast.AST):
-            done = _renamed(value, swap)
-            if done is not value:
-                changes[name] = done
+            new = mapped(value, fn)
+            if new is not value:
+                changes[name] = new
         elif isinstance(value, list):
-            done = [_renamed(v, swap) if isinstance(v, ast.AST) else v for v in value]
-            if any(a is not b for a, b in zip(done, value)):
-                changes[name] = done
+            new_list = [mapped(v, fn) if isinstance(v, ast.AST) else v for v in value]
+            if any(a is not b for a, b in zip(new_list, value)):
+                changes[name] = new_list
     if not changes:
         return node
-    new = _shallow(node)
+    copy_ = node.__class__.__new__(node.__class__)
+    copy_.__dict__.update(node.__dict__)
     for name, value in changes.items():
-        setattr(new, name, value)
-    return new
+        setattr(copy_, name, value)
+    return copy_
 
 
 def _index_changes(tree: ast.Expression, paths: _Paths) -> Iterator[Edit]:

@@ -10,10 +10,10 @@ did not touch, and the sentence that says what changed); only the diagnosis uses
 from __future__ import annotations
 
 import ast
-from typing import Callable, Iterator
+from typing import Iterator
 
 from ..catalog.formula import walk
-from .edits import Edit, _Paths, _call, _is_call, _layer_subscript, _new, _shift, _show, \
+from .edits import Edit, _Paths, mapped, _call, _is_call, _layer_subscript, _new, _shift, _show, \
     _variants
 
 SUMS = {"sum", "Sum"}
@@ -32,31 +32,6 @@ def slips(tree: ast.Expression) -> Iterator[Edit]:
     yield from _wrong_activation_derivatives(paths)
     yield from _terms(paths)
     yield from _outer_orders(paths)
-
-
-def mapped(node: ast.AST, fn: Callable[[ast.AST], ast.AST | None]) -> ast.AST:
-    """`node` with every sub-tree for which `fn` gives a replacement replaced (top-down,
-    a replaced sub-tree is not entered); new nodes only on the paths to a change."""
-    done = fn(node)
-    if done is not None:
-        return done
-    changes = {}
-    for name, value in ast.iter_fields(node):
-        if isinstance(value, ast.AST):
-            new = mapped(value, fn)
-            if new is not value:
-                changes[name] = new
-        elif isinstance(value, list):
-            new_list = [mapped(v, fn) if isinstance(v, ast.AST) else v for v in value]
-            if any(a is not b for a, b in zip(new_list, value)):
-                changes[name] = new_list
-    if not changes:
-        return node
-    copy_ = node.__class__.__new__(node.__class__)
-    copy_.__dict__.update(node.__dict__)
-    for name, value in changes.items():
-        setattr(copy_, name, value)
-    return copy_
 
 
 def _sum_range(node: ast.AST) -> ast.Tuple | None:

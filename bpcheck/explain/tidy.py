@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from fractions import Fraction
 
+from .edits import mapped
+
 
 def tidy(tree: ast.Expression) -> ast.Expression:
     return ast.Expression(body=_tidy(tree.body))
@@ -34,23 +36,7 @@ def _tidy(node: ast.AST) -> ast.AST:
 
 
 def _children(node: ast.AST) -> ast.AST:
-    changes = {}
-    for name, value in ast.iter_fields(node):
-        if isinstance(value, ast.AST):
-            new = _tidy(value)
-            if new is not value:
-                changes[name] = new
-        elif isinstance(value, list):
-            new_list = [_tidy(v) if isinstance(v, ast.AST) else v for v in value]
-            if any(a is not b for a, b in zip(new_list, value)):
-                changes[name] = new_list
-    if not changes:
-        return node
-    copy_ = node.__class__.__new__(node.__class__)
-    copy_.__dict__.update(node.__dict__)
-    for name, value in changes.items():
-        setattr(copy_, name, value)
-    return copy_
+    return mapped(node, lambda n: None if n is node else _tidy(n))
 
 
 def _chain(node: ast.AST) -> bool:

@@ -156,16 +156,23 @@ def layer_ranges(sides: list[str], known: set[str],
     if not ctx.network:
         return ()
     shifts: dict[str, list[tuple[str, int]]] = {}
-    for side in sides:
-        try:
-            tree = ast.parse(side, mode="eval")
-        except SyntaxError:
-            continue
+    for tree in _trees(sides):
         for node in ast.walk(tree):
             found = _layer_use(node)
             if found and found[1] not in known:
                 shifts.setdefault(found[1], []).append((found[0], found[2]))
     return tuple((var, _range(uses, ctx)) for var, uses in sorted(shifts.items()))
+
+
+def _trees(sides: list[str]) -> list[ast.Expression]:
+    """The sides that parse (the others are reported where the claim is built)."""
+    out = []
+    for side in sides:
+        try:
+            out.append(ast.parse(side, mode="eval"))
+        except SyntaxError:
+            continue
+    return out
 
 
 def _layer_use(node: ast.AST) -> tuple[str, str, int] | None:
@@ -212,11 +219,7 @@ def output_activation_used(sides: list[str], ranges: dict[str, str], ctx: TexCon
     layer's own activation, which f and g cannot say there ("" when there is none)."""
     if not ctx.network or ctx.activation:
         return ""
-    for side in sides:
-        try:
-            tree = ast.parse(side, mode="eval")
-        except SyntaxError:
-            continue
+    for tree in _trees(sides):
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
                     and node.func.id in _GENERIC and len(node.args) == 1 \
