@@ -429,3 +429,17 @@ $$ \frac{\partial J}{\partial W^{(l)}} = \delta^{(l)} (a^{(l-1)})^\top $$
 def test_row_vectors_is_a_yes_or_no(tmp_path):
     notes = _read(tmp_path, "$$ a $$\n", ROWS.replace("row_vectors=true", "row_vectors=maybe"))
     assert notes.errors
+
+
+def test_approx_between_numbers_is_checked_to_the_stated_digits(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \sigma(1) \approx 0.731 $$
+
+$$ \sigma(0) \approx 0.6 $$
+
+$$ \tanh(1) \approx 0.7616 $$
+
+$$ \frac{\partial J}{\partial b^{(2)}} \approx 0.25 $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED, Kind.VERIFIED]
+    assert notes.found[3].readings[0].kind == "skipped"  # an example's value, not the setting's

@@ -26,7 +26,7 @@ from .rows import rows_as_written
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
-from .wholefile import (output_activation_used, shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
+from .wholefile import (approx_sides, output_activation_used, shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
@@ -366,7 +366,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         name = ann.attrs["id"] if own else \
             (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
         name += "" if own else suffix
-        made = shape_sides(st) if st.kind == "shape" else []
+        made = shape_sides(st) if st.kind == "shape" else approx_sides(st) \
+            if st.kind == "approx" else []
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
         claim = _from_members(d, ann or plain, state, frame, members, name,
                               "definition" if kind == DEFINITION else "", whole)

@@ -92,6 +92,8 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
         return (SKIPPED, remark) if remark else (NOT_UNDERSTOOD, str(st.error))
     if st.kind == "shape" and st.shape and st.members and ctx.network:
         return CLAIM, "a shape statement, checked against the setting"
+    if st.kind == "approx" and st.tolerance and approx_sides(st):
+        return CLAIM, "approximately equal, to the stated digits: checked"
     if st.kind != "equation":
         return SKIPPED, st.reason or "an expression with no relation: nothing is claimed"
     texts = [m.text for m in st.members]
@@ -108,6 +110,24 @@ def unreadable_remark(tex: str, ctx: TexContext) -> str | None:
     """Why a display that cannot be split into statements (an unclosed brace) is no claim
     about the setting (generic calculus, a limit), or None."""
     return statement_remark(Statement("expression", (), (), tex, 0), ctx)
+
+
+def approx_sides(st: Statement) -> list[str]:
+    """`\\sigma(1) \\approx 0.731` between numbers (no quantity of the setting) as a claim that
+    holds exactly when the two differ by at most half a unit of the last stated digit; a value
+    of the note's example (`\\partial J/\\partial w \\approx 0.25`) is not the setting's: []."""
+    if st.error is not None or len(st.members) != 2:
+        return []
+    for member in st.members:
+        try:
+            tree = ast.parse(member.text, mode="eval")
+        except SyntaxError:
+            return []
+        called = {id(c.func) for c in ast.walk(tree) if isinstance(c, ast.Call)}
+        if any(isinstance(n, ast.Name) and id(n) not in called for n in ast.walk(tree)):
+            return []
+    left, right = (m.text for m in st.members)
+    return [f"piecewise((0, abs(({left}) - ({right})) <= {st.tolerance!r}), (1, True))", "0"]
 
 
 def shape_sides(st: Statement) -> list[str]:

@@ -275,3 +275,16 @@ def prove_lemmas() -> list[tuple[str, bool]]:
     diffs = [sig.diff(x) - sig * (1 - sig), th.diff(x) - (1 - th**2),
              m.exp(x).diff(x) - m.exp(x)]
     return [(text, m.expand(d.as_numer_denom()[0]) == 0) for text, d in zip(LEMMAS, diffs)]
+
+
+def _evalf_elementary(self: sp.Function, prec: int) -> sp.Expr | None:
+    """σ(1), e^2, tanh(½) at numbers: their value, from the elementary form, to `prec` bits
+    (so that a comparison between constants, as in a note's `\\approx`, can be decided)."""
+    if not all(a.is_number for a in self.args):
+        return None
+    from mpmath.libmp import prec_to_dps
+    return self.as_elementary().evalf(prec_to_dps(prec))
+
+
+for _smooth in (Sig, Exp, Tanh, AbsF, Relu, MaxOf):
+    _smooth._eval_evalf = _evalf_elementary
