@@ -443,3 +443,14 @@ $$ \frac{\partial J}{\partial b^{(2)}} \approx 0.25 $$
 """, "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
     assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED, Kind.VERIFIED]
     assert notes.found[3].readings[0].kind == "skipped"  # an example's value, not the setting's
+
+
+def test_a_hatted_name_can_be_mapped_too(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial L}{\partial y} = y - \hat{y} $$
+
+$$ \frac{\partial L}{\partial w} = (y - \hat{y}) \cdot x $$
+""", "<!-- bpcheck-defaults: widths=1,1 activation=identity loss=mse_half unmarked=1 "
+     "loss_symbol=L depth_symbol=D names=y:a,\\hat{y}:y -->\n")
+    assert notes.claims[0].sides == ("diff(L, a[1])", "a[1] - y")
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]

@@ -119,8 +119,8 @@ def note_names(raw: str) -> dict[str, str] | None:
     out: dict[str, str] = {}
     for item in (i for i in re.split(r",(?![^{]*\})", raw) if i.strip()):
         name, sep, latex = item.partition(":")
-        if not sep or not re.fullmatch(r"\s*(?:[A-Za-z]|\\[A-Za-z]+)(_\{?\w+\}?)?\s*", name) \
-                or not latex.strip():
+        if not sep or not re.fullmatch(r"\s*(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[A-Za-z]\})(_\{?\w+\}?)?\s*",
+                                       name) or not latex.strip():
             return None
         out[name.strip()] = latex.strip()
     return out or None
