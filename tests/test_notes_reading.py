@@ -454,3 +454,16 @@ $$ \frac{\partial L}{\partial w} = (y - \hat{y}) \cdot x $$
      "loss_symbol=L depth_symbol=D names=y:a,\\hat{y}:y -->\n")
     assert notes.claims[0].sides == ("diff(L, a[1])", "a[1] - y")
     assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED]
+
+
+def test_an_update_written_with_an_arrow_and_a_generic_sigmoid(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ w_k \rightarrow w_k - \eta \frac{\partial C}{\partial w_k} $$
+
+$$ \sigma(z) = \frac{1}{1 + e^{-z}} $$
+
+$$ \frac{\partial C}{\partial b^{l}_j} = \delta^{l}_j $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half loss_symbol=C -->\n")
+    kinds = [f.readings[0].kind for f in notes.found]
+    assert kinds == ["update", "skipped", "claim"]
+    assert _kinds(notes) == [Kind.VERIFIED]

@@ -252,7 +252,10 @@ def _setting_names(names: list[str], tex: str, ctx: TexContext) -> bool:
     setting = _SETTING | {ctx.loss} | (_BATCH if ctx.batch else set())
     if ctx.ell_is_loss:
         setting.add("ell")
-    if any(n in setting and not (n in _NEED_LAYER and _bare(n, tex, ctx)) for n in names):
+    bare = {n for n in names if n in _NEED_LAYER and _bare(n, tex, ctx)}
+    generic_sigma = bool(bare) and not (set(names) & _NEED_LAYER) - bare  # σ(z) = 1/(1+e^{-z})
+    if any(n in setting and n not in bare and not (n == "sigma" and generic_sigma)
+           for n in names):
         return True
     if "delta" in names and not _only_kronecker(tex):
         return True

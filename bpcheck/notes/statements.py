@@ -151,6 +151,10 @@ def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[
             if word == "":  # `\text{ }` is a space inside the formula, not a remark
                 i = match_group(row, i + 1) + 1
                 continue
+            if depth == 0 and t.text in ARROWS and _arrow_update(current, row[i + 1:]):
+                current.append(t._replace(text=r"\gets"))  # w \to w - \eta ∂C/∂w: a step
+                i += 1
+                continue
             if depth == 0 and (t.text in ARROWS | _SPACES | _PUNCT or word in _CONNECTIVES):
                 row_pieces.append((current, "formula"))
                 current = []
@@ -180,6 +184,17 @@ def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[
             raise LatexError(f"the formula starts with {t.text!r}", t.pos, t.text)
         pieces.extend(row_pieces)
     return [(p, k) for p, k in pieces if not (k == "formula" and texts_of(p) == ["."])]
+
+
+_RATES = {r"\eta", r"\alpha", r"\epsilon", r"\varepsilon"}
+
+
+def _arrow_update(before: list[Tok], after: list[Tok]) -> bool:
+    """`w_k \\rightarrow w_k - \\eta \\frac{...}`: the parameter becomes itself moved by a
+    learning rate (an update written with an arrow, not two statements)."""
+    name = texts_of(before)
+    return bool(name) and texts_of(after[:len(name)]) == name and \
+        any(t.text in _RATES for t in after[len(name):])
 
 
 def _rows(toks: list[Tok]) -> list[list[Tok]]:
