@@ -467,3 +467,19 @@ $$ \frac{\partial C}{\partial b^{l}_j} = \delta^{l}_j $$
     kinds = [f.readings[0].kind for f in notes.found]
     assert kinds == ["update", "skipped", "claim"]
     assert _kinds(notes) == [Kind.VERIFIED]
+
+
+def test_a_sum_written_out_with_dots(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ z^{(1)}_j = W^{(1)}_{j1} a^{(0)}_1 + \dots + W^{(1)}_{jn} a^{(0)}_n + b^{(1)}_j $$
+
+$$ z^{(1)}_j = W^{(1)}_{j1} a^{(0)}_1 + \cdots + W^{(1)}_{j2} a^{(0)}_2 + b^{(1)}_j $$
+
+$$ J = W^{(1)}_{j1} + \dots + W^{(1)}_{jn} a^{(0)}_n $$
+
+$$ z^{(1)}_n = b^{(1)}_n $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert notes.claims[0].sides[1] == "sum(W[1][j, k] * a[0][k], (k, 1, n[0])) + b[1][j]"
+    assert [c.id.split("#")[1] for c in notes.claims] == ["L3", "L5"]
+    assert [f.readings[0].kind for f in notes.found[2:]] == ["not understood"] * 2
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED]  # 2 terms where the layer has 3

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from . import series
 from .lexer import LatexError, Tok, match_group, nesting, split_top, texts_of
 from .tree import binop, call, subscript
 
@@ -330,6 +331,7 @@ def sum_of_terms(p: Parser, terms: list[tuple[Any, ast.expr]]) -> ast.expr:
     """`t1 ± t2 ± ...` (the first term's sign is the caller's).  In a batch, a bias added to
     the batch's matrices is broadcast over the samples, as NumPy and the notes do:
     `W A + b` is `W * a + b * ones(1, N)`."""
+    terms = series.elided_sums(p, terms)
     broadcast = p.ctx.batch_size and len(terms) > 1
     value: ast.expr | None = None
     for op, term in terms:

@@ -11,7 +11,7 @@ import ast
 import re
 from typing import Callable
 
-from . import constructs, notation
+from . import constructs, notation, series
 from ..catalog.formula import FUNCTIONS
 from .context import TexContext
 from .lexer import PAIRS, LatexError, Tok, match_group, split_top, texts_of
@@ -115,11 +115,10 @@ class Parser:
         if self.at("-", "+"):
             self.i += 1
         first = self.hadamard()
-        terms: list[tuple[ast.operator | None, ast.expr]] = [
-            (None, ast.UnaryOp(ast.USub(), first) if neg else first)]
+        terms = [(None, ast.UnaryOp(ast.USub(), first) if neg else first)]
         while self.at("+", "-"):
             op = ast.Add() if self.next().text == "+" else ast.Sub()
-            terms.append((op, self.hadamard()))
+            terms.append((op, series.elision(self) or self.hadamard()))
         return constructs.sum_of_terms(self, terms)
 
     def hadamard(self) -> ast.expr:
@@ -235,7 +234,7 @@ class Parser:
             parts = [[c] for c in chars] if len(chars) == 2 else parts
         if expected is not None and len(parts) != expected:
             raise self.fail(f"expected {expected} index(es) in this subscript", sub[0])
-        items = [self.sub(p, sub[0]) for p in parts]
+        items = [series.bound_index(self, p, sub[0]) for p in parts]
         return items[0] if len(items) == 1 else ast.Tuple(items, ast.Load())
 
     # -- symbols ------------------------------------------------------------------------------
@@ -444,7 +443,7 @@ _HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
 def to_text(toks: list[Tok], ctx: TexContext, end: int) -> str:
     """Tokens of one expression as formula text (the parser's entry point)."""
     try:
-        return ast.unparse(Parser(toks, ctx, end).parse_all())
+        return ast.unparse(series.no_loose_bound(Parser(toks, ctx, end).parse_all(), toks))
     except RecursionError:  # thousands of nested groups or signs: input, not a bug
         raise LatexError("the formula nests too deeply to read", toks[0].pos if toks else 0,
                          toks[0].text if toks else "") from None

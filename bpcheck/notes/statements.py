@@ -190,8 +190,7 @@ _RATES = {r"\eta", r"\alpha", r"\epsilon", r"\varepsilon"}
 
 
 def _arrow_update(before: list[Tok], after: list[Tok]) -> bool:
-    """`w_k \\rightarrow w_k - \\eta \\frac{...}`: the parameter becomes itself moved by a
-    learning rate (an update written with an arrow, not two statements)."""
+    """`w_k \\to w_k - \\eta \\partial C/\\partial w_k`: an update written with an arrow."""
     name = texts_of(before)
     return bool(name) and texts_of(after[:len(name)]) == name and \
         any(t.text in _RATES for t in after[len(name):])
