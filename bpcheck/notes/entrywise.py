@@ -10,16 +10,20 @@ the elementwise claim holds exactly when it holds for every entry j.
 from __future__ import annotations
 
 import ast
+import re
 
 _ENTRYWISE = {"exp", "log", "ln", "sqrt", "tanh", "sigmoid", "relu", "abs", "step",
               "leaky_relu", "elu", "softplus", "swish", "f", "fprime", "g", "gprime", "df"}
 _QUANTITIES = {"z", "a"}
 _INDICES = "jkimpq"
+_OTHERS = re.compile(r"\b(?:W|b|delta|sum|x|y|yhat)\b")
 
 
 def entrywise(sides: list[str]) -> list[str]:
     """The sides with each use of the claim's one vector quantity as its entry j, when the
     claim is an activation identity (see the module docstring); otherwise unchanged."""
+    if any(_OTHERS.search(s) for s in sides):
+        return sides  # another quantity than one layer's z or a: not an activation identity
     try:
         trees = [ast.parse(s, mode="eval") for s in sides]
     except SyntaxError:
