@@ -483,3 +483,14 @@ $$ z^{(1)}_n = b^{(1)}_n $$
     assert [c.id.split("#")[1] for c in notes.claims] == ["L3", "L5"]
     assert [f.readings[0].kind for f in notes.found[2:]] == ["not understood"] * 2
     assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED]  # 2 terms where the layer has 3
+
+
+def test_a_derivative_hidden_in_a_macro_is_never_skipped_as_a_picture(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \newcommand{\dadb}[2]{\frac{\partial #1}{\partial #2}} $$
+
+$$ \dadb{J}{b^{(2)}} = \begin{bmatrix} \dadb{J}{b^{(2)}_1} \\ ... \\ \dadb{J}{b^{(2)}_n} \end{bmatrix} $$
+
+$$ \mathbf v = \begin{bmatrix} v_1 \\ ... \\ v_n \end{bmatrix} $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert [f.readings[0].kind for f in notes.found] == ["skipped", "not understood", "skipped"]

@@ -33,6 +33,7 @@ from .remarks import display_remark, unwrap
 from .style import note_notation
 from .defaults import note_names
 from .lexer import tokenize
+from .macros import expand
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -299,8 +300,8 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         if named:  # the note's own names of the setting's quantities are the setting's
             frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
                 re.sub(r"_.*", "", k).lstrip("\\") for k in named)))
-        remark = display_remark(d.tex) if whole and d.annotation is None and not notes \
-            else None
+        remark = display_remark(d.tex, _expanded(d.tex, state)) if whole \
+            and d.annotation is None and not notes else None
         if remark:
             state.carry = None
             return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)
@@ -385,6 +386,17 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
 
 
 _CONTINUES = re.compile(r"\s*(?:\\begin\{[a-z]+\*?\}\s*)?&?\s*(?:=|:=|\\approx)")
+
+
+def _expanded(tex: str, state: State) -> str:
+    """The display with the note's macros expanded (`\\dadb{L}{W}` hides a ∂), for the
+    whole-display remarks; the display itself when the note defines none."""
+    if not state.macros:
+        return ""
+    try:
+        return " ".join(t.text for t in expand(tokenize(tex), state.macros))
+    except LatexError:
+        return ""
 
 
 def _named(d: Display) -> dict[str, list]:

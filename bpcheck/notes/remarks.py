@@ -40,7 +40,7 @@ _NOTHING = re.compile(r"%[^\n]*|\\(?:tag|label)\s*\{[^{}]*\}|\\\\|\\newline|&|\\
 _MATRIX = re.compile(r"\\begin\s*\{(?:array|[bpvBV]?matrix|smallmatrix)\}")
 _DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\delta|δ|\\Delta|'|\\prime|\\frac\s*\{\s*d|"
                          r"\\mathrm\s*\{\s*d\s*\}|(?<![\\A-Za-z])d[A-Za-z]|\\dd(?![A-Za-z])")
-_BAR_CELL = re.compile(r"(?:^|&|\\\\)\s*(?:\||\\vert|\\horzbar|\\vdots|\\cdots|\\dots|\\ldots|"
+_BAR_CELL = re.compile(r"(?:^|&|\\\\)\s*(?:\||\\vert|\\horzbar|\\vdots|\\cdots|\\dots|\\ldots|\.\.\.|…|"
                        r"\\ddots|\\text\s*\{\s*-{2,}\s*\})\s*(?=&|\\\\|\\end)")
 _UNDERSET = re.compile(r"\\underset\s*\{(?:[^{}]|\{[^{}]*\})*\\times")
 _SHAPE_WORDS = re.compile(r"\\(?:text|textrm|mbox)\s*\{[^{}]*\b(?:shape|dimensions?|size)\b")
@@ -58,12 +58,13 @@ def unwrap(tex: str) -> str:
     return tex
 
 
-def display_remark(tex: str) -> str | None:
+def display_remark(tex: str, expanded: str = "") -> str | None:
     """Why a whole display is no claim (empty, a matrix picture, a shape annotation), or
-    None.  Never for a display that writes a derivative."""
+    None.  Never for a display that writes a derivative (also through the note's macros:
+    `expanded` is the display with them expanded)."""
     if not _NOTHING.sub("", tex):
         return EMPTY
-    if _DERIVATIVE.search(_without_text(tex)):
+    if _DERIVATIVE.search(_without_text(tex)) or r"\partial" in expanded:
         return None
     if _UNDERSET.search(tex) or _SHAPE_WORDS.search(tex):
         return SHAPE
