@@ -71,7 +71,8 @@ def _own_argument(toks: list[Tok], k: int, others: set[str]) -> int:
                 break
             j += 1
         inner = [t for t in toks[k + 1:j] if t.text not in _STYLES]
-        if j < len(toks) and len(inner) == 1 and inner[0].kind == "let":
+        if j < len(toks) and len(inner) == 1 and inner[0].kind == "let" \
+                and inner[0].text in others | {"z", "x"}:  # a declared name, or z, x
             return j + 1
         if j < len(toks) and toks[k].pos == toks[k - 1].end and \
                 any(t.text in others for t in inner):  # s(x + c): applied, not its own input
