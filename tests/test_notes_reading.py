@@ -494,3 +494,14 @@ $$ \dadb{J}{b^{(2)}} = \begin{bmatrix} \dadb{J}{b^{(2)}_1} \\ ... \\ \dadb{J}{b^
 $$ \mathbf v = \begin{bmatrix} v_1 \\ ... \\ v_n \end{bmatrix} $$
 """, "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
     assert [f.readings[0].kind for f in notes.found] == ["skipped", "not understood", "skipped"]
+
+
+def test_nabla_of_a_quantity_is_the_losss_gradient_by_it(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial J}{\partial W^{(2)}} = \nabla z^{(2)} \left(a^{(1)}\right)^T $$
+
+$$ \nabla J = 0 $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n")
+    assert notes.claims[0].sides[1] == "diff(J, z[2]) * transpose(a[1])"
+    assert notes.found[1].readings[0].kind == "not understood"  # by what: not in the formula
+    assert _kinds(notes) == [Kind.VERIFIED]

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from . import constructs
 from .context import size_of
-from .lexer import Tok, group_depth, match_group, split_top, texts_of
+from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
 
 # The parser (`notes.parser.Parser`), which calls these handlers with itself: not imported,
@@ -89,6 +89,14 @@ def partial(p: Parser, tok: Tok) -> ast.expr:
 
 def nabla(p: Parser, tok: Tok) -> ast.expr:
     if not p.at("_"):
+        start = p.i
+        try:
+            target = p.factor() if p.ctx.network and p.peek() is not None else None
+        except LatexError:
+            target = None
+        if _is_quantity(target):  # \nabla h^{(L)}: the loss's gradient by that quantity
+            return call("diff", ident(p.ctx.loss), target)
+        p.i = start
         raise p.fail("\\nabla without the variable below it: write which one, e.g. "
                      "\\nabla_{W^{(l)}} J", tok)
     p.i += 1
@@ -103,6 +111,12 @@ def nabla(p: Parser, tok: Tok) -> ast.expr:
     # of the product that follows
     body = p.factor() if nxt is not None and nxt.kind == "let" else p.product()
     return call("diff", body, x)
+
+
+def _is_quantity(node: ast.expr | None) -> bool:
+    """`z[l]`, `W[L]`, `a[l - 1]`: one of the network's layer quantities (not the loss)."""
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+        and node.value.id in ("W", "b", "z", "a")
 
 
 def summation(p: Parser, tok: Tok) -> ast.expr:
