@@ -505,3 +505,18 @@ $$ \nabla J = 0 $$
     assert notes.claims[0].sides[1] == "diff(J, z[2]) * transpose(a[1])"
     assert notes.found[1].readings[0].kind == "not understood"  # by what: not in the formula
     assert _kinds(notes) == [Kind.VERIFIED]
+
+
+def test_a_batch_with_samples_as_rows(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ Z^{[l]} = A^{[l-1]} W^{[l]} + b^{[l]} $$
+
+$$ dZ^{[L]} = (A^{[L]} - Y) \odot A^{[L]} \odot (1 - A^{[L]}) $$
+
+$$ dW^{[l]} = (A^{[l-1]})^T dZ^{[l]} $$
+
+$$ dW^{[l]} = dZ^{[l]} (A^{[l-1]})^T $$
+""", "<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half orientation=in_out "
+     "row_vectors=true batch=5 gradient_prefix=d -->\n")
+    assert notes.claims[0].sides[1] == "transpose(a[l - 1]) * W[l] + ones(5, 1) * transpose(b[l])"
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED, Kind.VERIFIED, Kind.REFUTED]

@@ -234,6 +234,8 @@ def batch_symbol(p: Parser, name: str, sub: list[Tok] | None, sup: list[Tok] | N
         return None
     if name in p.ctx.batch_symbols and sub is None and name not in p.ctx.names:
         return p.power(ast.Constant(p.ctx.batch_size), sup)
+    if name in ("X", "Y") and name not in p.ctx.names and sub is None:
+        return p.power(ast.Name(name.lower(), ast.Load()), sup)  # the batch's inputs, targets
     if p.ctx.samples and sup is not None:
         sup, sample = sample_superscript(p, sup)
         if sample is not None:

@@ -55,6 +55,16 @@ class _Rows(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        ones = node.right
+        if isinstance(node.op, ast.Mult) and _is_vector(node.left) and isinstance(ones, ast.Call) \
+                and isinstance(ones.func, ast.Name) and ones.func.id == "ones" \
+                and len(ones.args) == 2:  # a bias broadcast over a batch's rows: 1_N bᵀ
+            rows = ast.Call(ones.func, [ones.args[1], ones.args[0]], [])
+            return ast.BinOp(rows, ast.Mult(), _transpose(node.left))
+        self.generic_visit(node)
+        return node
+
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         if _is_vector(node):
             return _transpose(node)
