@@ -23,7 +23,7 @@ CHOICES = {
     "loss": ("mse_half", "mse_sum", "mse_mean", "cross_entropy", "binary_cross_entropy",
              "generic"),
     "numbering": ("standard", "ufldl"), "orientation": ("out_in", "in_out"),
-    "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary"),
+    "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary", "probability"),
     "layout": ("numerator", "denominator"),
     "layer_marks": ("superscript", "subscript"), "gradient_prefix": ("d",),
 }

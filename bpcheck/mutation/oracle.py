@@ -91,6 +91,9 @@ def network_envs(setting: Any, points: int) -> Iterator[NetworkEnv]:
             continue
         if spec["target"] == "binary":
             y = rng.uniform(0.05, 0.95, (n_out, cols))
+        elif spec["target"] == "probability":  # every column a probability vector
+            y = rng.uniform(0.05, 1.0, (n_out, cols))
+            y = y / y.sum(axis=0, keepdims=True)
         else:
             y = rng.standard_normal((n_out, cols)) * scale
         yield NetworkEnv(spec, params, x, y, symbols, None)

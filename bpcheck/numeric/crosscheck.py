@@ -154,8 +154,8 @@ def _reference_activation(net: dict[str, Any], ref: Any, name: str) -> Any:
 
 def _array(world: World, name: str, values: dict[sp.Symbol, float]) -> np.ndarray:
     sym = world.nodes[name].sym
-    return np.array([values.get(s, 0.0) for s in flat(sym)],
-                    dtype=float).reshape(sym.rows, sym.cols)
+    return np.array([values.get(s, 0.0) if s.is_Symbol else float(s.subs(values))
+                     for s in flat(sym)], dtype=float).reshape(sym.rows, sym.cols)
 
 
 def _reference_gradient(world: World, mlp: Any, ref: Any, values: dict[sp.Symbol, float],

@@ -40,7 +40,7 @@ def build_network(setting: Setting) -> World:
     numbering = _choice(setting, "numbering", NUMBERINGS, "standard")
     orientation = _choice(setting, "orientation", ORIENTATIONS, "out_in")
     reduction = _choice(setting, "reduction", ("sum", "mean"), "sum")
-    target = _choice(setting, "target", ("free", "onehot", "binary"), "free")
+    target = _choice(setting, "target", ("free", "onehot", "binary", "probability"), "free")
     bias = setting.get("bias", True) is not False
     batch = int(setting.get("batch", 0) or 0)
     cols = max(batch, 1)
@@ -58,6 +58,11 @@ def build_network(setting: Setting) -> World:
     world.add_leaf("x", x)
     if target == "binary":
         world.add_leaf("y", y, 0.05, 0.95)
+    elif target == "probability":  # every column sums to 1: its last entry is 1 - the others
+        n = widths[-1]
+        y = matrix(n, cols, [y[i, j] if i < n - 1 else 1 - sum(y[k, j] for k in range(n - 1))
+                             for i in range(n) for j in range(cols)])
+        world.add_leaf("y", y, 0.0, 1.0 / n)
     else:
         world.add_leaf("y", y)
     prev = "x"

@@ -310,6 +310,10 @@ class Evaluator:
         if self.world.indexed:
             return sp.diff(la.scalar(self.eval(f_node)), self.eval(x_node))
         target, entry = self.diff_target(x_node)
+        var = la.entries(self.world.nodes[target].sym)
+        if not all(getattr(s, "is_Symbol", True) for s in var):
+            raise EvalError(f"{ast.unparse(x_node)} is not a variable here: a probability "
+                            "target's last entry is 1 minus the others")
         d = self._gradient(f_node, target, entry)
         if d is not None:
             return d

@@ -109,12 +109,15 @@ def _backward(world: World, f_name: str, order: list[str], partials: Callable,
         outs = la.entries(node.defn)
         for parent in node.parents:
             syms = la.entries(world.nodes[parent].sym)
-            jac = partials(outs, syms)
+            # an entry that is not a free symbol (a probability target's last entry, 1 - the
+            # others) is no variable of its own: its dependence sits in the other entries
+            free = [k for k, s in enumerate(syms) if getattr(s, "is_Symbol", True)]
+            jac = partials(outs, [syms[k] for k in free])
             acc = grads.setdefault(parent, [zero] * len(syms))
-            for k in range(len(syms)):
+            for col, k in enumerate(free):
                 for i in range(len(outs)):
-                    if jac[i][k] != 0 and g[i] != 0:
-                        acc[k] = acc[k] + jac[i][k] * g[i]
+                    if jac[i][col] != 0 and g[i] != 0:
+                        acc[k] = acc[k] + jac[i][col] * g[i]
     return grads
 
 
