@@ -157,3 +157,19 @@ def test_the_catalog_choices_are_the_symbolic_stage_choices():
     assert schema.CHOICES["numbering"] == build.NUMBERINGS
     assert schema.CHOICES["orientation"] == build.ORIENTATIONS
     assert schema.CHOICES["layout"] == build.LAYOUTS
+
+
+NETWORK = ('[setting.net]\nkind = "network"\nwidths = [3, 2]\nactivation = "sigmoid"\n'
+           'loss = "mse_half"\n')
+
+
+@pytest.mark.parametrize("size", ["L", "n[1]"])
+def test_a_size_is_never_differentiated_as_a_constant(tmp_path, size):
+    """diff(L, a[L]) with L the depth: a note that means its loss by L would otherwise be
+    REFUTED against 0 (a false refutation); it is an input error instead."""
+    body = claim("c", "a[L] - y", quantity=f"diff({size}, a[L])", setting='"net"')
+    body = body.replace('setting = "s"\n', "")
+    loaded = load(tmp_path, body, header=NETWORK)
+    assert not loaded.errors, loaded.errors
+    verdict = verify_claim(loaded.claims[0])
+    assert verdict.kind is Kind.ERROR

@@ -307,6 +307,13 @@ class Evaluator:
         if len(node.args) != 2:
             raise EvalError("diff takes two arguments: diff(F, X)")
         f_node, x_node = node.args
+        size = self.size_named(f_node)
+        if size is not None:
+            # a size (the depth L) has no derivative to claim: a note that writes its loss
+            # as L means loss_symbol=L, and reading it as the constant would refute it
+            raise EvalError(f"diff({size}, ...): {size} is a size here, not a quantity; if "
+                            f"{size} is the loss, set loss_symbol={size} (and another "
+                            "depth_symbol)")
         if self.world.indexed:
             return sp.diff(la.scalar(self.eval(f_node)), self.eval(x_node))
         target, entry = self.diff_target(x_node)
@@ -318,6 +325,18 @@ class Evaluator:
         if d is not None:
             return d
         return self._derivative(f_node, target, entry)
+
+    def size_named(self, node: ast.AST) -> str | None:
+        """The text of `node` when it names a size (the depth, a width n[l], a declared
+        integer), which is a number and so has no derivative worth claiming."""
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and node.value.id == "n" and self.world.network:
+            return ast.unparse(node)
+        if isinstance(node, ast.Name):
+            value = self.world.constants.get(node.id)
+            if isinstance(value, (sp.Integer, sp.Symbol)) and value.is_integer:
+                return node.id
+        return None
 
     def _gradient(self, f_node: ast.AST, target: str, entry: tuple[int, int] | None) -> Value:
         """∂F/∂X for F a scalar quantity (the loss): from one reverse pass per setting
