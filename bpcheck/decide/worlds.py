@@ -79,12 +79,13 @@ def _cases(claim: Claim, world: World) -> list[dict[str, Any]]:
             hi = ev.integer(parse(hi_txt, names).tree)
             grown.extend({**b, var: k} for k in range(lo, hi + 1))
         bound = grown
-    if claim.when:
-        test = parse(claim.when, names).tree
-        bound = [b for b in bound if bool(Evaluator(world, b).eval(test))]
-    if not bound:
+    every = [{**b, **c} for b in bound for c in world.cases]
+    if claim.when:  # after the target's classes, so that a condition may name kt (j != kt)
+        test = parse(claim.when, names | {"kt"}).tree
+        every = [b for b in every if bool(Evaluator(world, b).eval(test))]
+    if not every:
         raise EvalError("the index ranges are empty: nothing to check")
-    return [{**b, **c} for b in bound for c in world.cases]
+    return every
 
 
 def case_label(case: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
 from .style import note_notation
 from .defaults import note_names
+from .classes import condition, example_sides, with_classes
 from .lexer import tokenize
 from .macros import expand
 
@@ -149,7 +150,7 @@ def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
     setting = setting_for(d, ann, state, refs, ref)
     where = _where(a.get("where", d.defaults.get("where", "")), ann) if "where" in a or ref is None \
         else ref.where
-    ctx = context_for(setting, tuple(v for v, _ in where))
+    ctx = with_classes(context_for(setting, tuple(v for v, _ in where)), d.defaults)
     if state.macros:  # \newcommand{\dd}{\mathrm{d}} in the preamble, used in the displays
         ctx = replace(ctx, macros=tuple(state.macros.items()) + ctx.macros)
     quantity = _quantity(a.get("quantity"), ctx, ann) if "quantity" in a else \
@@ -368,12 +369,11 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
             (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
         name += "" if own else suffix
         made = shape_sides(st) if st.kind == "shape" else approx_sides(st) \
-            if st.kind == "approx" else []
+            if st.kind == "approx" else example_sides(st)
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
         claim = _from_members(d, ann or plain, state, frame, members, name,
                               "definition" if kind == DEFINITION else "", whole)
-        if st.when and not claim.when:
-            claim = replace(claim, when=st.when)
+        claim = replace(claim, when=claim.when or condition(claim.sides, st.when, frame.ctx))
     except Problem as p:
         if st.kind == "shape" and ann is None:  # sizes the note names itself (m, n)
             return Reading(SKIPPED, line, st.latex, reason="a shape statement in the note's own "

@@ -37,6 +37,8 @@ class TexContext:
     per_example: int = 0  # batch size when J is the batch mean: dZ, dA are N·∂J/∂Z, N·∂J/∂A
     activation: str = "sigmoid"  # the one activation of every layer, "" when they differ
     ell_is_loss: bool = True  # \ell is the loss unless the loss is stated as another symbol
+    true_class: str = ""  # true_class=k: the note's letter for a one-hot target's class
+    other_class: str = ""  # other_class=j: its letter for an incorrect class (j ≠ k)
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:

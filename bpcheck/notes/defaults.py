@@ -15,7 +15,8 @@ from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS
 from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
-DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names", "row_vectors"})
+DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names", "row_vectors",
+                           "true_class", "other_class"})
 SETTING_KEYS = frozenset((NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases",
                                                           "indexed"})
 ACCEPTED = SETTING_KEYS | DEFAULTS_ONLY

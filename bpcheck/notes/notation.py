@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import constructs
+from . import classes, constructs
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -51,6 +51,9 @@ def frac(p: Parser, tok: Tok) -> ast.expr:
     num, den = p.arg(), p.arg()
     dn, dd = _differential(num), _differential(den)
     if dn is None or dd is None or dn[1] != dd[1]:
+        slip = classes.bare_operator(p, num, den, tok) if dn and dd is None else None
+        if slip is not None:
+            return slip
         if "partial" in (dn and dn[1], dd and dd[1]):
             raise p.fail("\\partial in only one part of a fraction", tok)
         return binop(p.sub(num, tok), ast.Div(), p.sub(den, tok))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from .classes import boxed_example
 from .context import TexContext
 from .lexer import Tok, tokenize
 from .statements import Statement
@@ -64,6 +65,8 @@ def display_remark(tex: str, expanded: str = "") -> str | None:
     `expanded` is the display with them expanded)."""
     if not _NOTHING.sub("", tex):
         return EMPTY
+    if (example := boxed_example(tex)) is not None:
+        return example
     if _DERIVATIVE.search(_without_text(tex)) or r"\partial" in expanded:
         return None
     if _UNDERSET.search(tex) or _SHAPE_WORDS.search(tex):

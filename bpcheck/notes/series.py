@@ -10,6 +10,7 @@ import ast
 import copy
 from typing import Any
 
+from . import classes
 from .context import size_of
 from .lexer import LatexError, Tok
 from .tree import call
@@ -74,6 +75,8 @@ _BOUND = "__bound__"  # a bare n or m as an index: only the last term of an elid
 def bound_index(p: Parser, toks: list[Tok], at: Tok) -> ast.expr:
     """An index; a bare `n` or `m` (`W_{jn}` in `w_{j1} x_1 + ... + w_{jn} x_n`) is kept as
     the bound an elided sum runs to, and refused anywhere else (`no_loose_bound`)."""
+    if (true_class := classes.class_index(p, toks)) is not None:
+        return true_class  # true_class=k: the setting's class index kt
     if p.ctx.network and len(toks) == 1 and toks[0].text in ("n", "m") \
             and toks[0].text not in p.ctx.batch_symbols:
         return ast.Name(_BOUND, ast.Load())

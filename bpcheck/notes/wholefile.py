@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from .context import NETWORK, TexContext
 from .remarks import WORDS, statement_remark, update_reason, words_only
 from .statements import Statement
+from .classes import EXAMPLE, example_sides, slip_note
 
 CLAIM, DEFINITION, UPDATE, SKIPPED, NOT_UNDERSTOOD = (
     "claim", "definition", "update", "skipped", "not understood")
@@ -97,8 +98,10 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
     if st.kind != "equation":
         return SKIPPED, st.reason or "an expression with no relation: nothing is claimed"
     texts = [m.text for m in st.members]
+    if example_sides(st):
+        return CLAIM, EXAMPLE
     if any(_DERIVATIVE.search(t) for t in texts):
-        return CLAIM, ""
+        return CLAIM, slip_note(st.latex)
     if _defines(texts[0], loss):
         return DEFINITION, "the setting's quantity, checked against the formula"
     return SKIPPED, statement_remark(st, ctx) or (
