@@ -266,13 +266,14 @@ def test_sigma_can_be_the_notes_generic_activation(tmp_path):
     assert _kinds(notes) == [Kind.VERIFIED]
 
 
-def test_a_generic_activation_over_layers_whose_activations_differ_is_not_guessed(tmp_path):
+def test_a_generic_activation_over_layers_whose_activations_differ_is_each_layers_own(tmp_path):
     notes = _read(tmp_path, r"""
 $$ \frac{\partial J}{\partial z^{(l)}} = \frac{\partial J}{\partial a^{(l)}} \odot g'(z^{(l)}) $$
 
 $$ \frac{\partial J}{\partial z^{(1)}} = \frac{\partial J}{\partial a^{(1)}} \odot g'(z^{(1)}) $$
 """, "<!-- bpcheck-defaults: widths=3,4,2 activation=relu output=sigmoid loss=mse_half -->\n")
-    assert [f.readings[0].kind for f in notes.found] == ["not understood", "claim"]
+    assert [f.readings[0].kind for f in notes.found] == ["claim", "claim"]
+    assert len(notes.claims) == 3  # hidden layers and output layer, then layer 1
 
 
 def test_a_phi_activation_is_the_settings_f(tmp_path):

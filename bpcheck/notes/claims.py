@@ -26,6 +26,7 @@ from .rows import rows_as_written
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
+from .perlayer import split_by_layer
 from .wholefile import (approx_sides, output_activation_used, shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
                         layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
@@ -170,8 +171,8 @@ def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
         raise Problem(f"this display holds {len(eqs)} equations but the annotation names one "
                        "quantity: annotate one equation per display, or drop quantity=")
     local = ann.attrs.get("id") or ann.attrs.get("claim") or _local(d)
-    return [_from_members(d, ann, state, frame, eq, local + (f"-{n}" if len(eqs) > 1 else ""))
-            for n, eq in enumerate(eqs, 1)]
+    return [c for n, eq in enumerate(eqs, 1) for c in _from_members(
+        d, ann, state, frame, eq, local + (f"-{n}" if len(eqs) > 1 else ""))]
 
 
 def _local(d: Display, pos: int = 0) -> str:
@@ -184,7 +185,7 @@ def _local(d: Display, pos: int = 0) -> str:
 
 def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                   members: list[Member], local: str, role: str = "",
-                  layers: bool = False) -> Claim:
+                  layers: bool = False) -> list[Claim]:
     sides = ([frame.quantity] if frame.quantity else []) + [m.text for m in members]
     if frame.ctx.network:
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
@@ -197,15 +198,17 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     full_where = frame.where + _index_ranges(sides, lines, frame.setting, frame.where,
                                              frame.ctx, d, layers)
     widths = frame.setting.get("widths", ()) or ()
-    used = output_activation_used(sides, dict(full_where), frame.ctx,
-                                  len(widths) - (1 if frame.ctx.numbering == "standard" else 0))
-    if used:
+    top = len(widths) - (1 if frame.ctx.numbering == "standard" else 0)
+    used = output_activation_used(sides, dict(full_where), frame.ctx, top)
+    parts = split_by_layer(sides, full_where, frame.ctx, frame.setting.get("output", ""), top) \
+        if used else [("", sides, full_where)]
+    if parts is None:
         raise Problem(f"{used}: the layers' activations differ and this can be the output "
                       "layer's, so f or g is not one function here; write the claim for the "
                       "hidden layers or for the output", lines[0], d.where(members[0].pos))
-    claim = _claim(d, ann, state, frame.setting, sides, lines, full_where, local,
-                   d.where(members[0].pos))
-    return replace(claim, role=role) if role else claim
+    return [replace(_claim(d, ann, state, frame.setting, s, lines, w, local + (
+        "-output" if "output" in part else "-hidden" if part else ""), d.where(members[0].pos)),
+        **({"role": role} if role else {})) for part, s, w in parts]
 
 
 def _claim(d: Display, ann: Annotation, state: State, setting: Setting, sides: list[str],
@@ -371,9 +374,9 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         made = shape_sides(st) if st.kind == "shape" else approx_sides(st) \
             if st.kind == "approx" else example_sides(st)
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
-        claim = _from_members(d, ann or plain, state, frame, members, name,
-                              "definition" if kind == DEFINITION else "", whole)
-        claim = replace(claim, when=claim.when or condition(claim.sides, st.when, frame.ctx))
+        got = [replace(c, when=c.when or condition(c.sides, st.when, frame.ctx))
+               for c in _from_members(d, ann or plain, state, frame, members, name,
+                                      "definition" if kind == DEFINITION else "", whole)]
     except Problem as p:
         if st.kind == "shape" and ann is None:  # sizes the note names itself (m, n)
             return Reading(SKIPPED, line, st.latex, reason="a shape statement in the note's own "
@@ -381,8 +384,9 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         _report(d, state, p if p.line else Problem(p.message, line, d.where(st.pos)), errors,
                 ann is not None)
         return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)
-    claims.append(claim)
-    return Reading(kind, line, st.latex, " = ".join(claim.sides), reason, claim.id)
+    claims.extend(got)
+    return Reading(kind, line, st.latex, " ; ".join(" = ".join(c.sides) for c in got), reason,
+                   ", ".join(c.id for c in got))
 
 
 _CONTINUES = re.compile(r"\s*(?:\\begin\{[a-z]+\*?\}\s*)?&?\s*(?:=|:=|\\approx)")
