@@ -8,15 +8,13 @@ lines are the notes' own: for a notebook the line inside the .ipynb JSON, with
 """
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
-from ..catalog.files import Catalog, LoadError, Unchecked, setting_names
-from ..catalog.formula import CONSTANTS, FUNCTIONS, FormulaError, parse
-from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations, infer_range,
+from ..catalog.files import Catalog, LoadError, Unchecked
+from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations,
                     translate)
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
@@ -27,8 +25,9 @@ from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
 from .perlayer import split_by_layer
+from .ranges import index_ranges, where_ranges
 from .wholefile import (approx_sides, output_activation_used, shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
-                        layer_ranges, RowNote, note_for, row_notes, unreadable_remark)
+                        RowNote, note_for, row_notes, unreadable_remark)
 from .settings import Problem, Refs, State, refs_from, refs_for, setting_for
 from .remarks import display_remark, unwrap
 from .style import note_notation
@@ -149,7 +148,7 @@ def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
         if ref is None:
             raise Problem(f"claim={a['claim']}: no such catalog claim", ann.line, ann.where)
     setting = setting_for(d, ann, state, refs, ref)
-    where = _where(a.get("where", d.defaults.get("where", "")), ann) if "where" in a or ref is None \
+    where = where_ranges(a.get("where", d.defaults.get("where", "")), ann) if "where" in a or ref is None \
         else ref.where
     ctx = with_classes(context_for(setting, tuple(v for v, _ in where)), d.defaults)
     if state.macros:  # \newcommand{\dd}{\mathrm{d}} in the preamble, used in the displays
@@ -195,7 +194,7 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     if len(sides) < 2:
         raise Problem("nothing to check: give quantity=... or write the formula as a "
                       "chain A = B", d.line(members[0].pos), d.where(members[0].pos))
-    full_where = frame.where + _index_ranges(sides, lines, frame.setting, frame.where,
+    full_where = frame.where + index_ranges(sides, lines, frame.setting, frame.where,
                                              frame.ctx, d, layers)
     widths = frame.setting.get("widths", ()) or ()
     top = len(widths) - (1 if frame.ctx.numbering == "standard" else 0)
@@ -236,57 +235,6 @@ def _quantity(text: str, ctx: TexContext, ann: Annotation) -> str:
         return translate(text, ctx)
     except LatexError as exc:
         raise Problem(f"cannot read quantity: {exc}", ann.line, ann.where) from None
-
-
-def _where(raw: str, ann: Annotation) -> tuple[tuple[str, str], ...]:
-    """`l=1..L-1, j=1..n[l]` -> (("l", "1..L-1"), ("j", "1..n[l]"))."""
-    found = re.findall(r"([A-Za-z]\w*)\s*=\s*([^\s,;=]+?)\s*\.\.\s*([^\s,;=]+)", raw)
-    rest = re.sub(r"([A-Za-z]\w*)\s*=\s*([^\s,;=]+?)\s*\.\.\s*([^\s,;=]+)|[\s,;]", "", raw)
-    if rest:
-        raise Problem(f"where={raw!r}: write index ranges like where=\"l=1..L-1\"",
-                       ann.line, ann.where)
-    return tuple((v, f"{lo}..{hi}") for v, lo, hi in found)
-
-
-def _index_ranges(sides: list[str], lines: list[int], setting: Setting,
-                  where: tuple[tuple[str, str], ...], ctx: TexContext,
-                  d: Display, layers: bool = False) -> tuple[tuple[str, str], ...]:
-    """Ranges for free entry indices (from what they index) and for summation indices;
-    `layers`: layer indices too, as the layers where every quantity exists."""
-    known = setting_names(setting) | {v for v, _ in where}
-    extra = list(layer_ranges(sides, known, ctx)) if layers else []
-    known |= {v for v, _ in extra}
-    trees = []
-    for side, line in zip(sides, lines):
-        try:
-            trees.append(ast.parse(side, mode="eval"))
-        except SyntaxError as exc:
-            raise Problem(f"cannot read {side!r}: {exc.msg}", line) from None
-    bound = {c.args[1].elts[0].id for t in trees for c in ast.walk(t) if _is_sum(c)}
-    names = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
-    for var in sorted(names - known - bound - set(FUNCTIONS) - CONSTANTS):
-        hi = infer_range(trees, var, ctx)
-        if hi is None and var in ctx.samples and ctx.batch_size:
-            hi = str(ctx.batch_size)  # a sample index runs over the batch
-        if hi is None:
-            raise Problem(f"{var!r} is neither a symbol of this setting nor an index with a "
-                           f"range: add where=\"{var}=1..{ctx.depth}\" (or declare it)",
-                           d.line(), d.where())
-        extra.append((var, f"1..{hi}"))
-    names_ok = known | {v for v, _ in extra}
-    for side, line in zip(sides, lines):
-        try:
-            parse(side, names_ok)
-        except FormulaError as exc:
-            raise Problem(f"{exc} in {side!r}", line) from None
-    return tuple(extra)
-
-
-def _is_sum(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-            and node.func.id in ("sum", "Sum") and len(node.args) == 2
-            and isinstance(node.args[1], ast.Tuple) and node.args[1].elts
-            and isinstance(node.args[1].elts[0], ast.Name))
 
 
 # ---- statement by statement -----------------------------------------------------------------
