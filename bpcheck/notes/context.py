@@ -37,6 +37,7 @@ class TexContext:
     per_example: int = 0  # batch size when J is the batch mean: dZ, dA are N·∂J/∂Z, N·∂J/∂A
     activation: str = "sigmoid"  # the one activation of every layer, "" when they differ
     ell_is_loss: bool = True  # \ell is the loss unless the loss is stated as another symbol
+    digit_layers: tuple[tuple[str, str], ...] = ()  # layer_digits= etc. (notes.entrylayers)
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:
