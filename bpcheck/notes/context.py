@@ -39,6 +39,7 @@ class TexContext:
     ell_is_loss: bool = True  # \ell is the loss unless the loss is stated as another symbol
     true_class: str = ""  # true_class=k: the note's letter for a one-hot target's class
     other_class: str = ""  # other_class=j: its letter for an incorrect class (j ≠ k)
+    digit_layers: tuple[tuple[str, str], ...] = ()  # layer_digits= etc. (notes.entrylayers)
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:

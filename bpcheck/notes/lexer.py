@@ -151,8 +151,19 @@ def _dots(toks: list[Tok]) -> list[Tok]:
             del out[-2:]
             out.append(Tok("cmd", r"\dots", first.pos, t.end))
             continue
+        if _stray_stop(out, t):  # `.…`, `…..`: full stops typed against an ellipsis are part of it
+            out[-1] = Tok("cmd", r"\dots", out[-1].pos, t.end)
+            continue
         out.append(t)
     return out
+
+
+def _stray_stop(out: list[Tok], t: Tok) -> bool:
+    """Whether `t` and the token before it, touching, are a full stop and an ellipsis."""
+    if not out or out[-1].end != t.pos:
+        return False
+    pair = {out[-1].text, t.text}
+    return pair == {".", r"\dots"} and (t.text == "." or out[-1].text == ".")
 
 
 def _clean(toks: list[Tok]) -> list[Tok]:

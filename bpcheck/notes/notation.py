@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import classes, constructs
+from . import classes, constructs, smallnet
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -143,8 +143,8 @@ def summation(p: Parser, tok: Tok) -> ast.expr:
         specs.append((var[0].text, p.sub(part[eq + 1:], tok) if eq is not None else None))
     if sup is not None and len(specs) != 1:
         raise p.fail("one upper limit for several summation indices", tok)
-    if sup is not None and texts_of(sup) == ["n"] and p.ctx.network:
-        sup = None  # \sum_{i=1}^n: n is the size of what i indexes (a layer's width)
+    if sup is not None and p.ctx.network and smallnet.width_bound(p, sup):
+        sup = None  # \sum_{i=1}^n, ^m: the size of what i indexes (a layer's width)
     body = p.hadamard()
     for var, other in excluded:
         body = binop(body, ast.Mult(), binop(ast.Constant(1), ast.Sub(),

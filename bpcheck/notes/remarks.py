@@ -20,6 +20,7 @@ import re
 from .classes import boxed_example
 from .context import TexContext
 from .lexer import Tok, tokenize
+from .smallnet import dataset_remark
 from .statements import Statement
 
 EMPTY = "an empty display"
@@ -151,6 +152,8 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
     if st.kind == "shape" or re.search(r"\\in\s*(?:\\mathbb\s*\{?\s*R|\\Reals|\\R\b)", st.latex):
         return SHAPE  # one the reader cannot check yet (a named dimension, a derivative's)
     names = _names(st.latex)
+    if st.error is not None and dataset_remark(st.latex):
+        return dataset_remark(st.latex)
     if _notation(st, ctx):
         return NOTATION
     if _setting_names(names, st.latex, ctx):

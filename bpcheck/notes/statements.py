@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .context import TexContext
 from .lexer import LatexError, Tok, match_group, nesting, texts_of, tokenize
 from .macros import definitions, expand
-from .names import substitute_names
+from .entrylayers import lead_in, note_tokens
 from .parser import OTHER_RELATIONS, RELATIONS, WORD_FUNCS, to_text
 from ..catalog.formula import FUNCTIONS
 
@@ -28,7 +28,6 @@ ARROWS = {r"\to", r"\rightarrow", r"\Rightarrow", r"\implies", r"\Longrightarrow
 _SPACES = {r"\quad", r"\qquad"}
 _PUNCT = {",", ";"}
 _DOTS = {r"\dots", r"\ldots", r"\cdots"}
-_CONNECTIVES = {"and", "und", "et"}
 _INEQUALITIES = {"<", ">", r"\le", r"\leq", r"\ge", r"\geq", r"\neq", r"\ne", r"\leqslant",
                  r"\geqslant"}
 _UPDATES = {r"\leftarrow", r"\gets", r"\longleftarrow"}
@@ -99,7 +98,7 @@ def _tokens(tex: str, ctx: TexContext, local: dict[str, list[Tok]] | None = None
     toks = tokenize(tex)
     defined, toks = definitions(toks)
     toks = expand(toks, {**dict(ctx.macros), **defined})
-    return substitute_names(toks, local, ctx.mapped) if local else toks
+    return note_tokens(toks, local, ctx)  # its names, layers in digits (w^2_{11})
 
 
 _INDEX_CONDITIONS = {"=": "==", r"\neq": "!=", r"\ne": "!="}
@@ -155,7 +154,7 @@ def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[
                 current.append(t._replace(text=r"\gets"))  # w \to w - \eta ∂C/∂w: a step
                 i += 1
                 continue
-            if depth == 0 and (t.text in ARROWS | _SPACES | _PUNCT or word in _CONNECTIVES):
+            if depth == 0 and (t.text in ARROWS | _SPACES | _PUNCT or lead_in(word, current, t, row)):
                 row_pieces.append((current, "formula"))
                 current = []
                 i = match_group(row, i + 1) + 1 if word is not None else i + 1

@@ -88,6 +88,8 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
     if st.kind == "equation" and words_only(st):
         return SKIPPED, WORDS
     ctx = ctx or replace(NETWORK, loss=loss)
+    if st.kind == "approx" and not st.tolerance and st.reason:
+        return SKIPPED, st.reason  # never checked, so how its sides read does not matter
     if st.error is not None:
         remark = statement_remark(st, ctx)
         return (SKIPPED, remark) if remark else (NOT_UNDERSTOOD, str(st.error))
