@@ -105,3 +105,17 @@ $$ \mathbf J_{\mathbf u_i}(\mathbf p_i) = \mathrm{diag}(\mathbf p_i) - \mathbf p
 """)
     assert not notes.claims
     assert notes.found[0].readings[0].kind == "not understood"
+
+
+def test_a_vector_typed_entry_by_entry_with_dots_is_its_notation(tmp_path):
+    notes = _read(tmp_path, r"""
+$$ \mathbf u = \begin{bmatrix} u_1 \ \, u_2 \ \, \dots \ \, u_n \end{bmatrix} $$
+
+$$ \mathbf U = \begin{bmatrix} \mathbf u_1 \\[0.5em] \vdots \\[0.5em] \mathbf u_m \end{bmatrix} $$
+
+$$ \mathbf J_{\mathbf u}(\mathbf p) = \begin{bmatrix} p_1 - p_1^2 & \cdots \\ \vdots & \ddots
+   \end{bmatrix} $$
+""")
+    kinds = [f.readings[0].kind for f in notes.found]
+    assert kinds[:2] == ["skipped", "skipped"]
+    assert kinds[2] == "not understood"  # a Jacobian drawn entry by entry is a claim, not a picture
