@@ -22,6 +22,7 @@ from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, dis
 from . import entrylayers
 from .entrywise import entrywise
 from .rows import rows_as_written
+from .tensors import TensorSkip, check_matrix_forms
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
@@ -191,6 +192,7 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     if frame.ctx.network:
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
             sides = rows_as_written(sides, frame.ctx.loss)
+            check_matrix_forms(sides, frame.ctx.loss)
         sides = entrywise(sides)
     lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if len(sides) < 2:
@@ -328,6 +330,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
                for c in _from_members(d, ann or plain, state, frame, members, name,
                                       "definition" if kind == DEFINITION else "", whole)]
     except Problem as p:
+        if isinstance(p, TensorSkip) and ann is None:
+            return Reading(SKIPPED, line, st.latex, reason=p.message)
         if st.kind == "shape" and ann is None:  # sizes the note names itself (m, n)
             return Reading(SKIPPED, line, st.latex, reason="a shape statement in the note's own "
                            f"sizes ({p.message}): reported, not checked")

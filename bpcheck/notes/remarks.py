@@ -41,9 +41,11 @@ _NOTHING = re.compile(r"%[^\n]*|\\(?:tag|label)\s*\{[^{}]*\}|\\\\|\\newline|&|\\
                       r"\\notag|\\(?:begin|end)\s*\{[a-z]+\*?\}|\s+")
 _MATRIX = re.compile(r"\\begin\s*\{(?:array|[bpvBV]?matrix|smallmatrix)\}")
 _DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\delta|δ|\\Delta|'|\\prime|\\frac\s*\{\s*d|"
-                         r"\\mathrm\s*\{\s*d\s*\}|(?<![\\A-Za-z])d[A-Za-z]|\\dd(?![A-Za-z])")
-_BAR_CELL = re.compile(r"(?:^|&|\\\\)\s*(?:\||\\vert|\\horzbar|\\vdots|\\cdots|\\dots|\\ldots|\.\.\.|…|"
-                       r"\\ddots|\\text\s*\{\s*-{2,}\s*\})\s*(?=&|\\\\|\\end)")
+                         r"\\mathrm\s*\{\s*d\s*\}|(?<![\\A-Za-z])d[A-Za-z]|\\dd(?![A-Za-z])|"
+                         r"\\(?:mathbf|boldsymbol)\s*\{?\s*J\s*\}?\s*_")  # a bold J_x(s): a Jacobian
+# a cell between &, row breaks (`\\[0.6em]` too) or the spaces a row vector is typed with (`\ \,`)
+_BAR_CELL = re.compile(r"(?:^|&|\\\\(?:\[[^\]]*\])?|\\[ ,;])\s*(?:\||\\vert|\\horzbar|\\vdots|\\cdots|"
+                       r"\\dots|\\ldots|\.\.\.|…|\\ddots|\\text\s*\{\s*-{2,}\s*\})\s*(?=&|\\\\|\\end|\\[ ,;])")
 _UNDERSET = re.compile(r"\\underset\s*\{(?:[^{}]|\{[^{}]*\})*\\times")
 _SHAPE_WORDS = re.compile(r"\\(?:text|textrm|mbox)\s*\{[^{}]*\b(?:shape|dimensions?|size)\b")
 _ONE_COLUMN = re.compile(r"\\begin\s*\{array\}\s*\{\s*[lcr]\s*\}|\\end\s*\{array\}")

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import ast
 
-_VECTORS = {"a", "z", "delta", "b"}
-_NAMES = {"x", "y", "yhat"}
+from .rowshape import NAMES as _NAMES, ROW, SCALAR, VECTORS as _VECTORS, shape_of
 
 
 def rows_as_written(sides: list[str], loss: str) -> list[str]:
@@ -38,6 +37,25 @@ def _is_vector(node: ast.expr) -> bool:
         and node.value.id in _VECTORS
 
 
+def _by_row(node: ast.Call, f: ast.expr, shape: str | None) -> ast.expr:
+    """∂F/∂v for a row v, in the row convention: the gradient of a scalar is a row; the
+    Jacobian of a row F is ∂Fᵀ/∂vᵀ (entries ∂F_i/∂v_j with the setting's numerator layout)."""
+    if shape == SCALAR:
+        return _transpose(node)
+    if shape == ROW:
+        node.args[0] = _column(f)
+    return node  # a column or a matrix by a row, or a shape unknown: as written
+
+
+def _column(f: ast.expr) -> ast.expr:
+    """Fᵀ for a row F, with a transpose already there cancelled: (v^T)^T is v."""
+    if isinstance(f, ast.Call) and isinstance(f.func, ast.Name) and f.func.id == "transpose":
+        return f.args[0]
+    if isinstance(f, ast.Call) and isinstance(f.func, ast.Name) and len(f.args) == 1:
+        return ast.Call(f.func, [_column(f.args[0])], [])  # an entrywise function of a row
+    return _transpose(f)
+
+
 class _Rows(ast.NodeTransformer):
     def __init__(self, loss: str) -> None:
         self.loss = loss
@@ -46,10 +64,8 @@ class _Rows(ast.NodeTransformer):
         name = node.func.id if isinstance(node.func, ast.Name) else ""
         if name == "diff" and len(node.args) == 2:
             f, var = node.args
-            if isinstance(f, ast.Name) and f.id == self.loss and _is_vector(var):
-                return _transpose(node)  # the gradient by a row vector is a row
-            node.args[0] = self.visit(f)  # what is differentiated, in rows; the variable as is
-            return node
+            node.args[0] = f = self.visit(f)  # what is differentiated, in rows; the variable as is
+            return _by_row(node, f, shape_of(f, self.loss)) if _is_vector(var) else node
         if name == "transpose" and len(node.args) == 1 and _is_vector(node.args[0]):
             return node.args[0]  # a row's transpose is the column
         self.generic_visit(node)
