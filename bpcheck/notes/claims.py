@@ -37,6 +37,7 @@ from .defaults import note_names
 from .classes import condition, example_sides, with_classes
 from .lexer import tokenize
 from .macros import expand
+from .views import display_view, sample_readings
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -162,7 +163,7 @@ def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
 
 
 def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
-    frame = _frame(d, ann, state)
+    frame = _viewed(_frame(d, ann, state), d.tex, {**d.defaults, **ann.attrs})
     try:
         eqs = equations(d.tex, frame.ctx)
     except LatexError as exc:
@@ -175,6 +176,11 @@ def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
     local = ann.attrs.get("id") or ann.attrs.get("claim") or _local(d)
     return [c for n, eq in enumerate(eqs, 1) for c in _from_members(
         d, ann, state, frame, eq, local + (f"-{n}" if len(eqs) > 1 else ""))]
+
+
+def _viewed(frame: _Frame, tex: str, attrs: dict) -> _Frame:
+    setting, ctx = display_view(tex, frame.setting, frame.ctx, attrs)
+    return replace(frame, setting=setting, ctx=ctx)
 
 
 def _local(d: Display, pos: int = 0) -> str:
@@ -267,6 +273,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         local = {**named, **state.local}
         sts = statements(d.tex, frame.ctx, carry, local)
         state.carry = (d.tex, frame.ctx, carry, local)
+        samples = sample_readings(d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local)
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))
@@ -281,7 +288,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         return [], errors, (Reading(SKIPPED, d.line(), d.tex.strip(), reason="the note's macro "
                                     "definitions (expanded in its displays)"),)
     readings = []
-    for n, st in enumerate(sts, 1):
+    for n, (st, sample) in enumerate(zip(sts, samples), 1):
+        st, own = (sample[0], replace(frame, setting=sample[1], ctx=sample[2])) if sample \
+            else (st, frame)  # a lower-case formula of a batch note: about one sample
         ann = _row_annotation(d, note_for(notes, st.pos), errors)
         suffix = f"-{n}" if len(sts) > 1 else ""
         if ann is None and not whole:
@@ -290,7 +299,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         elif ann is not None and "skip" in ann.flags:
             reading = Reading(SKIPPED, d.line(st.pos), st.latex, reason="annotation: skip")
         else:
-            reading = _statement(d, st, ann, plain, frame, state, suffix, claims, errors,
+            reading = _statement(d, st, ann, plain, own, state, suffix, claims, errors,
                                  whole)
         if reading.kind == SKIPPED and (found := local_definition(st)) is not None \
                 and found[0] not in frame.ctx.names:
@@ -318,7 +327,7 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         return Reading(kind, line, st.latex, read, reason=reason)
     try:
         if ann is not None and ann is not d.annotation:
-            frame = _frame(d, ann, state)
+            frame = _viewed(_frame(d, ann, state), st.latex, {**d.defaults, **ann.attrs})
         own = ann is not None and ann is not d.annotation and "id" in ann.attrs
         name = ann.attrs["id"] if own else \
             (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)

@@ -148,8 +148,8 @@ def _dims(base: ast.expr, ctx: TexContext) -> list[ast.expr] | None:
             layer = binop(layer, ast.Add() if shift > 0 else ast.Sub(), ast.Constant(abs(shift)))
         return subscript(ident("n"), layer)
     symbol, ufldl = base.value.id, ctx.numbering == "ufldl"
-    if symbol in ("a", "z", "delta"):
-        return [n(0)]
+    if symbol in ("a", "z", "delta"):  # in a batch: a matrix, one column per sample
+        return [n(0)] + ([ast.Constant(ctx.batch_size)] if ctx.batch_size else [])
     if symbol == "x":  # x^{(l)} = a^{(l-1)}
         return [n(-1)]
     if symbol in ("b", "B"):

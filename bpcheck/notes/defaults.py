@@ -17,14 +17,15 @@ from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
 DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names", "row_vectors",
-                           "true_class", "other_class", *entrylayers.KEYS})
+                           "true_class", "other_class", "samples_view", *entrylayers.KEYS})
 SETTING_KEYS = frozenset((NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases",
                                                           "indexed"})
 ACCEPTED = SETTING_KEYS | DEFAULTS_ONLY
 LIST_KEYS = {"symbols", "positive", "integers", "functions", "elementwise"}
 WHERE_RANGE = re.compile(r"([A-Za-z]\w*)\s*=\s*([^\s,;=]+?)\s*\.\.\s*([^\s,;=]+)")
 _OTHER_CHOICES = {"check": ("all", "annotated"), "kind": ("network", "scalar"),
-                  "bias": ("true", "false"), "row_vectors": ("true", "false")}
+                  "bias": ("true", "false"), "row_vectors": ("true", "false"),
+                  "samples_view": ("on", "off")}
 
 
 def typed(key: str, raw: Any) -> Any:

@@ -283,9 +283,9 @@ class Parser:
                 raise self.fail(f"{shown} needs a layer superscript, e.g. {shown}^{{(l)}}", tok)
             value: ast.expr = subscript(ident("W" if name == "w" else name), layer)
             if sub is not None:  # W^{(2)}_i: one index, for a W that is one row or column
-                one = name in ("W", "w") and len(split_top(sub, ",")) == 1 and len(sub) == 1 \
-                    and sub[0].kind == "let"
-                value = subscript(value, self.indices(sub, 1 if one else _LAYERED[name]))
+                one = 1 if name in ("W", "w") and len(split_top(sub, ",")) == 1 and len(sub) == 1 \
+                    and sub[0].kind == "let" else _LAYERED[name] + (shown in _CAPITALS)  # Z_{i,n}
+                value = subscript(value, self.indices(sub, one))
         elif name == "x" and (sup is None or is_transpose(sup) or sup[0].text != "("):
             layer, transpose, sup = self.layer(sup, tok, False)
             value = ident("x")  # the input; its entries are a^{(0)}_j
@@ -297,7 +297,7 @@ class Parser:
             value = subscript(ident("x"), layer)  # x^{(l)}: the input of layer l
             if sub is not None:
                 value = subscript(value, self.indices(sub, 1))
-        elif name == "n":
+        elif name == "n" and name not in self.ctx.samples:  # else n is the sample index
             layer, transpose, sup = self.layer(sup, tok, True)
             if (layer is None) == (sub is None):
                 raise self.fail("write a layer's width as n_l or n^{(l)}", tok)

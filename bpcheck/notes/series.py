@@ -78,7 +78,7 @@ def bound_index(p: Parser, toks: list[Tok], at: Tok) -> ast.expr:
     if (true_class := classes.class_index(p, toks)) is not None:
         return true_class  # true_class=k: the setting's class index kt
     if p.ctx.network and len(toks) == 1 and toks[0].text in ("n", "m") \
-            and toks[0].text not in p.ctx.batch_symbols:
+            and toks[0].text not in p.ctx.batch_symbols | p.ctx.samples:
         return ast.Name(_BOUND, ast.Load())
     return p.sub(toks, at)
 
