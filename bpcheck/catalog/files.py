@@ -24,7 +24,7 @@ NETWORK_KEYS = {"kind", "widths", "activation", "output", "loss", "numbering", "
                 "loss_symbol", "depth_symbol", "target", "orientation", "reduction",
                 "batch", "sample", "note", "symbols", "leaky_slope", "elu_alpha", "bias",
                 "layers", "layer_marks", "unmarked", "gradient_prefix", "hadamard", "samples",
-                "batch_symbol", "activation_symbol", "weight_decay"}
+                "batch_symbol", "activation_symbol", "weight_decay", "delta"}
 SCALAR_KEYS = {"kind", "symbols", "positive", "integers", "vectors", "matrices",
                "functions", "elementwise", "define", "indexed", "sample", "note"}
 

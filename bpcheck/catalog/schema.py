@@ -26,6 +26,7 @@ CHOICES = {
     "reduction": ("sum", "mean"), "target": ("free", "onehot", "binary", "probability"),
     "layout": ("numerator", "denominator"),
     "layer_marks": ("superscript", "subscript"), "gradient_prefix": ("d",),
+    "delta": ("batch", "per_example"),  # delta[l]: ∂J/∂Z, or each sample's own δ (columns)
 }
 NAME_LISTS = ("symbols", "positive", "integers", "functions", "elementwise", "indexed")
 TEXT_KEYS = ("title", "note", "corrects", "scope", "strategy", "when")

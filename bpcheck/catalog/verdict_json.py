@@ -75,6 +75,7 @@ def result_dict(claim: Claim, v: Verdict) -> dict[str, Any]:
         "id": claim.id, "title": claim.title, "file": claim.file, "line": claim.line,
         "source": claim.source, "expected": claim.expect.value,
         "sides": list(claim.sides), "corrects": claim.corrects,
+        "where": dict(claim.where), "when": claim.when,  # the index ranges it was checked for
         **verdict_dict(v),
         "counterexample": counterexample_dict(cx) if cx else None,
     }

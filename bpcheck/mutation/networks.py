@@ -254,7 +254,8 @@ class NetworkEnv(Env):
                 raise IllFormed(f"{name}[...] takes one layer number")
             if name == "delta":
                 k = self._internal(idx[0], 1)
-                return unit(self.grads().delta[k]) * self.spec["loss_factor"]
+                return unit(self.grads().delta[k]) * self.spec["loss_factor"] * \
+                    self.spec.get("delta_factor", 1.0)
             return unit(self.node_value(self._node(name, idx[0])))
         return Family(member)
 

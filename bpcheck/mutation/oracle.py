@@ -58,6 +58,9 @@ def network_spec(setting: Any) -> dict:
         "loss_symbol": setting.loss_name(), "depth_symbol": setting.get("depth_symbol", "L"),
         "loss": loss, "reduction": setting.get("reduction", "sum"), "loss_factor": 1.0,
     }
+    # delta = "per_example": each column is its sample's own δ, so the mean's 1/N is undone
+    spec["delta_factor"] = float(spec["batch"]) if setting.get("delta") == "per_example" and \
+        spec["batch"] and (spec["reduction"] == "mean" or loss == "mse_mean") else 1.0
     if loss == "mse_sum":  # ‖y − a‖² = 2 · ½‖y − a‖²
         spec.update(ref_loss="mse_half", loss_factor=2.0)
     elif loss == "mse_mean":  # the mean over every entry, whatever the reduction

@@ -19,7 +19,7 @@ from .latex import (macros_in, LatexError, Member, TexContext, context_for, equa
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
-from . import entrylayers
+from . import entrylayers, gradvar
 from .entrywise import entrywise
 from .rows import rows_as_written
 from .tensors import TensorSkip, check_matrix_forms
@@ -155,6 +155,7 @@ def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
         else ref.where
     ctx = with_classes(context_for(setting, tuple(v for v, _ in where)), d.defaults)
     ctx = replace(ctx, digit_layers=entrylayers.conventions(d.defaults))
+    ctx = gradvar.with_variable(ctx, d.page.text, d.offset, d.tex)  # a bare \nabla C
     if state.macros:  # \newcommand{\dd}{\mathrm{d}} in the preamble, used in the displays
         ctx = replace(ctx, macros=tuple(state.macros.items()) + ctx.macros)
     quantity = _quantity(a.get("quantity"), ctx, ann) if "quantity" in a else \

@@ -40,6 +40,9 @@ class TexContext:
     true_class: str = ""  # true_class=k: the note's letter for a one-hot target's class
     other_class: str = ""  # other_class=j: its letter for an incorrect class (j ≠ k)
     digit_layers: tuple[tuple[str, str], ...] = ()  # layer_digits= etc. (notes.entrylayers)
+    nabla_of: str = ""  # the variable (LaTeX) of a bare \nabla C, from context (notes.gradvar)
+    nabla_from: str = ""  # where it came from, said in the reading
+    nabla_candidates: tuple[str, ...] = ()  # what the context named (several: ambiguous)
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:

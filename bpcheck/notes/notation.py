@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import classes, constructs, smallnet
+from . import classes, constructs, gradvar, smallnet
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -100,8 +100,7 @@ def nabla(p: Parser, tok: Tok) -> ast.expr:
         if _is_quantity(target):  # \nabla h^{(L)}: the loss's gradient by that quantity
             return call("diff", ident(p.ctx.loss), target)
         p.i = start
-        raise p.fail("\\nabla without the variable below it: write which one, e.g. "
-                     "\\nabla_{W^{(l)}} J", tok)
+        return gradvar.bare_nabla(p, tok)
     p.i += 1
     arg = p.arg()
     if p.ctx.network and texts_of(arg) in (["a"], ["{", "a", "}"]) and not p.ctx.unmarked:

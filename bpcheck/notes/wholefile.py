@@ -23,6 +23,7 @@ import ast
 import re
 from dataclasses import dataclass, replace
 
+from . import gradvar
 from .context import NETWORK, TexContext
 from .remarks import WORDS, statement_remark, update_reason, words_only
 from .statements import Statement
@@ -103,7 +104,7 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
     if example_sides(st):
         return CLAIM, EXAMPLE
     if any(_DERIVATIVE.search(t) for t in texts):
-        return CLAIM, slip_note(st.latex)
+        return CLAIM, gradvar.said(slip_note(st.latex), st.latex, ctx)
     if _defines(texts[0], loss):
         return DEFINITION, "the setting's quantity, checked against the formula"
     return SKIPPED, statement_remark(st, ctx) or (

@@ -94,7 +94,7 @@ def build_network(setting: Setting) -> World:
         "loss": loss, "reduction": reduction, "batch": batch, "orientation": orientation,
         "loss_symbol": loss_sym, "width": lambda l: widths[l - shift], "bias": bias,
         "leaky_slope": parameter(setting, "leaky_relu"), "elu_alpha": parameter(setting, "elu"),
-        "weight_decay": decay,
+        "weight_decay": decay, "delta_factor": _delta_factor(setting, loss, reduction, batch),
     }
     if target == "onehot" and not batch:
         world.cases = [{"kt": k + 1, "__y__": (k,)} for k in range(widths[-1])]
@@ -103,6 +103,16 @@ def build_network(setting: Setting) -> World:
                        itertools.product(range(widths[-1]), repeat=batch)]
     activation_functions(world, *activation(setting, hidden))
     return world
+
+
+def _delta_factor(setting: Setting, loss: str, reduction: str, batch: int) -> int:
+    """`delta = "per_example"`: delta[l]'s column i is sample i's own δ, ∂J_i/∂z_i, which is
+    N·∂J/∂Z[l] when J is the batch's mean (and ∂J/∂Z[l] when it is the sum)."""
+    per_example = _choice(setting, "delta", ("batch", "per_example"), "batch") == "per_example"
+    if per_example and batch and loss == "generic":
+        raise EvalError(f"setting {setting.name!r}: delta = \"per_example\" needs a loss that is "
+                        "a sum or mean over the samples, not the generic loss")
+    return batch if per_example and batch and (reduction == "mean" or loss == "mse_mean") else 1
 
 
 def _weight_decay(world: World, setting: Setting) -> sp.Expr | None:

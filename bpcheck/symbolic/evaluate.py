@@ -183,7 +183,8 @@ class Evaluator:
     def _delta(self, layer: int) -> Value:
         loss = self.world.network["loss_symbol"]
         tree = ast.parse(f"diff({loss}, z[{layer}])", mode="eval")
-        return self.eval(tree)
+        factor = self.world.network.get("delta_factor", 1)  # delta = "per_example"
+        return self.eval(tree) if factor == 1 else la.mul(sp.Integer(factor), self.eval(tree))
 
     # -- operators ------------------------------------------------------------
     def _UnaryOp(self, node: ast.UnaryOp) -> Value:
