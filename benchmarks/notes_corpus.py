@@ -18,6 +18,13 @@ understood and the audit in the TOML does not list it as misread: a translation 
 formula, or a skip for the wrong reason (a claim taken for a remark), is a failure, like one
 that does not parse.
 Display indices in the audit are 1-based, in file order.
+
+`--verify` also decides every claim of every file (`bpcheck verify --no-cache --format json`
+on the copy, in a subprocess) and holds the readings to their verdicts: a display whose claim
+comes out REFUTED or ERROR (a definition the setting refutes, or a claim "not judged" because
+of one) counts as misread unless the audit lists it in `slips` (a real error of the note, with
+the reason).  INCONCLUSIVE is counted apart.  This catches a literal reading that is not what
+the author means (a tensor shorthand refuted as ill-formed) without an audit by eye.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ import argparse
 import json
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import tomllib
@@ -48,10 +56,12 @@ class FileResult:
     failures: dict[int, str] = field(default_factory=dict)  # index -> construct not understood
     translations: dict[int, tuple[str, ...]] = field(default_factory=dict)
     missing: bool = False
+    wrong_verdict: dict[int, str] = field(default_factory=dict)  # index -> verdict (--verify)
+    inconclusive: int = 0
 
     @property
     def correct(self) -> int:
-        return self.read - self.misread
+        return self.read - self.misread - len(self.wrong_verdict)
 
     @property
     def not_understood(self) -> int:
@@ -79,7 +89,22 @@ def with_defaults(text: str, kind: str, defaults: str) -> str:
     return line + text
 
 
-def measure_file(source: Path, entry: dict, work: Path, reader=None) -> FileResult:
+def verdicts_of(copy: Path) -> dict[str, tuple[str, str]]:
+    """claim id -> (verdict, reason) for every claim of one notes file, from the CLI."""
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-m", "bpcheck", "verify", "--no-cache", "--format",
+                          "json", "--allow-empty", str(copy)], capture_output=True, text=True,
+                         cwd=copy.parent, env={**__import__("os").environ,
+                                               "PYTHONPATH": str(root)})
+    try:
+        results = json.loads(run.stdout)["results"]
+    except (json.JSONDecodeError, KeyError):
+        return {}
+    return {r["id"]: (r["verdict"], r.get("reason", "")) for r in results}
+
+
+def measure_file(source: Path, entry: dict, work: Path, reader=None,
+                 verify: bool = False) -> FileResult:
     """Read one corpus file with its defaults line; count what was read and what was not.
     `reader(path)` gives the file's `Found` list (bpcheck's notes reader unless given)."""
     name = f"{entry['repo']}/{entry['path']}"
@@ -100,6 +125,8 @@ def measure_file(source: Path, entry: dict, work: Path, reader=None) -> FileResu
         if setup:  # the file's set-up is refused: none of its formulas is checked
             found = [SimpleNamespace(error=setup, translation=(), readings=()) for _ in found]
     misread = {int(m["index"]) for m in entry.get("misread", [])}
+    slips = {int(m["index"]) for m in entry.get("slips", [])}
+    verdicts = verdicts_of(copy) if verify else {}
     result.displays = len(found)
     for index, f in enumerate(found, 1):
         readings = getattr(f, "readings", ())
@@ -110,6 +137,12 @@ def measure_file(source: Path, entry: dict, work: Path, reader=None) -> FileResu
             result.checked += bool(f.translation)
             result.translations[index] = tuple(_reading(r) for r in readings) or f.translation
             result.misread += index in misread
+            kinds = [verdicts[c] for c in getattr(f, "claims", ()) if c in verdicts]
+            bad = [k for k, _ in kinds if k in ("REFUTED", "ERROR")]
+            if bad and index not in misread and index not in slips:
+                result.wrong_verdict[index] = bad[0] + ": " + next(
+                    r for k, r in kinds if k == bad[0])[:120]
+            result.inconclusive += any(k == "INCONCLUSIVE" for k, _ in kinds)
         else:
             result.failures[index] = "nothing translated"
     return result
@@ -119,29 +152,33 @@ def _reading(r) -> str:
     return f"{r.kind}: {r.translation}" if r.translation else f"{r.kind} ({r.reason})"
 
 
-def measure(folder: Path, entries: list[dict], reader=None) -> list[FileResult]:
+def measure(folder: Path, entries: list[dict], reader=None,
+            verify: bool = False) -> list[FileResult]:
     work = Path(tempfile.mkdtemp(prefix="bpcheck-corpus-"))
     try:
-        return [measure_file(folder / e["repo"] / e["path"], e, work, reader) for e in entries]
+        return [measure_file(folder / e["repo"] / e["path"], e, work, reader, verify)
+                for e in entries]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def table(results: list[FileResult]) -> str:
     rows = ["| file | display formulas | read | with a claim or definition | not understood | "
-            "misread | read correctly |", "|---|---:|---:|---:|---:|---:|---:|"]
+            "misread | refuted or error, not a slip of the note | read correctly |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         if r.missing:
             rows.append(f"| {r.name} | (not fetched) | | | | |")
             continue
         rows.append(f"| {r.name} | {r.displays} | {r.read} | {r.checked} | {r.not_understood} | "
-                    f"{r.misread} | {r.correct} ({_pct(r.correct, r.displays)}) |")
+                    f"{r.misread} | {len(r.wrong_verdict)} | "
+                    f"{r.correct} ({_pct(r.correct, r.displays)}) |")
     total = sum(r.displays for r in results)
     correct = sum(r.correct for r in results)
     rows.append(f"| **total** | {total} | {sum(r.read for r in results)} | "
                 f"{sum(r.checked for r in results)} | "
                 f"{sum(r.not_understood for r in results)} | {sum(r.misread for r in results)} | "
-                f"**{correct} ({_pct(correct, total)})** |")
+                f"{sum(len(r.wrong_verdict) for r in results)} | **{correct} ({_pct(correct, total)})** |")
     return "\n".join(rows)
 
 
@@ -158,7 +195,8 @@ def details(results: list[FileResult], entries: list[dict]) -> str:
             if i in r.failures:
                 out.append(f"  [{i}] NOT UNDERSTOOD: {r.failures[i]}")
             else:
-                mark = f"MISREAD ({why[i]})" if i in why else "read"
+                mark = f"MISREAD ({why[i]})" if i in why else f"WRONG VERDICT ({r.wrong_verdict[i]})" \
+                    if i in r.wrong_verdict else "read"
                 out.append(f"  [{i}] {mark}: " + " ; ".join(r.translations.get(i, ())))
     return "\n".join(out)
 
@@ -169,15 +207,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", type=Path, default=CORPUS_TOML)
     p.add_argument("--show", action="store_true", help="print how each formula was read")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--verify", action="store_true",
+                   help="decide every claim and count refuted/error readings not listed as slips")
     args = p.parse_args(argv)
     entries = load_corpus(args.corpus)
-    results = measure(args.folder, entries)
+    results = measure(args.folder, entries, verify=args.verify)
     if args.show:
         print(details(results, entries), end="\n\n")
     if args.json:
         print(json.dumps([{"file": r.name, "displays": r.displays, "read": r.read,
                            "checked": r.checked,
                            "misread": r.misread, "not_understood": r.not_understood,
+                           "wrong_verdict": len(r.wrong_verdict), "inconclusive": r.inconclusive,
                            "correct": r.correct} for r in results], indent=1))
     else:
         print(table(results))

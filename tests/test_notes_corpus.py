@@ -88,7 +88,7 @@ def test_counts_per_file(tmp_path):
 
 def test_table_totals(tmp_path):
     text = corpus.table(corpus.measure(_folder(tmp_path), _entries(), _stub_reader))
-    assert "| **total** | 6 | 3 | 3 | 3 | 1 | **2 (33%)** |" in text
+    assert "| **total** | 6 | 3 | 3 | 3 | 1 | 0 | **2 (33%)** |" in text
     assert "(not fetched)" in text
 
 
@@ -133,3 +133,29 @@ def test_a_display_skipped_with_its_reason_counts_as_read_but_not_as_checked(tmp
 
     results = corpus.measure(_folder(tmp_path), _entries()[1:2], reader)
     assert (results[0].read, results[0].checked, results[0].not_understood) == (1, 0, 1)
+
+
+SLIP_NOTE = """# Output layer
+
+$$
+\\frac{\\partial C}{\\partial b^L_j} = \\delta^L_j
+$$
+
+$$
+\\frac{\\partial C}{\\partial b^L_j} = -\\delta^L_j
+$$
+"""
+
+
+def test_with_verify_a_refuted_reading_counts_as_misread_unless_it_is_a_slip(tmp_path):
+    (tmp_path / "own/slip").mkdir(parents=True)
+    (tmp_path / "own/slip/n.md").write_text(SLIP_NOTE, encoding="utf-8")
+    entry = {"repo": "own/slip", "path": "n.md", "kind": "md",
+             "defaults": "widths=3,2 activation=sigmoid loss=mse_half loss_symbol=C"}
+    plain, = corpus.measure(tmp_path, [entry])
+    assert (plain.read, plain.correct) == (2, 2)  # reading alone cannot see the sign
+    checked, = corpus.measure(tmp_path, [entry], verify=True)
+    assert sorted(checked.wrong_verdict) == [2] and checked.correct == 1
+    slip = {**entry, "slips": [{"index": 2, "why": "the sign"}]}
+    listed, = corpus.measure(tmp_path, [slip], verify=True)
+    assert not listed.wrong_verdict and listed.correct == 2
