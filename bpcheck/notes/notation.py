@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import classes, constructs, gradvar, smallnet
+from . import classes, constructs, dotted, gradvar, smallnet
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -292,7 +292,10 @@ def matrix(p: Parser, tok: Tok) -> ast.expr:
         raise p.fail(f"unclosed \\begin{{{tok.text}}}", tok)
     rows = [r for r in split_top(p.t[p.i:j], "\\\\") if r]
     p.i = j + 1
-    cells = [[p.sub(c, tok) for c in split_top(r, "&")] for r in rows]
+    grid = [split_top(r, "&") for r in rows]
+    if dotted.has_dots(grid):  # drawn entry by entry: the matrix of its general entry
+        return dotted.read(p, tok, grid)
+    cells = [[p.sub(c, tok) for c in r] for r in grid]
     if not cells or len({len(r) for r in cells}) != 1:
         raise p.fail("a matrix needs rows of equal length", tok)
     if len(cells[0]) == 1:
