@@ -65,4 +65,7 @@ def _entry_indices(tree: ast.AST) -> set[str]:
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript):
             idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             found.update(e.id for e in idx if isinstance(e, ast.Name))
-    return found - bound
+    return found - bound - _FIXED
+
+
+_FIXED = frozenset({"kt"})  # the one-hot target's class: one entry, not an index over entries
