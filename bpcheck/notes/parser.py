@@ -11,7 +11,7 @@ import ast
 import re
 from typing import Callable
 
-from . import constructs, notation, series
+from . import constructs, iowidths, notation, series
 from ..catalog.formula import FUNCTIONS
 from .context import TexContext
 from .lexer import PAIRS, LatexError, Tok, match_group, split_top, texts_of
@@ -301,7 +301,8 @@ class Parser:
             layer, transpose, sup = self.layer(sup, tok, True)
             if (layer is None) == (sub is None):
                 raise self.fail("write a layer's width as n_l or n^{(l)}", tok)
-            value = subscript(ident("n"), layer if layer is not None else self.indices(sub, 1))
+            value = subscript(ident("n"), layer if layer is not None else iowidths.io_width(sub, self.ctx)
+                              or self.indices(sub, 1))  # n_x, n_y: the input's, output's
         else:
             if sup is not None and self.layer_like(sup) and not is_transpose(sup):
                 raise self.fail(f"{tok.text}^{{{''.join(texts_of(sup))}}}: a layer superscript on "

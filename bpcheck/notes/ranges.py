@@ -40,6 +40,7 @@ def index_ranges(sides: list[str], lines: list[int], setting: Setting,
             raise Problem(f"cannot read {side!r}: {exc.msg}", line) from None
     bound = {c.args[1].elts[0].id for t in trees for c in ast.walk(t) if is_sum(c)}
     names = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
+    known -= _sample_indices(trees, ctx) - bound
     for var in sorted(names - known - bound - set(FUNCTIONS) - CONSTANTS):
         hi = infer_range(trees, var, ctx)
         if hi is None and var in ctx.samples and ctx.batch_size:
@@ -56,6 +57,22 @@ def index_ranges(sides: list[str], lines: list[int], setting: Setting,
         except FormulaError as exc:
             raise Problem(f"{exc} in {side!r}", line) from None
     return tuple(extra)
+
+
+def _sample_indices(trees: list[ast.Expression], ctx: TexContext) -> set[str]:
+    """The note's sample letter used as a free entry index (`H_{i,n}` with samples=n) where
+    it is also a name of the setting (`n`, the widths): here it is the index, never the
+    widths, when the formula does not also write `n[l]`."""
+    used, widths = set(), set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Subscript):
+                if isinstance(node.value, ast.Name):
+                    widths.add(node.value.id)
+                idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                used.update(e.id for e in idx if isinstance(e, ast.Name))
+    return {v for v in ctx.samples if v in used and v not in widths} \
+        if ctx.batch_size else set()
 
 
 def is_sum(node: ast.AST) -> bool:

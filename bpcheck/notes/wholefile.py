@@ -28,6 +28,7 @@ from .context import NETWORK, TexContext
 from .remarks import WORDS, statement_remark, update_reason, words_only
 from .statements import Statement
 from .classes import EXAMPLE, example_sides, slip_note
+from .owndefs import not_a_definition
 
 CLAIM, DEFINITION, UPDATE, SKIPPED, NOT_UNDERSTOOD = (
     "claim", "definition", "update", "skipped", "not understood")
@@ -106,7 +107,9 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
     if any(_DERIVATIVE.search(t) for t in texts):
         return CLAIM, gradvar.said(slip_note(st.latex), st.latex, ctx)
     if _defines(texts[0], loss):
-        return DEFINITION, "the setting's quantity, checked against the formula"
+        other = not_a_definition(texts)
+        return (SKIPPED, other) if other else \
+            (DEFINITION, "the setting's quantity, checked against the formula")
     return SKIPPED, statement_remark(st, ctx) or (
         "an equation between names that are neither derivatives nor quantities of the setting "
         "(a definition of the note's own)")

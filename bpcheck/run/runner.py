@@ -60,16 +60,19 @@ def _definitions_first(claims: list[Claim], options: Any, reporter: Reporter | N
                        own_process: bool) -> list[tuple[Claim, Verdict]]:
     """A note's definitions (`z = W a + b`, the loss) are decided first: one that the
     declared setting refutes is an error at its line, and the other claims of that file in
-    that setting are not judged (their verdicts would be about another network)."""
+    that setting whose truth depends on what it defines are not judged (their verdicts would
+    be about another network; `scope.blocking` says which)."""
     from ..model import Kind
+    from .scope import blocking
     defs = [c for c in claims if c.role == "definition"]
     decided = {id(c): v for c, v in _run_in_order(defs, options, _Converted(reporter), jobs,
                                                   lookup, store, own_process)}
     decided = {k: _as_error(v) for k, v in decided.items()}
-    bad = {(c.file, c.setting): c for c in defs if decided[id(c)].kind is Kind.ERROR}
+    bad = [c for c in defs if decided[id(c)].kind is Kind.ERROR]
+    good = [c for c in defs if decided[id(c)].kind is not Kind.ERROR]
     rest = []
     for c in claims:
-        first = bad.get((c.file, c.setting))
+        first = blocking(c, bad, good) if bad and c.role != "definition" else None
         if c.role == "definition":
             continue
         if first is None:
