@@ -522,3 +522,30 @@ $$ dW^{[l]} = dZ^{[l]} (A^{[l-1]})^T $$
      "row_vectors=true batch=5 gradient_prefix=d -->\n")
     assert notes.claims[0].sides[1] == "transpose(a[l - 1]) * W[l] + ones(5, 1) * transpose(b[l])"
     assert _kinds(notes) == [Kind.VERIFIED, Kind.VERIFIED, Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_an_identity_of_an_activation_in_the_bare_input_x_is_read_entrywise(tmp_path):
+    """`d ReLU(x)/dx` with cases, and σ's rule in x: the scalar rule each entry of x
+    follows, as the note means it (read as matrices, a true rule would be refuted on shapes);
+    wrong cases and a wrong rule are still refuted."""
+    notes = _read(tmp_path, r"""
+$$ \frac{\partial}{\partial x} \text{ReLU}(x) = \begin{cases} 1, & x > 0 \\ 0, & x \leq 0 \end{cases} $$
+
+$$ \frac{\partial}{\partial x} \text{ReLU}(x) = \begin{cases} 1, & x > 0 \\ 1, & x \leq 0 \end{cases} $$
+
+$$ \frac{d\sigma(x)}{dx} = \frac{e^{-x}}{(1+e^{-x})^2} = \sigma(x)(1-\sigma(x)) $$
+
+$$ \frac{d\sigma(x)}{dx} = \sigma(x)(1+\sigma(x)) $$
+""", ACTIVATIONS)
+    assert all("a[0][j]" in c.sides[0] for c in notes.claims)
+    assert _kinds(notes) == [Kind.VERIFIED, Kind.REFUTED, Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_the_input_with_another_quantity_or_in_a_batch_is_not_read_entrywise(tmp_path):
+    notes = _read(tmp_path, r"$$ \frac{\partial J}{\partial x} = W^{(1)T} \delta^{(1)} $$" "\n",
+                  ACTIVATIONS.replace("unmarked=1 ", ""))
+    assert notes.claims[0].sides[0] == "diff(J, x)"
+    batch = _read(tmp_path, r"$$ \frac{d\sigma(x)}{dx} = \sigma(x)(1-\sigma(x)) $$" "\n",
+                  ACTIVATIONS.replace("unmarked=1", "batch=4 samples_view=off"))
+    assert [c.sides for c in batch.claims] == [("diff(sigmoid(x), x)",
+                                                 "sigmoid(x) * (1 - sigmoid(x))")]

@@ -200,7 +200,8 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
             sides = rows_as_written(sides, frame.ctx.loss)
             check_matrix_forms(sides, frame.ctx.loss)
-        sides = entrywise(sides)
+        sides = entrywise(sides, None if frame.ctx.batch_size else
+                          0 if frame.ctx.numbering == "standard" else 1)
     lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if len(sides) < 2:
         raise Problem("nothing to check: give quantity=... or write the formula as a "
