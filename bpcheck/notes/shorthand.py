@@ -26,6 +26,7 @@ import ast
 
 from ..model import Setting
 from .context import TexContext
+from .entrywise import entrywise
 from .shapes import Shapes, certainly_not_scalar, is_scalar, is_tensor, known
 from .tensors import TensorSkip
 
@@ -215,6 +216,8 @@ def shorthand_sides(sides: list[str], lines: list[int], setting: Setting, ctx: T
     """`read_shorthand` for a claim's sides and their lines; the skipped members' (line,
     reason) go to `skipped` (None: a definition, read as written)."""
     if skipped is None:
+        return sides, lines
+    if entrywise(sides) != sides:  # an activation identity of one quantity: read entrywise
         return sides, lines
     rows = str(defaults.get("gradients", "columns")).strip() == "rows"
     sides, dropped = read_shorthand(sides, setting, ctx, rows)
