@@ -65,9 +65,10 @@ def read_shorthand(sides: list[str], setting: Setting, ctx: TexContext,
     for k, tree in enumerate(trees):
         reason = _tensor_in(tree, shapes)
         if reason:
-            dropped.append((k, f"{ast.unparse(tree)}: {reason}"))
-        else:
-            kept.append(ast.unparse(tree))
+            dropped.append((k, f"{sides[k]}: {reason}"))
+        else:  # a side no rule changed keeps its text
+            same = ast.dump(tree) == ast.dump(ast.parse(sides[k], mode="eval").body)
+            kept.append(sides[k] if same else ast.unparse(tree))
     if dropped and len(kept) < 2:
         raise TensorSkip("; ".join(r for _, r in dropped) + ": the note's shorthand for a "
                          "contraction, not a matrix formula to check, and nothing else of the "
