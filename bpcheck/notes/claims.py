@@ -22,6 +22,7 @@ from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, dis
 from . import entrylayers, gradvar
 from .entrywise import entrywise
 from .rows import rows_as_written
+from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
 from .names import local_definition
 from .statements import Statement, chain_left, statements
@@ -194,15 +195,17 @@ def _local(d: Display, pos: int = 0) -> str:
 
 def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                   members: list[Member], local: str, role: str = "",
-                  layers: bool = False) -> list[Claim]:
+                  layers: bool = False, skipped: list | None = None) -> list[Claim]:
     sides = ([frame.quantity] if frame.quantity else []) + [m.text for m in members]
+    lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if frame.ctx.network:
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
             sides = rows_as_written(sides, frame.ctx.loss)
             check_matrix_forms(sides, frame.ctx.loss)
+        sides, lines = shorthand_sides(sides, lines, frame.setting, frame.ctx, d.defaults,
+                                       None if role else skipped)
         sides = entrywise(sides, None if frame.ctx.batch_size else
                           0 if frame.ctx.numbering == "standard" else 1)
-    lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if len(sides) < 2:
         raise Problem("nothing to check: give quantity=... or write the formula as a "
                       "chain A = B", d.line(members[0].pos), d.where(members[0].pos))
@@ -294,20 +297,24 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         st, own = (sample[0], replace(frame, setting=sample[1], ctx=sample[2])) if sample \
             else (st, frame)  # a lower-case formula of a batch note: about one sample
         ann = _row_annotation(d, note_for(notes, st.pos), errors)
-        suffix = f"-{n}" if len(sts) > 1 else ""
+        suffix, extra = (f"-{n}" if len(sts) > 1 else ""), []
         if ann is None and not whole:
             reading = Reading(SKIPPED, d.line(st.pos), st.latex,
                               reason="not annotated, and the file has no bpcheck-defaults line")
         elif ann is not None and "skip" in ann.flags:
             reading = Reading(SKIPPED, d.line(st.pos), st.latex, reason="annotation: skip")
         else:
-            reading = _statement(d, st, ann, plain, own, state, suffix, claims, errors,
-                                 whole)
+            reading, *extra = _read(_statement(d, st, ann, plain, own, state, suffix,
+                                                 claims, errors, whole))
         if reading.kind == SKIPPED and (found := local_definition(st)) is not None \
                 and found[0] not in frame.ctx.names:
             state.local[found[0]] = found[1]
-        readings.append(reading)
+        readings += [reading, *extra]
     return claims, errors, tuple(readings)
+
+
+def _read(got: Reading | list[Reading]) -> list[Reading]:
+    return got if isinstance(got, list) else [got]
 
 
 def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotation,
@@ -337,9 +344,11 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         made = shape_sides(st) if st.kind == "shape" else approx_sides(st) \
             if st.kind == "approx" else example_sides(st)
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
+        dropped: list[tuple[int, str]] = []  # chain members skipped as shorthand
         got = [replace(c, when=c.when or condition(c.sides, st.when, frame.ctx))
                for c in _from_members(d, ann or plain, state, frame, members, name,
-                                      "definition" if kind == DEFINITION else "", whole)]
+                                      "definition" if kind == DEFINITION else "", whole,
+                                      dropped)]
     except Problem as p:
         if isinstance(p, TensorSkip) and ann is None:
             return Reading(SKIPPED, line, st.latex, reason=p.message)
@@ -350,8 +359,9 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
                 ann is not None)
         return Reading(NOT_UNDERSTOOD, p.line or line, st.latex, reason=p.message)
     claims.extend(got)
-    return Reading(kind, line, st.latex, " ; ".join(" = ".join(c.sides) for c in got), reason,
-                   ", ".join(c.id for c in got))
+    return [Reading(kind, line, st.latex, " ; ".join(" = ".join(c.sides) for c in got), reason,
+                    ", ".join(c.id for c in got))] + [Reading(
+        SKIPPED, n, st.latex, reason=f"a member of the chain: {why}") for n, why in dropped]
 
 
 _CONTINUES = re.compile(r"\s*(?:\\begin\{[a-z]+\*?\}\s*)?&?\s*(?:=|:=|\\approx)")
