@@ -51,7 +51,7 @@ class World:
     subs_memo: dict[tuple, dict] = field(default_factory=dict)  # evaluate: X's expansion put in
     fd_memo: dict[tuple, Any] = field(default_factory=dict)  # threeway: finite differences
     screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
-    case_memo: dict[tuple, list] = field(default_factory=dict)  # decide.worlds.cases
+    case_memo: dict[tuple, Any] = field(default_factory=dict)  # worlds.cases, onehot_subs
     lemma_uses: dict[str, bool] = field(default_factory=dict)  # decide.links: σ, tanh lemmas
     decided: dict[tuple, Any] = field(default_factory=dict)  # decide.claim: links by claim content
 
