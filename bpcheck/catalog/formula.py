@@ -101,24 +101,32 @@ def node_key(node: ast.AST) -> int:
         return hit[1]
     if len(_KEYS) >= 8 * MAX_PARSED:
         _KEYS.clear()
-    parts: list[Any] = [type(node)]
-    for field in node._fields:
-        if field == "ctx":
-            continue
+    return _new_key(node)
+
+
+def _new_key(node: ast.AST) -> int:
+    cls = type(node)
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f != "ctx")
+    parts: list[Any] = [cls]
+    kept = _KEYS.get
+    for field in fields:
         value = getattr(node, field, None)
-        if isinstance(value, ast.AST):
-            value = node_key(value)
+        if isinstance(value, ast.AST):  # the children's keys are mostly kept already
+            hit = kept(id(value))
+            value = hit[1] if hit is not None and hit[0] is value else _new_key(value)
         elif isinstance(value, list):
             value = tuple(node_key(v) if isinstance(v, ast.AST) else (type(v), v) for v in value)
         else:  # 1, 1.0 and True are equal in Python but not in a formula
             value = (type(value), value)
         parts.append(value)
-    shape = tuple(parts)
-    key = _SHAPES.setdefault(shape, len(_SHAPES))
+    key = _SHAPES.setdefault(tuple(parts), len(_SHAPES))
     _KEYS[id(node)] = (node, key)  # the node is kept, so its id is not reused
     return key
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a node type's fields but its context
 _KEYS: dict[int, tuple[ast.AST, int]] = {}
 _SHAPES: dict[tuple, int] = {}  # never cleared: a key must never name two shapes
 

@@ -78,6 +78,17 @@ class _Paths:
                     for i, item in enumerate(value):
                         if isinstance(item, ast.AST):
                             self.parent[id(item)] = (node, name, i)
+        # what an edit can match: expressions (contexts and operators never are)
+        self.exprs = [n for n in self.nodes if isinstance(n, ast.expr)]
+
+    @classmethod
+    def of(cls, tree: ast.Expression) -> "_Paths":
+        """The paths of `tree`, kept for the last tree asked (a diagnosis asks for each
+        candidate's edits, then its slips, then its factors)."""
+        last = _LAST_PATHS[0]
+        if last is None or last.tree is not tree:
+            last = _LAST_PATHS[0] = cls(tree)
+        return last
 
     def replaced(self, old: ast.AST, new: ast.AST) -> ast.Expression:
         while id(old) in self.parent:
@@ -93,6 +104,9 @@ class _Paths:
         return new
 
 
+_LAST_PATHS: list[_Paths | None] = [None]
+
+
 def _shallow(node: ast.AST) -> ast.AST:
     """`copy.copy(node)`, five times faster (a diagnosis copies thousands of nodes)."""
     new = node.__class__.__new__(node.__class__)
@@ -103,7 +117,7 @@ def _shallow(node: ast.AST) -> ast.AST:
 def _variants(paths: _Paths, match: Callable[[ast.AST], bool],
               rewrite: Callable[[ast.AST], ast.AST]) -> Iterator[tuple[ast.Expression, ast.AST]]:
     """One variant per matching node: a new tree with that node rewritten."""
-    for node in [n for n in paths.nodes if match(n)]:
+    for node in [n for n in paths.exprs if match(n)]:
         yield paths.replaced(node, rewrite(node)), node
 
 
@@ -134,7 +148,7 @@ def edits(text: str | ast.Expression, batch: int = 0) -> Iterator[Edit]:
 
 def _all(tree: ast.Expression, batch: int) -> Iterator[Edit]:
     body = tree.body
-    paths = _Paths(tree)
+    paths = _Paths.of(tree)
     in_index = {id(m) for n in paths.nodes if isinstance(n, ast.Subscript)
                 for m in walk(n.slice)}
     for new, node in _variants(paths, lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub)

@@ -39,7 +39,7 @@ def factor_edits(tree: ast.Expression, ratio: float, sizes: dict[str, int],
         yield Edit(kind, _new(_scaled(tree.body, r)), lambda: (
             f"multiplied by {_text(r)}", f"a factor {_text(r)} is missing{_named(r, sizes)}"))
         return
-    paths = _Paths(tree)
+    paths = _Paths.of(tree)
     divisor = lambda n: isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) \
         and _number(n.right) is not None
     for new, node in _variants(paths, divisor, lambda n: _divided(n.left, _number(n.right) / r)):

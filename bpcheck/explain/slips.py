@@ -22,7 +22,7 @@ ACTIVATION_VALUES = {"sigmoid": "sigmoid", "tanh": "tanh"}
 
 def slips(tree: ast.Expression) -> Iterator[Edit]:
     """Every slip of a formula's tree (the tree itself is never changed)."""
-    paths = _Paths(tree)
+    paths = _Paths.of(tree)
     yield from _bounds(paths)
     yield from _index_slips(tree, paths)
     yield from _consistent_layers(tree, paths)

@@ -155,12 +155,17 @@ def _add_layer(world: World, k: int, shown: int, prev: str, widths: list[int], c
 
 
 def onehot_subs(world: World, case: dict[str, Any]) -> dict[sp.Symbol, sp.Integer]:
+    """The one-hot targets of a case's classes (kept per world: never modify it)."""
     if "__y__" not in case:
         return {}
-    y = world.nodes["y"].sym
     classes = case["__y__"]
-    return {y[i, j]: sp.Integer(1 if i == classes[j] else 0)
+    kept = world.case_memo.get(("onehot", classes))  # asked per candidate repair and case
+    if kept is None:
+        y = world.nodes["y"].sym
+        kept = world.case_memo[("onehot", classes)] = {
+            y[i, j]: sp.Integer(1 if i == classes[j] else 0)
             for i in range(y.rows) for j in range(y.cols)}
+    return kept
 
 
 def build_scalar(setting: Setting) -> World:

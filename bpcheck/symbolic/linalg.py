@@ -98,7 +98,25 @@ def matmul(a: Value, b: Value) -> Value:
 # faster here and gives the same canonical expressions.
 
 def product(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
-    """The matrix product a·b (shapes already checked)."""
+    """The matrix product a·b (shapes already checked), kept by its operands' identity:
+    worlds of the same widths share their weight and input symbols, so W·x is built
+    once per run, not once per world (the operands are kept with it: ids stay unique)."""
+    key = (id(a), id(b))
+    hit = _PRODUCTS.get(key)
+    if hit is not None and hit[0] is a and hit[1] is b:
+        return hit[2]
+    if len(_PRODUCTS) >= 4096:
+        _PRODUCTS.clear()
+    out = _product(a, b)
+    if isinstance(a, sp.ImmutableMatrix) and isinstance(b, sp.ImmutableMatrix):
+        _PRODUCTS[key] = (a, b, out)
+    return out
+
+
+_PRODUCTS: dict[tuple[int, int], tuple[Any, Any, sp.ImmutableMatrix]] = {}
+
+
+def _product(a: sp.MatrixBase, b: sp.MatrixBase) -> sp.ImmutableMatrix:
     fa, fb, n = flat(a), flat(b), a.cols
     rows = [fa[i * n:(i + 1) * n] for i in range(a.rows)]
     cols = [fb[j::b.cols] for j in range(b.cols)]

@@ -51,7 +51,7 @@ class World:
     subs_memo: dict[tuple, dict] = field(default_factory=dict)  # evaluate: X's expansion put in
     fd_memo: dict[tuple, Any] = field(default_factory=dict)  # threeway: finite differences
     screens: dict[tuple[int, int], Any] = field(default_factory=dict)  # numeric.Screen
-    case_memo: dict[tuple, list] = field(default_factory=dict)  # decide.worlds.cases
+    case_memo: dict[tuple, Any] = field(default_factory=dict)  # worlds.cases, onehot_subs
     lemma_uses: dict[str, bool] = field(default_factory=dict)  # decide.links: σ, tanh lemmas
     decided: dict[tuple, Any] = field(default_factory=dict)  # decide.claim: links by claim content
 
@@ -128,6 +128,21 @@ def _entries(v: Value) -> list[sp.Basic]:
 
 
 def sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.ImmutableMatrix:
+    """A matrix of fresh symbols named after `label` (kept: the worlds of a run, the
+    changed settings and smaller widths an explanation tries, share most of them)."""
+    key = (label, rows, cols, tuple(sorted(assumptions.items())))
+    kept = _SYM_MATRICES.get(key)
+    if kept is None:
+        if len(_SYM_MATRICES) >= 4096:
+            _SYM_MATRICES.clear()
+        kept = _SYM_MATRICES[key] = _sym_matrix(label, rows, cols, **assumptions)
+    return kept
+
+
+_SYM_MATRICES: dict[tuple, sp.ImmutableMatrix] = {}
+
+
+def _sym_matrix(label: str, rows: int, cols: int, **assumptions: Any) -> sp.ImmutableMatrix:
     def name(i: int, j: int) -> str:
         if cols == 1:
             return f"{label}_{{{i + 1}}}"
