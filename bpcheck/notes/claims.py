@@ -24,6 +24,7 @@ from .entrywise import entrywise
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
+from . import prose
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
@@ -275,8 +276,10 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         before, state.carry = state.carry, None
         # the chain of the display before, worked out only for a display that continues it
         carry = chain_left(*before) if before and _CONTINUES.match(d.tex) else None
-        local = {**named, **state.local}
-        sts = statements(d.tex, frame.ctx, carry, local)
+        local = {**prose.definitions(d.page.text, d.offset, named, frame.ctx.names),
+                 **named, **state.local}  # shorthands the words define, the set-up's names
+        sts, told = prose.with_condition(statements(d.tex, frame.ctx, carry, local),
+                                         d.page.text, d.offset)
         state.carry = (d.tex, frame.ctx, carry, local)
         samples = sample_readings(d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local)
     except (Problem, LatexError) as exc:
@@ -306,6 +309,8 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         else:
             reading, *extra = _read(_statement(d, st, ann, plain, own, state, suffix,
                                                  claims, errors, whole))
+        if n - 1 in told and reading.kind == CLAIM:
+            reading = replace(reading, reason=prose.said(reading.reason, st.when))
         if reading.kind == SKIPPED and (found := local_definition(st)) is not None \
                 and found[0] not in frame.ctx.names:
             state.local[found[0]] = found[1]

@@ -24,11 +24,19 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
     while k < len(toks):
         t, prev = toks[k], toks[k - 1].text if k else ""
         hit = None
-        if (t.kind == "let" or t.kind == "cmd" and t.text[1:].isalpha()) and prev not in ("_", "^"):
+        script = prev in ("_", "^")  # `^K`: a one-token script, mapped names only
+        if t.kind == "let" or t.kind == "cmd" and t.text[1:].isalpha():
             hit = None if any(words) else next(
                 ((key, v) for key, v in keys
-                 if (len(key) > 1 or not any(scripts) or key[0] in anywhere)
+                 if (key[0] in anywhere if script else
+                     len(key) > 1 or not any(scripts) or key[0] in anywhere)
                  and tuple(x.text for x in toks[k:k + len(key)]) == key), None)
+        if hit is not None and script:  # `\sum_{j=1}^K` with names=K:n_1: `^{n_1}`
+            at = t._replace(end=t.pos)
+            out += [at._replace(kind="sym", text="{")] + \
+                [d._replace(pos=t.pos, end=t.pos) for d in hit[1]] + [at._replace(kind="sym", text="}")]
+            k += len(hit[0])
+            continue
         if hit is not None:
             at = t._replace(end=t.pos)
             body = [d._replace(pos=t.pos, end=t.pos) for d in hit[1]]

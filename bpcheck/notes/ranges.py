@@ -9,6 +9,7 @@ from ..catalog.files import setting_names
 from ..catalog.formula import CONSTANTS, FUNCTIONS, FormulaError, parse
 from ..model import Setting
 from .latex import TexContext, infer_range
+from .prose import free_names
 from .scan import Annotation, Display
 from .settings import Problem
 from .wholefile import layer_ranges
@@ -39,9 +40,9 @@ def index_ranges(sides: list[str], lines: list[int], setting: Setting,
         except SyntaxError as exc:
             raise Problem(f"cannot read {side!r}: {exc.msg}", line) from None
     bound = {c.args[1].elts[0].id for t in trees for c in ast.walk(t) if is_sum(c)}
-    names = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
+    names = free_names(trees)  # `j` bound in a sum and free beside it is a free index too
     known -= _sample_indices(trees, ctx) - bound
-    for var in sorted(names - known - bound - set(FUNCTIONS) - CONSTANTS):
+    for var in sorted(names - known - set(FUNCTIONS) - CONSTANTS):
         hi = infer_range(trees, var, ctx)
         if hi is None and var in ctx.samples and ctx.batch_size:
             hi = str(ctx.batch_size)  # a sample index runs over the batch
