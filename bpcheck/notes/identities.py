@@ -28,6 +28,7 @@ _FUNCTIONS = {"softmax": r"\mathrm{softmax}", "sigmoid": r"\mathrm{sigmoid}",
 _SCALAR = re.compile(r"\b(?:constant|scalar|real number)\s+(?:\$\$?|\\\()\s*([A-Za-z])\s*"
                      r"(?:\$\$?|\\\))")
 _LAST_DISPLAY = re.compile(r"</script>|\\\]|\\end\{[A-Za-z]+\*?\}|^[ \t]*\$\$[ \t]*$", re.M)
+_OPENER = re.compile(r"(?:\$\$|\\\[|<script[^>]*>|\\begin\{[A-Za-z]+\*?\})\s*\Z")
 _NETWORK_LETTERS = set("WwbBzZaAxXyYLJCEnmNlijkdeTfg")
 
 
@@ -56,6 +57,8 @@ def applied_functions(named: dict[str, list[Tok]], setting: Any) -> dict[str, li
 def stated_scalars(text: str, offset: int) -> tuple[str, ...]:
     """The letters the words between the display before and this one introduce as a
     constant or a scalar (never one of the network's own letters)."""
+    opener = _OPENER.search(text, 0, offset)
+    offset = opener.start() if opener else offset
     ends = [m.end() for m in _LAST_DISPLAY.finditer(text, 0, offset)]
     words = text[ends[-1] if ends else 0:offset]
     return tuple(dict.fromkeys(m.group(1) for m in _SCALAR.finditer(words)
