@@ -59,8 +59,9 @@ def stated_scalars(text: str, offset: int) -> tuple[str, ...]:
     constant or a scalar (never one of the network's own letters)."""
     opener = _OPENER.search(text, 0, offset)
     offset = opener.start() if opener else offset
-    ends = [m.end() for m in _LAST_DISPLAY.finditer(text, 0, offset)]
-    words = text[ends[-1] if ends else 0:offset]
+    start = max(0, offset - 2000)  # the paragraph before: never the whole page per display
+    ends = [m.end() for m in _LAST_DISPLAY.finditer(text, start, offset)]
+    words = text[ends[-1] if ends else start:offset]
     return tuple(dict.fromkeys(m.group(1) for m in _SCALAR.finditer(words)
                                if m.group(1) not in _NETWORK_LETTERS))
 
