@@ -24,7 +24,7 @@ from .entrywise import entrywise
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
-from . import prose
+from . import identities, prose
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
@@ -268,6 +268,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         if named:  # the note's own names of the setting's quantities are the setting's
             frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
                 re.sub(r"_.*", "", k).lstrip("\\") for k in named)))
+        frame = _with_identities(frame, named, d)
         remark = display_remark(d.tex, _expanded(d.tex, state)) if whole \
             and d.annotation is None and not notes else None
         if remark:
@@ -316,6 +317,17 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
             state.local[found[0]] = found[1]
         readings += [reading, *extra]
     return claims, errors, tuple(readings)
+
+
+def _with_identities(frame: _Frame, named: dict[str, list], d: Display) -> _Frame:
+    """The output's name applied to x + c, and the scalars the words introduce (identities)."""
+    if not frame.ctx.network:
+        return frame
+    setting, ctx = identities.with_scalars(frame.setting, frame.ctx,
+                                           identities.stated_scalars(d.page.text, d.offset))
+    applied = identities.applied_functions(named, setting)
+    return replace(frame, setting=setting, ctx=replace(ctx, applied=tuple(
+        (k, tuple(v)) for k, v in applied.items())))
 
 
 def _read(got: Reading | list[Reading]) -> list[Reading]:

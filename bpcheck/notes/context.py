@@ -43,6 +43,7 @@ class TexContext:
     nabla_of: str = ""  # the variable (LaTeX) of a bare \nabla C, from context (notes.gradvar)
     nabla_from: str = ""  # where it came from, said in the reading
     nabla_candidates: tuple[str, ...] = ()  # what the context named (several: ambiguous)
+    applied: tuple[tuple[str, tuple], ...] = ()  # names=s:a applied to x + c: the output's f
 
 
 def context_for(setting: Setting, extra: tuple[str, ...] = ()) -> TexContext:

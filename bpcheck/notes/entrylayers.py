@@ -46,7 +46,7 @@ def lead_in(word: str | None, before: list[Tok], tok: Tok, row: list[Tok]) -> bo
 def note_tokens(toks: list[Tok], local: dict[str, list[Tok]] | None, ctx: Any) -> list[Tok]:
     """A display's tokens with the note's own names (`names=`, letters it defined) and
     its digit-marked layers read (`ctx`: a context.TexContext)."""
-    toks = substitute_names(toks, local, ctx.mapped) if local else toks
+    toks = substitute_names(toks, local, ctx.mapped, dict(ctx.applied)) if local else toks
     return rewrite(toks, ctx.digit_layers)
 
 

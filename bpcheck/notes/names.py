@@ -12,9 +12,11 @@ from .lexer import LatexError, Tok, texts_of, tokenize
 
 
 def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
-                     anywhere: frozenset[str] = frozenset()) -> list[Tok]:
+                     anywhere: frozenset[str] = frozenset(),
+                     applied: dict[str, Any] | None = None) -> list[Tok]:
     """Each name the note defined (`s`, or `N_{out}` from names=), outside sub- and
-    superscripts and words, as `(` what it stands for `)`."""
+    superscripts and words, as `(` what it stands for `)`; a name in `applied` (the
+    output's own, `s`), applied to something else than its input, as its function."""
     keys = sorted(((tuple(texts_of(tokenize(k))), v) for k, v in local.items()),
                   key=lambda kv: -len(kv[0]))
     out: list[Tok] = []
@@ -36,6 +38,11 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
             out += [at._replace(kind="sym", text="{")] + \
                 [d._replace(pos=t.pos, end=t.pos) for d in hit[1]] + [at._replace(kind="sym", text="}")]
             k += len(hit[0])
+            continue
+        if hit is not None and applied and "".join(hit[0]) in applied and \
+                _applied_to_other(toks, k + len(hit[0]), set(local) - {"".join(hit[0])}):
+            out += [d._replace(pos=t.pos, end=t.pos) for d in applied["".join(hit[0])]]
+            k += len(hit[0])  # s(x + c): softmax(x + c), its argument read as written
             continue
         if hit is not None:
             at = t._replace(end=t.pos)
@@ -87,6 +94,15 @@ def _own_argument(toks: list[Tok], k: int, others: set[str]) -> int:
             raise LatexError(f"{toks[k - 1].text}(...): a name the set-up maps to a quantity, "
                              "applied to something else than its own input", toks[k].pos, "(")
     return k
+
+
+def _applied_to_other(toks: list[Tok], k: int, others: set[str]) -> bool:
+    """Whether the name before `k` is applied to something else than its own input."""
+    try:
+        _own_argument(toks, k, others)
+    except LatexError:  # s(x + c), written against the name
+        return True
+    return False
 
 
 def _is_letter(toks: list[Tok]) -> bool:

@@ -49,7 +49,7 @@ def about_batch(tex: str, ctx: TexContext, local: dict[str, list[Tok]] | None = 
         defined, toks = definitions(toks)
         toks = expand(toks, {**dict(ctx.macros), **defined})
         if local:
-            toks = substitute_names(toks, local, ctx.mapped)
+            toks = substitute_names(toks, local, ctx.mapped, dict(ctx.applied))
     except LatexError:
         return True
     return _batch_tokens(toks, ctx)

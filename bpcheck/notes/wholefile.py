@@ -29,6 +29,7 @@ from .remarks import WORDS, statement_remark, update_reason, words_only
 from .statements import Statement
 from .classes import EXAMPLE, example_sides, slip_note
 from .owndefs import not_a_definition
+from .identities import is_identity
 
 CLAIM, DEFINITION, UPDATE, SKIPPED, NOT_UNDERSTOOD = (
     "claim", "definition", "update", "skipped", "not understood")
@@ -110,6 +111,8 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
         other = not_a_definition(texts)
         return (SKIPPED, other) if other else \
             (DEFINITION, "the setting's quantity, checked against the formula")
+    if is_identity(texts):
+        return CLAIM, "an identity of the setting's functions (no derivative): checked"
     return SKIPPED, statement_remark(st, ctx) or (
         "an equation between names that are neither derivatives nor quantities of the setting "
         "(a definition of the note's own)")
