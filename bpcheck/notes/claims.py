@@ -19,7 +19,7 @@ from .latex import (macros_in, LatexError, Member, TexContext, context_for, equa
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
-from . import entrylayers, gradvar
+from . import entrylayers, gradvar, tablecols
 from .entrywise import entrywise
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
@@ -87,7 +87,8 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         e.message.startswith("bpcheck-defaults:") for e in out.errors)))
     if re.search(r"\\(?:re)?newcommand|\\[gex]?def\\|\\DeclareMathOperator", text):
         state.macros = macros_in(text)
-    displays = [d for page in pages for d in scan_page(page, state.scan, out.errors)]
+    displays = [tablecols.in_column_convention(d) for page in pages
+                for d in scan_page(page, state.scan, out.errors)]
     out.title = state.scan.first_heading or path.name
     for d in displays:
         claims, errs, readings = _read_display(d, state)
