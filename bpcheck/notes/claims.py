@@ -21,6 +21,7 @@ from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, dis
                    parse_attrs, read_pages, scan_page)
 from . import entrylayers, gradvar, tablecols
 from .entrywise import entrywise
+from .biasunit import with_bias_unit
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
@@ -208,6 +209,7 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                                        None if role else skipped)
         sides = entrywise(sides, None if frame.ctx.batch_size else
                           0 if frame.ctx.numbering == "standard" else 1)
+        sides = with_bias_unit(sides, d.defaults, frame.ctx.orientation)  # x_0 = 1
     if len(sides) < 2:
         raise Problem("nothing to check: give quantity=... or write the formula as a "
                       "chain A = B", d.line(members[0].pos), d.where(members[0].pos))
