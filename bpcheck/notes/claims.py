@@ -19,8 +19,9 @@ from .latex import (macros_in, LatexError, Member, TexContext, context_for, equa
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
                    parse_attrs, read_pages, scan_page)
-from . import entrylayers, gradvar
+from . import entrylayers, gradvar, tablecols
 from .entrywise import entrywise
+from .biasunit import with_bias_unit
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
@@ -87,7 +88,8 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         e.message.startswith("bpcheck-defaults:") for e in out.errors)))
     if re.search(r"\\(?:re)?newcommand|\\[gex]?def\\|\\DeclareMathOperator", text):
         state.macros = macros_in(text)
-    displays = [d for page in pages for d in scan_page(page, state.scan, out.errors)]
+    displays = [tablecols.in_column_convention(d) for page in pages
+                for d in scan_page(page, state.scan, out.errors)]
     out.title = state.scan.first_heading or path.name
     for d in displays:
         claims, errs, readings = _read_display(d, state)
@@ -207,6 +209,7 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
                                        None if role else skipped)
         sides = entrywise(sides, None if frame.ctx.batch_size else
                           0 if frame.ctx.numbering == "standard" else 1)
+        sides = with_bias_unit(sides, d.defaults, frame.ctx.orientation)  # x_0 = 1
     if len(sides) < 2:
         raise Problem("nothing to check: give quantity=... or write the formula as a "
                       "chain A = B", d.line(members[0].pos), d.where(members[0].pos))

@@ -17,7 +17,8 @@ from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
 DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names", "row_vectors", "gradients",
-                           "true_class", "other_class", "samples_view", *entrylayers.KEYS})
+                           "true_class", "other_class", "samples_view", "table_columns", "bias_unit",
+                           *entrylayers.KEYS})
 SETTING_KEYS = frozenset((NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases",
                                                           "indexed"})
 ACCEPTED = SETTING_KEYS | DEFAULTS_ONLY
@@ -25,7 +26,8 @@ LIST_KEYS = {"symbols", "positive", "integers", "functions", "elementwise"}
 WHERE_RANGE = re.compile(r"([A-Za-z]\w*)\s*=\s*([^\s,;=]+?)\s*\.\.\s*([^\s,;=]+)")
 _OTHER_CHOICES = {"check": ("all", "annotated"), "kind": ("network", "scalar"),
                   "bias": ("true", "false"), "row_vectors": ("true", "false"),
-                  "samples_view": ("on", "off"), "gradients": ("columns", "rows")}
+                  "samples_view": ("on", "off"), "gradients": ("columns", "rows"),
+                  "table_columns": ("conventions", "off"), "bias_unit": ("0",)}
 
 
 def typed(key: str, raw: Any) -> Any:

@@ -13,6 +13,11 @@ import ast
 from .rowshape import NAMES as _NAMES, ROW, SCALAR, VECTORS as _VECTORS, shape_of
 
 
+# functions applied to each vector (sample) on its own: of a row, the row of the column's value
+_BY_ROW = frozenset({"f", "g", "fprime", "gprime", "sigmoid", "softmax", "relu", "tanh", "exp",
+                     "log", "ln", "step", "sqrt", "abs"})
+
+
 def rows_as_written(sides: list[str], loss: str) -> list[str]:
     """The sides with every vector quantity (and the loss's gradient by one) as a row."""
     out = []
@@ -69,6 +74,10 @@ class _Rows(ast.NodeTransformer):
         if name == "transpose" and len(node.args) == 1 and _is_vector(node.args[0]):
             return node.args[0]  # a row's transpose is the column
         self.generic_visit(node)
+        arg = node.args[0] if len(node.args) == 1 else None
+        if name in _BY_ROW and isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) \
+                and arg.func.id == "transpose":  # f of a row (softmax: of each sample's row)
+            return _transpose(ast.Call(node.func, [arg.args[0]], []))
         return node
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
