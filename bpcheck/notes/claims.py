@@ -24,7 +24,7 @@ from .entrywise import entrywise
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
-from . import prose
+from . import prose, sectionact
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
@@ -297,7 +297,8 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
                                     "definitions (expanded in its displays)"),)
     readings = []
     for n, (st, sample) in enumerate(zip(sts, samples), 1):
-        st, own = (sample[0], replace(frame, setting=sample[1], ctx=sample[2])) if sample \
+        st, own = (replace(sample[0], when=sample[0].when or st.when), replace(
+            frame, setting=sample[1], ctx=sample[2])) if sample \
             else (st, frame)  # a lower-case formula of a batch note: about one sample
         ann = _row_annotation(d, note_for(notes, st.pos), errors)
         suffix, extra = (f"-{n}" if len(sts) > 1 else ""), []
@@ -349,6 +350,7 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
         made = shape_sides(st) if st.kind == "shape" else approx_sides(st) \
             if st.kind == "approx" else example_sides(st)
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
+        frame, reason = sectionact.in_section(frame, d.heading, [m.text for m in members], reason)
         dropped: list[tuple[int, str]] = []  # chain members skipped as shorthand
         got = [replace(c, when=c.when or condition(c.sides, st.when, frame.ctx))
                for c in _from_members(d, ann or plain, state, frame, members, name,
