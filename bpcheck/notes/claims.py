@@ -24,7 +24,7 @@ from .entrywise import entrywise
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
-from . import prose, sectionact
+from . import namedloss, prose, sectionact
 from .names import local_definition
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
@@ -327,6 +327,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
                frame: _Frame, state: State, suffix: str, claims: list[Claim],
                errors: list[LoadError], whole: bool) -> Reading:
     line = d.line(st.pos)
+    if ann is None and (other := namedloss.other_loss(st.latex, frame.setting)):
+        return Reading(SKIPPED, line, st.latex, reason=other)
     if ann is None:
         kind, reason = classify(st, frame.ctx.loss, frame.ctx)
     elif st.error is None and st.kind in ("equation", "expression"):
@@ -351,6 +353,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
             if st.kind == "approx" else example_sides(st)
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
         frame, reason = sectionact.in_section(frame, d.heading, [m.text for m in members], reason)
+        if kind == DEFINITION:  # a vector of per-output losses: its sum is the loss
+            members, reason = namedloss.per_output(members, frame.ctx.loss, frame.ctx.depth, reason)
         dropped: list[tuple[int, str]] = []  # chain members skipped as shorthand
         got = [replace(c, when=c.when or condition(c.sides, st.when, frame.ctx))
                for c in _from_members(d, ann or plain, state, frame, members, name,
