@@ -143,3 +143,13 @@ def test_a_condition_in_words_survives_the_one_sample_reading(tmp_path: Path) ->
     nf, _ = _read(tmp_path, text, BATCH)
     assert [c.when for c in nf.claims] == ["i != j", "i != j"]
     assert _verdicts(nf) == [Kind.VERIFIED, Kind.REFUTED]
+
+
+def test_words_stating_another_case_of_the_letters_attach_no_condition(tmp_path: Path) -> None:
+    """`for $k \\neq j$ ... 0, and when $k = 1$ ... 1` states two cases: no condition is
+    attached (the Kronecker delta holds for all k, j)."""
+    text = "## Inputs\n\nFor $k \\neq j$ it is 0, and when $k = 1$ it is 1:\n\n$$\n" \
+        r"\frac{\partial z^{(l)}_k}{\partial z^{(l)}_j} = \delta_{kj}" "\n$$\n"
+    nf, _ = _read(tmp_path, text, BATCH)
+    assert [c.when for c in nf.claims] == [""]
+    assert _verdicts(nf) == [Kind.VERIFIED]
