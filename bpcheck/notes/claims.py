@@ -25,8 +25,9 @@ from .biasunit import with_bias_unit
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_matrix_forms
-from . import identities, prose
+from . import identities, namedloss, prose, sectionact
 from .names import local_definition
+from .ids import drop_duplicate_ids, local_id
 from .statements import Statement, chain_left, statements
 from .found import Found, found, whole_file
 from .perlayer import split_by_layer
@@ -96,7 +97,7 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         out.claims.extend(claims)
         out.errors.extend(errs)
         out.found.append(found(d, state, claims, errs, readings))
-    _check_local_ids(out)
+    drop_duplicate_ids(out.claims, out.errors)
     notation = note_notation(d.tex for d in displays)  # corrections are written the same way
     out.claims[:] = [replace(c, notation=notation) for c in out.claims]
     if state.scan.bad_setup:  # reported at the set-up's line: no claim in a wrong setting
@@ -178,7 +179,7 @@ def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
     if frame.quantity and len(eqs) > 1:
         raise Problem(f"this display holds {len(eqs)} equations but the annotation names one "
                        "quantity: annotate one equation per display, or drop quantity=")
-    local = ann.attrs.get("id") or ann.attrs.get("claim") or _local(d)
+    local = ann.attrs.get("id") or ann.attrs.get("claim") or local_id(d)
     return [c for n, eq in enumerate(eqs, 1) for c in _from_members(
         d, ann, state, frame, eq, local + (f"-{n}" if len(eqs) > 1 else ""))]
 
@@ -186,14 +187,6 @@ def _build(d: Display, ann: Annotation, state: State) -> list[Claim]:
 def _viewed(frame: _Frame, tex: str, attrs: dict) -> _Frame:
     setting, ctx = display_view(tex, frame.setting, frame.ctx, attrs)
     return replace(frame, setting=setting, ctx=ctx)
-
-
-def _local(d: Display, pos: int = 0) -> str:
-    base = f"cell{d.page.cell}-L{d.where(pos).split()[-1]}" if d.page.cell else f"L{d.line(pos)}"
-    text = d.page.text
-    before = text[text.rfind("\n", 0, d.offset) + 1:d.offset]
-    shared = len(re.findall(r"(?<!\\)\$\$", before)) // 2  # displays before it on its line
-    return f"{base}c{shared + 1}" if shared else base
 
 
 def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
@@ -301,7 +294,8 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
                                     "definitions (expanded in its displays)"),)
     readings = []
     for n, (st, sample) in enumerate(zip(sts, samples), 1):
-        st, own = (sample[0], replace(frame, setting=sample[1], ctx=sample[2])) if sample \
+        st, own = (replace(sample[0], when=sample[0].when or st.when), replace(
+            frame, setting=sample[1], ctx=sample[2])) if sample \
             else (st, frame)  # a lower-case formula of a batch note: about one sample
         ann = _row_annotation(d, note_for(notes, st.pos), errors)
         suffix, extra = (f"-{n}" if len(sts) > 1 else ""), []
@@ -341,6 +335,8 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
                frame: _Frame, state: State, suffix: str, claims: list[Claim],
                errors: list[LoadError], whole: bool) -> Reading:
     line = d.line(st.pos)
+    if ann is None and (other := namedloss.other_loss(st.latex, frame.setting)):
+        return Reading(SKIPPED, line, st.latex, reason=other)
     if ann is None:
         kind, reason = classify(st, frame.ctx.loss, frame.ctx)
     elif st.error is None and st.kind in ("equation", "expression"):
@@ -359,11 +355,14 @@ def _statement(d: Display, st: Statement, ann: Annotation | None, plain: Annotat
             frame = _viewed(_frame(d, ann, state), st.latex, {**d.defaults, **ann.attrs})
         own = ann is not None and ann is not d.annotation and "id" in ann.attrs
         name = ann.attrs["id"] if own else \
-            (d.annotation.attrs.get("id") if d.annotation else None) or _local(d, st.pos)
+            (d.annotation.attrs.get("id") if d.annotation else None) or local_id(d, st.pos)
         name += "" if own else suffix
         made = shape_sides(st) if st.kind == "shape" else approx_sides(st) \
             if st.kind == "approx" else example_sides(st)
         members = [Member(text, st.latex, st.pos) for text in made] if made else list(st.members)
+        frame, reason = sectionact.in_section(frame, d.heading, [m.text for m in members], reason)
+        if kind == DEFINITION:  # a vector of per-output losses: its sum is the loss
+            members, reason = namedloss.per_output(members, frame.ctx.loss, frame.ctx.depth, reason)
         dropped: list[tuple[int, str]] = []  # chain members skipped as shorthand
         got = [replace(c, when=c.when or condition(c.sides, st.when, frame.ctx))
                for c in _from_members(d, ann or plain, state, frame, members, name,
@@ -434,13 +433,3 @@ def _report(d: Display, state: State, p: Problem, errors: list[LoadError],
                      p.message not in state.reported):
         state.reported.add(p.message)
         errors.append(LoadError(d.page.file, line, p.message + (f" ({where})" if where else "")))
-
-
-def _check_local_ids(nf: NotesFile) -> None:
-    seen: dict[str, Claim] = {}
-    for c in nf.claims:
-        if c.id in seen:
-            nf.errors.append(LoadError(c.file, c.line, f"duplicate claim id {c.id!r} (first at "
-                                       f"line {seen[c.id].line})"))
-        seen.setdefault(c.id, c)
-    nf.claims[:] = list(seen.values())

@@ -30,6 +30,7 @@ _INLINE = re.compile(r"\$\$([^$\n]+?)\$\$|(?<![\\$])\$([^$\n]+?)\$|\\\((.+?)\\\)
 _DISPLAY_END = re.compile(r"\\\]|\\end\{[A-Za-z]+\*?\}|</script>|"
                           r"^[ \t]*(?:\$\$[^\n]*)?\$\$[ \t]*$", re.M)
 _CONDITION = re.compile(r"\s*([a-z])\s*(=|\\neq?\b|≠)\s*([a-z])\s*")
+_VALUED = re.compile(r"\s*([a-z])\s*(?:=|\\neq?\b|≠)\s*\d+\s*")
 _NOT_SYMBOLS = {r"\frac", r"\dfrac", r"\tfrac", r"\partial", r"\nabla", r"\left", r"\right",
                 r"\mathrm", r"\text", r"\operatorname", r"\log", r"\exp", r"\sigma"}
 
@@ -119,13 +120,19 @@ def words_before(text: str, offset: int) -> str:
 def condition_before(text: str, offset: int) -> str:
     """The one index condition (`j != i`) the words right before the display state in inline
     maths; "" when they state none, or several different ones."""
-    found = set()
+    found, valued = set(), set()
     for m in _INLINE.finditer(words_before(text, offset)):
-        c = _CONDITION.fullmatch(next(g for g in m.groups() if g is not None))
+        maths = next(g for g in m.groups() if g is not None)
+        c = _CONDITION.fullmatch(maths)
         if c and c.group(1) != c.group(3):
             op = "==" if c.group(2) == "=" else "!="
             found.add(f"{c.group(1)} {op} {c.group(3)}")
-    return found.pop() if len(found) == 1 else ""
+        v = _VALUED.fullmatch(maths)
+        valued.update({v.group(1)} if v else ())
+    if len(found) != 1:
+        return ""
+    cond = found.pop()  # words that also state a case of one of its letters (`k = 1`) name
+    return "" if {cond[0], cond[-1]} & valued else cond  # several cases, not one condition
 
 
 def with_condition(sts: list, text: str, offset: int) -> tuple[list, set[int]]:
