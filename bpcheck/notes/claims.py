@@ -42,6 +42,7 @@ from .classes import condition, example_sides, with_classes
 from .lexer import tokenize
 from .macros import expand
 from .views import display_view, sample_readings
+from .rereads import rereadings
 
 __all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
 
@@ -278,7 +279,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         sts, told = prose.with_condition(statements(d.tex, frame.ctx, carry, local),
                                          d.page.text, d.offset)
         state.carry = (d.tex, frame.ctx, carry, local)
-        samples = sample_readings(d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local)
+        samples = [s or r for s, r in zip(sample_readings(
+            d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local),
+            rereadings(d.tex, frame.setting, frame.ctx, sts, carry, local))]
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))

@@ -236,12 +236,19 @@ def batch_symbol(p: Parser, name: str, sub: list[Tok] | None, sup: list[Tok] | N
         return p.power(ast.Constant(p.ctx.batch_size), sup)
     if name in ("X", "Y") and name not in p.ctx.names and sub is None:
         return p.power(ast.Name(name.lower(), ast.Load()), sup)  # the batch's inputs, targets
+    if name in ("Z", "A") and p.ctx.unmarked and name not in p.ctx.names and (
+            sup is None or {t for t in texts_of(sup) if t not in ("{", "}")} <= _TRANSPOSES):
+        # bare Z, A (or A^T): the batch matrices of the layer that bare names mean
+        return p.net_symbol(name.lower(), sub, sup, tok)
     if p.ctx.samples and sup is not None:
         sup, sample = sample_superscript(p, sup)
         if sample is not None:
             value = call("column", p.net_symbol(name, None, sup, tok), sample)
             return subscript(value, p.indices(sub, 1)) if sub is not None else value
     return None
+
+
+_TRANSPOSES = {"T", r"\top", r"\intercal", r"\mathsf", r"\mathrm", r"\rm"}
 
 
 def sample_superscript(p: Parser, sup: list[Tok]) -> tuple[list[Tok] | None, ast.expr | None]:

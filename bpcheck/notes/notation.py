@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import classes, constructs, dotted, gradvar, smallnet
+from . import classes, constructs, dotted, gradvar, samplesum, smallnet
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -128,6 +128,9 @@ def summation(p: Parser, tok: Tok) -> ast.expr:
             raise p.fail("\\sum with an upper limit but no index: write \\sum_{k=1}^{n}", tok)
         start = p.i
         body = p.hadamard()
+        total = samplesum.over_samples(p, body, tok)  # db = 1/m \sum dZ: over the samples
+        if total is not None:
+            return total
         sub = [Tok("let", constructs.free_index(p, body, tok), tok.pos, tok.end)]
         p.i = start
     specs, excluded = [], []

@@ -61,6 +61,13 @@ def _column(f: ast.expr) -> ast.expr:
     return _transpose(f)
 
 
+def _column_of_ones(node: ast.expr) -> bool:
+    """`ones(N, 1)`, as bpcheck's own translation of a sum over a batch's samples writes it."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+        and node.func.id == "ones" and len(node.args) == 2 \
+        and isinstance(node.args[1], ast.Constant) and node.args[1].value == 1
+
+
 class _Rows(ast.NodeTransformer):
     def __init__(self, loss: str) -> None:
         self.loss = loss
@@ -87,6 +94,9 @@ class _Rows(ast.NodeTransformer):
                 and len(ones.args) == 2:  # a bias broadcast over a batch's rows: 1_N bᵀ
             rows = ast.Call(ones.func, [ones.args[1], ones.args[0]], [])
             return ast.BinOp(rows, ast.Mult(), _transpose(node.left))
+        if isinstance(node.op, ast.Mult) and _column_of_ones(ones):  # a sum over the samples
+            return ast.BinOp(ast.Call(ones.func, ones.args[::-1], []), ast.Mult(),
+                             self.visit(node.left))  # of rows: 1_Nᵀ M (notes.samplesum)
         self.generic_visit(node)
         return node
 
