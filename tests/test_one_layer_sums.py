@@ -83,3 +83,13 @@ def test_bare_names_beside_a_layer_mark_are_not_the_one_layer_form(tmp_path: Pat
     assert _not_understood(tmp_path, COLUMNS,
                            r"\frac{\partial J}{\partial W} = \frac{1}{m} (A - Y) A^{[l-1]T}")
     assert _not_understood(tmp_path, COLUMNS, r"\frac{\partial J}{\partial W} = \frac{1}{m} A A^T")
+
+
+def test_declared_unmarked_layer_names_bare_batch_matrices(tmp_path: Path) -> None:
+    """With unmarked=1 in a batch, bare A and Z are that layer's batch matrices; A with
+    indices (A_{ik}) may be the note's own matrix and is not taken for them."""
+    setup = "widths=3,2 activation=sigmoid loss=mse_mean batch=3 reduction=mean unmarked=1"
+    assert _kinds(tmp_path, setup, [r"Z = W X + b", r"A = \sigma(Z)"]) == [Kind.VERIFIED] * 2
+    nf = _read(tmp_path, setup, [r"\frac{\partial x_i}{\partial y_j} = \sum_{k=1}^{2} A_{ik} "
+                                 r"\frac{\partial y_k}{\partial y_j} = A_{ij}"])
+    assert [r.kind for f in nf.found for r in f.readings] == ["skipped"]

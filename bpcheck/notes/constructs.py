@@ -236,10 +236,11 @@ def batch_symbol(p: Parser, name: str, sub: list[Tok] | None, sup: list[Tok] | N
         return p.power(ast.Constant(p.ctx.batch_size), sup)
     if name in ("X", "Y") and name not in p.ctx.names and sub is None:
         return p.power(ast.Name(name.lower(), ast.Load()), sup)  # the batch's inputs, targets
-    if name in ("Z", "A") and p.ctx.unmarked and name not in p.ctx.names and (
+    if name in ("Z", "A") and p.ctx.unmarked and name not in p.ctx.names and sub is None and (
             sup is None or {t for t in texts_of(sup) if t not in ("{", "}")} <= _TRANSPOSES):
-        # bare Z, A (or A^T): the batch matrices of the layer that bare names mean
-        return p.net_symbol(name.lower(), sub, sup, tok)
+        # bare Z, A (or A^T): the batch matrices of the layer that bare names mean (A_{ik}
+        # with indices may be a note's own matrix)
+        return p.net_symbol(name.lower(), None, sup, tok)
     if p.ctx.samples and sup is not None:
         sup, sample = sample_superscript(p, sup)
         if sample is not None:
