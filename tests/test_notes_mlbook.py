@@ -63,3 +63,20 @@ def test_an_unread_equation_with_a_shape_is_not_hidden_as_a_shape(tmp_path: Path
         + r" \in \mathbb{R}^{K_1 \times K_1}"
     _, readings = _read(tmp_path, _display(tex))
     assert [k for k, _, _ in readings] == ["not understood"]
+
+
+def test_a_data_model_with_a_noise_term_is_skipped_as_such(tmp_path: Path) -> None:
+    from bpcheck.notes.datamodel import DATA_MODEL
+    _, readings = _read(tmp_path, _display(r"y_m = \sin(x_m) + \varepsilon_m,"))
+    assert [(k, why) for k, _, why in readings] == [("skipped", DATA_MODEL)]
+
+
+def test_an_epsilon_inside_a_function_is_no_noise_term(tmp_path: Path) -> None:
+    """`\\log(\\hat y + \\epsilon)`, a fraction's `1 + \\epsilon`, or a prediction ŷ on the
+    left: never a data model."""
+    from bpcheck.notes.datamodel import data_model
+    assert data_model(r"y = \log(a + \epsilon)") is None
+    assert data_model(r"y = \frac{1}{1 + \epsilon}") is None
+    assert data_model(r"\hat{y} = a + \epsilon") is None
+    assert data_model(r"y = a + \epsilon = b") is None
+    assert data_model(r"\mathbf{y}_i = f(\mathbf{x}_i) + \epsilon_i.") is not None

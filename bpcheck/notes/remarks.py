@@ -20,6 +20,7 @@ import re
 from .classes import boxed_example
 from .context import TexContext
 from .lexer import Tok, tokenize
+from .datamodel import data_model
 from .smallnet import dataset_remark
 from .statements import Statement
 
@@ -154,6 +155,8 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
     if st.kind == "shape" or re.search(r"\\in\s*(?:\\mathbb\s*\{?\s*R|\\Reals|\\R\b)", st.latex) \
             and not _equation_unread(st):
         return SHAPE  # one the reader cannot check yet (a named dimension, a derivative's)
+    if data_model(st.latex):
+        return data_model(st.latex)
     names = _names(st.latex)
     if st.error is not None and dataset_remark(st.latex):
         return dataset_remark(st.latex)
