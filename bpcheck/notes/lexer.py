@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .parens import close_left_groups
+
 
 class LatexError(ValueError):
     """LaTeX outside the subset; `pos` is the offset of the construct in the formula."""
@@ -55,7 +57,7 @@ _PAIRS_TYPED = {(">", "="): r"\geq", ("<", "="): r"\leq", ("!", "="): r"\neq"}
 
 
 def tokenize(tex: str) -> list[Tok]:
-    return _clean(_merge(_dots(_function_words(_raw_tokens(tex)))))
+    return _clean(close_left_groups(_merge(_dots(_function_words(_raw_tokens(tex))))))
 
 
 # function names typed in italic letters, as plain-text notes do: `sigmoid(z)`, `max(0,z)`

@@ -20,6 +20,7 @@ import re
 from .classes import boxed_example
 from .context import TexContext
 from .lexer import Tok, tokenize
+from .datamodel import data_model
 from .smallnet import dataset_remark
 from .statements import Statement
 
@@ -151,8 +152,11 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
     notation definition whose new symbol is not one (`\\delta W \\equiv ...`)."""
     if _CODE.search(st.latex) and "=" in st.relations:
         return CODE
-    if st.kind == "shape" or re.search(r"\\in\s*(?:\\mathbb\s*\{?\s*R|\\Reals|\\R\b)", st.latex):
+    if st.kind == "shape" or re.search(r"\\in\s*(?:\\mathbb\s*\{?\s*R|\\Reals|\\R\b)", st.latex) \
+            and not _equation_unread(st):
         return SHAPE  # one the reader cannot check yet (a named dimension, a derivative's)
+    if data_model(st.latex):
+        return data_model(st.latex)
     names = _names(st.latex)
     if st.error is not None and dataset_remark(st.latex):
         return dataset_remark(st.latex)
@@ -167,6 +171,12 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
     if st.error is not None and "unsupported LaTeX construct" in str(st.error):
         return None  # a construct the reader lacks (\oint): said, never skipped as generic
     return GENERIC
+
+
+def _equation_unread(st: Statement) -> bool:
+    """`A = B \\in \\mathbb{R}^{m \\times n}` whose equation is not understood: its trailing
+    shape never makes the whole a shape statement (that would hide the equation)."""
+    return st.error is not None and "=" in st.relations
 
 
 def words_only(st: Statement) -> bool:
