@@ -91,3 +91,26 @@ def test_a_chain_rule_of_the_loss_or_the_networks_letters_is_no_generic_skip(tmp
     for body in (by_loss, by_network):
         assert all(r.kind != "skipped" or "generic" not in r.reason
                    for r in _readings(tmp_path, ROWS + body))
+
+
+INOUT = ("<!-- bpcheck-defaults: widths=3,4,2 activation=tanh loss=mse_half "
+         "numbering={numbering} orientation={orientation} -->\n\n")
+WORDS = r"$$\frac{\partial J}{\partial w} = a_{\text{in}} \, \delta_{\mathrm{out}}$$" + "\n"
+
+
+def test_a_weights_ends_in_words_are_the_component_form(tmp_path):
+    for numbering in ("standard", "ufldl"):
+        for orientation in ("out_in", "in_out"):
+            head = INOUT.format(numbering=numbering, orientation=orientation)
+            swapped = WORDS.replace(r"\text{in}", r"\text{OUT}").replace(
+                r"\mathrm{out}", r"\mathrm{in}").replace("OUT", "out")
+            assert _verdicts(tmp_path, head + WORDS + "\n" + swapped) == \
+                [Kind.VERIFIED, Kind.REFUTED], (numbering, orientation)
+            assert _verdicts(tmp_path, head + WORDS.replace(r"\, ", "2 ")) == [Kind.REFUTED]
+
+
+def test_in_out_words_beside_other_indices_are_left_as_written(tmp_path):
+    head = INOUT.format(numbering="standard", orientation="out_in")
+    body = r"$$\frac{\partial J}{\partial w} = \sum_k a_{\rm in} \delta_{\rm out}$$" + "\n"
+    [r] = _readings(tmp_path, head + body)
+    assert r.kind == "not understood"
