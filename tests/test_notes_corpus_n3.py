@@ -114,3 +114,13 @@ def test_in_out_words_beside_other_indices_are_left_as_written(tmp_path):
     body = r"$$\frac{\partial J}{\partial w} = \sum_k a_{\rm in} \delta_{\rm out}$$" + "\n"
     [r] = _readings(tmp_path, head + body)
     assert r.kind == "not understood"
+
+
+def test_rows_of_pseudo_code_with_brackets_in_words_stay_rows(tmp_path):
+    head = "<!-- bpcheck-defaults: widths=2,1 activation=identity loss=mse_half unmarked=1 -->\n\n"
+    body = ("$$\\begin{array}{l}\n\\text{1) repeat } k \\text{ times (epochs):} \\\\\n"
+            "\\quad \\text{a) forward [one sample]} \\\\\n"
+            "\\quad W_{\\text{new}} = W_{\\text{old}} - \\eta \\frac{\\partial J}{\\partial W_{\\text{old}}}"
+            "\n\\end{array}$$\n")
+    kinds = [r.kind for r in _readings(tmp_path, head + body)]
+    assert kinds == ["skipped", "skipped", "update"]
