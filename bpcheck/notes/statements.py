@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .context import TexContext
 from .lexer import LatexError, Tok, match_group, nesting, texts_of, tokenize
 from .macros import definitions, expand
+from .wordbrackets import brackets_in_words
 from .entrylayers import lead_in, note_tokens
 from .parser import OTHER_RELATIONS, RELATIONS, WORD_FUNCS, to_text
 from ..catalog.formula import FUNCTIONS
@@ -198,8 +199,7 @@ def _arrow_update(before: list[Tok], after: list[Tok]) -> bool:
 def _rows(toks: list[Tok]) -> list[list[Tok]]:
     """Rows split at top-level `\\\\` (Jekyll's `\\\\\\\\` too); `&` dropped; a final `.` cut."""
     rows: list[list[Tok]] = [[]]
-    depth = 0
-    in_words = _in_words(toks)
+    depth, in_words = 0, brackets_in_words(toks)
     for k, t in enumerate(toks):
         depth += 0 if k in in_words else nesting(t)
         if depth == 0 and t.text == "\\\\":
@@ -211,23 +211,6 @@ def _rows(toks: list[Tok]) -> list[list[Tok]]:
         if row and row[-1].text == ".":
             row.pop()  # the sentence's full stop
     return [r for r in rows if r]
-
-
-def _in_words(toks: list[Tok]) -> set[int]:
-    """Where the brackets inside a word are (`\\text{1) for }`): they neither open nor close
-    a group, so that the rows of pseudo-code stay rows."""
-    out: set[int] = set()
-    k = 0
-    while k < len(toks):
-        if toks[k].text in _TEXT_CMDS and k + 1 < len(toks) and toks[k + 1].text == "{":
-            close = match_group(toks, k + 1)
-            out |= {j for j in range(k + 2, close) if toks[j].text in "()[]"}
-            k = close
-        k += 1
-    return out
-
-
-_TEXT_CMDS = (r"\text", r"\textrm", r"\mbox", r"\textit", r"\textnormal")
 
 
 def _columns(row: list[Tok]) -> list[Tok]:
