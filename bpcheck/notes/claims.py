@@ -24,7 +24,7 @@ from .entrywise import entrywise
 from .biasunit import with_bias_unit
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
-from .tensors import TensorSkip, check_matrix_forms
+from .tensors import TensorSkip, check_matrix_forms, scalar_network
 from . import identities, namedloss, prose, sectionact
 from .names import local_definition
 from .ids import drop_duplicate_ids, local_id
@@ -197,7 +197,8 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     if frame.ctx.network:
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
             sides = rows_as_written(sides, frame.ctx.loss)
-            check_matrix_forms(sides, frame.ctx.loss)
+            if not scalar_network(frame.setting, frame.ctx.batch_size):
+                check_matrix_forms(sides, frame.ctx.loss)
         sides, lines = shorthand_sides(sides, lines, frame.setting, frame.ctx, d.defaults,
                                        None if role else skipped)
         sides = entrywise(sides, None if frame.ctx.batch_size else

@@ -19,6 +19,7 @@ import re
 
 from .classes import boxed_example
 from .context import TexContext
+from .leibniz import chain_through_function
 from .lexer import Tok, tokenize
 from .datamodel import data_model
 from .smallnet import dataset_remark
@@ -162,6 +163,8 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
         return dataset_remark(st.latex)
     if _notation(st, ctx):
         return NOTATION
+    if st.error is not None and chain_through_function(st.latex, ctx.loss, ctx.mapped):
+        return GENERIC  # dz/dx = dz/dg dg/dx: by a function's name, never the network's
     if _setting_names(names, st.latex, ctx):
         return None
     if re.search(r"\\lim(?![A-Za-z])", st.latex):
