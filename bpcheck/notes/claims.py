@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
 
-from ..catalog.files import Catalog, LoadError, Unchecked
+from ..catalog.files import LoadError
 from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations,
                     translate)
 from ..model import Claim, Expect, Setting
@@ -43,7 +42,7 @@ from .lexer import tokenize
 from .macros import expand
 from .views import display_view, sample_readings
 
-__all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
+__all__ = ["Found", "NotesFile", "Refs", "read_notes", "refs_from"]
 
 
 
@@ -56,21 +55,6 @@ class NotesFile:
 
 
 # ---- discovery and reading ---------------------------------------------------------------
-
-def load_notes(paths: Iterable[str | Path], refs: Refs | None = None) -> Catalog:
-    claims, errors, docs, unchecked = [], [], [], []
-    refs = refs or Refs({}, {})
-    for path in discover_notes(paths):
-        nf = read_notes(path, refs)
-        claims.extend(nf.claims)
-        errors.extend(nf.errors)
-        unchecked.extend(Unchecked(f.file, r.line, r.kind, r.reason, r.latex)
-                         for f in nf.found for r in f.readings if r.kind not in
-                         (CLAIM, DEFINITION))
-        if nf.claims or nf.errors:
-            docs.append((str(path), {"title": nf.title, "kind": "notes"}))
-    return Catalog(tuple(claims), tuple(errors), tuple(docs), tuple(unchecked))
-
 
 def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
     """Every display formula of one .md/.ipynb/.tex file, and the claims of the annotated ones."""

@@ -95,12 +95,12 @@ def _function_words(toks: list[Tok]) -> list[Tok]:
 def _raw_tokens(tex: str) -> list[Tok]:
     toks: list[Tok] = []
     for m in _LEX.finditer(tex):
-        if m.group("skip"):
+        kind = m.lastgroup  # the group that closed last: `name` for an environment
+        if kind == "skip":
             continue
-        if m.group("env"):
+        if kind == "name":
             toks.append(Tok(m.group("env"), m.group("name"), m.start(), m.end()))
             continue
-        kind = next(k for k in ("cmd", "num", "let", "sym") if m.group(k))
         text = m.group(kind)
         if text == "\u0302" and toks and toks[-1].kind == "let":  # y + combining circumflex
             last = toks.pop()
