@@ -15,7 +15,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .notes.claims import Found, read_notes
+from .notes.claims import Found
+from .notes.readmany import read_many
 from .notes.scan import discover_notes
 from .notes.wholefile import CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, UPDATE
 
@@ -46,8 +47,7 @@ def scan_main(argv: list[str]) -> int:
     from .run.sources import references
     refs = references(args.paths)
     found, errors, files = [], [], discover_notes(args.paths)
-    for path in files:
-        nf = read_notes(path, refs)
+    for nf in read_many(files, refs):
         found.extend(nf.found)
         errors.extend(nf.errors)
     shown = [f for f in found if f.candidate] if args.candidates else found

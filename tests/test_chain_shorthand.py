@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bpcheck.model import Kind
-from bpcheck.notes.claims import Refs, load_notes, read_notes
+from bpcheck.notes.claims import Refs, read_notes
+from bpcheck.notes.readmany import load_notes
 from bpcheck.run.check import check_claim
 
 BATCH = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half batch=5 "

@@ -200,7 +200,7 @@ def test_derivative_by_an_entry_the_formula_does_not_depend_on(tmp_path: Path) -
     """∂z_i/∂w_ij with z independent of w raised ValueError in the finite differences."""
     from bpcheck.decide.claim import verify_claim
     from bpcheck.model import Kind
-    from bpcheck.notes.claims import load_notes
+    from bpcheck.notes.readmany import load_notes
     note = tmp_path / "n.md"
     note.write_text("<!-- bpcheck-defaults: kind=scalar vectors=z:2,x:3 matrices=w:2x3 -->\n\n"
                     "<!-- bpcheck: -->\n$$\n\\frac{\\partial z_i}{\\partial w_{ij}} = x_j\n$$\n",

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bpcheck.cli import main
-from bpcheck.notes.claims import load_notes, read_notes
+from bpcheck.notes.claims import read_notes
+from bpcheck.notes.readmany import load_notes
 from bpcheck.cli_scan import scan_main
 from bpcheck.notes.scan import parse_attrs as _attrs
 from bpcheck.run.sources import load_sources

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
 
-from ..catalog.files import Catalog, LoadError, Unchecked
+from ..catalog.files import LoadError
 from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations,
                     translate)
 from ..model import Claim, Expect, Setting
@@ -24,7 +23,7 @@ from .entrywise import entrywise
 from .biasunit import with_bias_unit
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
-from .tensors import TensorSkip, check_matrix_forms
+from .tensors import TensorSkip, check_matrix_forms, scalar_network
 from . import identities, namedloss, prose, sectionact
 from .names import local_definition
 from .ids import drop_duplicate_ids, local_id
@@ -44,7 +43,7 @@ from .macros import expand
 from .views import display_view, sample_readings
 from .rereads import rereadings
 
-__all__ = ["Found", "NotesFile", "Refs", "load_notes", "read_notes", "refs_from"]
+__all__ = ["Found", "NotesFile", "Refs", "read_notes", "refs_from"]
 
 
 
@@ -57,21 +56,6 @@ class NotesFile:
 
 
 # ---- discovery and reading ---------------------------------------------------------------
-
-def load_notes(paths: Iterable[str | Path], refs: Refs | None = None) -> Catalog:
-    claims, errors, docs, unchecked = [], [], [], []
-    refs = refs or Refs({}, {})
-    for path in discover_notes(paths):
-        nf = read_notes(path, refs)
-        claims.extend(nf.claims)
-        errors.extend(nf.errors)
-        unchecked.extend(Unchecked(f.file, r.line, r.kind, r.reason, r.latex)
-                         for f in nf.found for r in f.readings if r.kind not in
-                         (CLAIM, DEFINITION))
-        if nf.claims or nf.errors:
-            docs.append((str(path), {"title": nf.title, "kind": "notes"}))
-    return Catalog(tuple(claims), tuple(errors), tuple(docs), tuple(unchecked))
-
 
 def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
     """Every display formula of one .md/.ipynb/.tex file, and the claims of the annotated ones."""
@@ -198,7 +182,8 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     if frame.ctx.network:
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
             sides = rows_as_written(sides, frame.ctx.loss)
-            check_matrix_forms(sides, frame.ctx.loss)
+            if not scalar_network(frame.setting, frame.ctx.batch_size):
+                check_matrix_forms(sides, frame.ctx.loss)
         sides, lines = shorthand_sides(sides, lines, frame.setting, frame.ctx, d.defaults,
                                        None if role else skipped)
         sides = entrywise(sides, None if frame.ctx.batch_size else

@@ -15,6 +15,7 @@ from typing import Any
 
 from .lexer import Tok, texts_of
 from .tree import call
+from .parens import CLOSED_NOTE, left_open
 
 Parser = Any  # notes.parser.Parser (not imported: the parser imports this module)
 
@@ -66,7 +67,9 @@ def _one_name(den: list[Tok]) -> bool:
 
 
 def slip_note(latex: str) -> str:
-    return SLIP_NOTE if SLIP.search(latex) else ""
+    """What the reading repaired of the note's LaTeX (said with the claim), or ""."""
+    notes = (SLIP_NOTE if SLIP.search(latex) else "", CLOSED_NOTE if left_open(latex) else "")
+    return "; ".join(n for n in notes if n)
 
 
 _BOXED = re.compile(r"\\boxed\s*\{\s*(-?\s*[\d.]+)\s*\}")

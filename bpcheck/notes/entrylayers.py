@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from .lexer import LatexError, Tok, match_group, texts_of
+from .inout import ends_in_words
 from .names import substitute_names
 
 KEYS = ("layer_digits", "prime_layer", "example_index")
@@ -47,7 +48,7 @@ def note_tokens(toks: list[Tok], local: dict[str, list[Tok]] | None, ctx: Any) -
     """A display's tokens with the note's own names (`names=`, letters it defined) and
     its digit-marked layers read (`ctx`: a context.TexContext)."""
     toks = substitute_names(toks, local, ctx.mapped, dict(ctx.applied)) if local else toks
-    return rewrite(toks, ctx.digit_layers)
+    return rewrite(ends_in_words(toks, ctx), ctx.digit_layers)
 
 
 def key_problem(key: str, raw: Any) -> str:

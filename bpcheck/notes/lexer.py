@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .parens import close_left_groups
+
 
 class LatexError(ValueError):
     """LaTeX outside the subset; `pos` is the offset of the construct in the formula."""
@@ -55,7 +57,7 @@ _PAIRS_TYPED = {(">", "="): r"\geq", ("<", "="): r"\leq", ("!", "="): r"\neq"}
 
 
 def tokenize(tex: str) -> list[Tok]:
-    return _clean(_merge(_dots(_function_words(_raw_tokens(tex)))))
+    return _clean(close_left_groups(_merge(_dots(_function_words(_raw_tokens(tex))))))
 
 
 # function names typed in italic letters, as plain-text notes do: `sigmoid(z)`, `max(0,z)`
@@ -93,12 +95,12 @@ def _function_words(toks: list[Tok]) -> list[Tok]:
 def _raw_tokens(tex: str) -> list[Tok]:
     toks: list[Tok] = []
     for m in _LEX.finditer(tex):
-        if m.group("skip"):
+        kind = m.lastgroup  # the group that closed last: `name` for an environment
+        if kind == "skip":
             continue
-        if m.group("env"):
+        if kind == "name":
             toks.append(Tok(m.group("env"), m.group("name"), m.start(), m.end()))
             continue
-        kind = next(k for k in ("cmd", "num", "let", "sym") if m.group(k))
         text = m.group(kind)
         if text == "\u0302" and toks and toks[-1].kind == "let":  # y + combining circumflex
             last = toks.pop()

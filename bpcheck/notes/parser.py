@@ -444,7 +444,7 @@ _HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
 def to_text(toks: list[Tok], ctx: TexContext, end: int) -> str:
     """Tokens of one expression as formula text (the parser's entry point)."""
     try:
-        return ast.unparse(series.no_loose_bound(Parser(toks, ctx, end).parse_all(), toks))
+        return series.no_loose_bound(ast.unparse(Parser(toks, ctx, end).parse_all()), toks)
     except RecursionError:  # thousands of nested groups or signs: input, not a bug
         raise LatexError("the formula nests too deeply to read", toks[0].pos if toks else 0,
                          toks[0].text if toks else "") from None

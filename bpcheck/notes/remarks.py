@@ -19,7 +19,9 @@ import re
 
 from .classes import boxed_example
 from .context import TexContext
+from .leibniz import chain_through_function
 from .lexer import Tok, tokenize
+from .datamodel import data_model
 from .smallnet import dataset_remark
 from .statements import Statement
 
@@ -151,13 +153,18 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
     notation definition whose new symbol is not one (`\\delta W \\equiv ...`)."""
     if _CODE.search(st.latex) and "=" in st.relations:
         return CODE
-    if st.kind == "shape" or re.search(r"\\in\s*(?:\\mathbb\s*\{?\s*R|\\Reals|\\R\b)", st.latex):
+    if st.kind == "shape" or re.search(r"\\in\s*(?:\\mathbb\s*\{?\s*R|\\Reals|\\R\b)", st.latex) \
+            and not _equation_unread(st):
         return SHAPE  # one the reader cannot check yet (a named dimension, a derivative's)
+    if data_model(st.latex):
+        return data_model(st.latex)
     names = _names(st.latex)
     if st.error is not None and dataset_remark(st.latex):
         return dataset_remark(st.latex)
     if _notation(st, ctx):
         return NOTATION
+    if st.error is not None and chain_through_function(st.latex, ctx.loss, ctx.mapped):
+        return GENERIC  # dz/dx = dz/dg dg/dx: by a function's name, never the network's
     if _setting_names(names, st.latex, ctx):
         return None
     if re.search(r"\\lim(?![A-Za-z])", st.latex):
@@ -167,6 +174,12 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
     if st.error is not None and "unsupported LaTeX construct" in str(st.error):
         return None  # a construct the reader lacks (\oint): said, never skipped as generic
     return GENERIC
+
+
+def _equation_unread(st: Statement) -> bool:
+    """`A = B \\in \\mathbb{R}^{m \\times n}` whose equation is not understood: its trailing
+    shape never makes the whole a shape statement (that would hide the equation)."""
+    return st.error is not None and "=" in st.relations
 
 
 def words_only(st: Statement) -> bool:

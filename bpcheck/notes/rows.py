@@ -80,6 +80,8 @@ class _Rows(ast.NodeTransformer):
             return _by_row(node, f, shape_of(f, self.loss)) if _is_vector(var) else node
         if name == "transpose" and len(node.args) == 1 and _is_vector(node.args[0]):
             return node.args[0]  # a row's transpose is the column
+        if name == "column" and len(node.args) == 2 and _is_vector(node.args[0]):
+            return _transpose(node)  # y^{(i)}: sample i of a batch of rows is its row i
         self.generic_visit(node)
         arg = node.args[0] if len(node.args) == 1 else None
         if name in _BY_ROW and isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) \

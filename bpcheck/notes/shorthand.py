@@ -55,6 +55,7 @@ def read_shorthand(sides: list[str], setting: Setting, ctx: TexContext,
         trees = [ast.parse(s, mode="eval").body for s in sides]
     except SyntaxError:
         return sides, []
+    before = [ast.dump(t) for t in trees]  # (the rules below rewrite the trees in place)
     entries = _entrywise_identity(trees, shapes, setting)
     if entries is not None:
         return [ast.unparse(t) for t in entries], []
@@ -67,7 +68,7 @@ def read_shorthand(sides: list[str], setting: Setting, ctx: TexContext,
         if reason:
             dropped.append((k, f"{sides[k]}: {reason}"))
         else:  # a side no rule changed keeps its text
-            same = ast.dump(tree) == ast.dump(ast.parse(sides[k], mode="eval").body)
+            same = ast.dump(tree) == before[k]
             kept.append(sides[k] if same else ast.unparse(tree))
     if dropped and len(kept) < 2:
         raise TensorSkip("; ".join(r for _, r in dropped) + ": the note's shorthand for a "

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .context import TexContext
 from .lexer import LatexError, Tok, match_group, nesting, texts_of, tokenize
 from .macros import definitions, expand
+from .wordbrackets import brackets_in_words
 from .entrylayers import lead_in, note_tokens
 from .parser import OTHER_RELATIONS, RELATIONS, WORD_FUNCS, to_text
 from ..catalog.formula import FUNCTIONS
@@ -198,9 +199,9 @@ def _arrow_update(before: list[Tok], after: list[Tok]) -> bool:
 def _rows(toks: list[Tok]) -> list[list[Tok]]:
     """Rows split at top-level `\\\\` (Jekyll's `\\\\\\\\` too); `&` dropped; a final `.` cut."""
     rows: list[list[Tok]] = [[]]
-    depth = 0
-    for t in toks:
-        depth += nesting(t)
+    depth, in_words = 0, brackets_in_words(toks)
+    for k, t in enumerate(toks):
+        depth += 0 if k in in_words else nesting(t)
         if depth == 0 and t.text == "\\\\":
             rows.append([])
         else:

@@ -11,6 +11,7 @@ that statement is not understood, never checked as written.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from .rowshape import COLUMN, MATRIX, ROW, SCALAR, shape_of
 from .settings import Problem
@@ -40,6 +41,13 @@ def check_matrix_forms(sides: list[str], loss: str) -> None:
                 raise Problem(f"{name} of the entry {ast.unparse(args[0])}: the subscript "
                               "names something else than an entry here (a sample, a row); "
                               "write the vector's name for it in names=")
+
+
+def scalar_network(setting: Any, batch_size: int) -> bool:
+    """Widths all 1 and one sample (`y = wx + b` written with row_vectors for a later batch):
+    every row, column and matrix is 1x1, so no derivative is a tensor."""
+    widths = setting.get("widths", ()) or ()
+    return bool(widths) and all(w == 1 for w in widths) and batch_size in (0, 1)
 
 
 def _tensor(args: list[ast.expr], loss: str) -> bool:

@@ -85,8 +85,10 @@ def sample_readings(tex: str, setting: Setting, ctx: TexContext, defaults: dict[
     """For each statement of a display: its reading about one sample (the statement read
     again, the one-sample setting and context) when it names nothing of the batch; None for
     a statement about the batch, and for all when the note has no batch."""
+    if not has_sample_view(ctx, defaults):
+        return [None] * len(sts)
     batch = [about_batch(text, ctx, local) for text in _spans(tex, sts)]
-    if not has_sample_view(ctx, defaults) or all(batch):
+    if all(batch):
         return [None] * len(sts)
     sample, sample_ctx = one_sample(setting, ctx)
     try:

@@ -26,7 +26,7 @@ def load_sources(paths: Iterable[str | Path], keyword: str | None = None,
     note_files = discover_notes(paths)
     if not note_files:  # the LaTeX side is imported only when there are notes
         return _filtered(catalog, keyword)
-    from ..notes.claims import load_notes
+    from ..notes.readmany import load_notes
     notes = load_notes(note_files, references(paths, catalog))
     errors = list(catalog.errors) + list(notes.errors)
     seen = {c.id: c for c in catalog.claims}
