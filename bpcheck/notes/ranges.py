@@ -30,18 +30,18 @@ def index_ranges(sides: list[str], lines: list[int], setting: Setting,
                   d: Display, layers: bool = False) -> tuple[tuple[str, str], ...]:
     """Ranges for free entry indices (from what they index) and for summation indices;
     `layers`: layer indices too, as the layers where every quantity exists."""
-    known = setting_names(setting) | {v for v, _ in where}
-    extra = list(layer_ranges(sides, known, ctx)) if layers else []
-    known |= {v for v, _ in extra}
     trees = []
     for side, line in zip(sides, lines):
         try:
             trees.append(ast.parse(side, mode="eval"))
         except SyntaxError as exc:
             raise Problem(f"cannot read {side!r}: {exc.msg}", line) from None
-    bound = {c.args[1].elts[0].id for t in trees for c in ast.walk(t) if is_sum(c)}
+    known = setting_names(setting) | {v for v, _ in where}
+    extra = list(layer_ranges(trees, known, ctx)) if layers else []
+    known |= {v for v, _ in extra}
+    bound, subscripted, indices = _uses(trees)
     names = free_names(trees)  # `j` bound in a sum and free beside it is a free index too
-    known -= _sample_indices(trees, ctx) - bound
+    known -= _sample_indices(subscripted, indices, ctx) - bound
     for var in sorted(names - known - set(FUNCTIONS) - CONSTANTS):
         hi = infer_range(trees, var, ctx)
         if hi is None and var in ctx.samples and ctx.batch_size:
@@ -60,19 +60,27 @@ def index_ranges(sides: list[str], lines: list[int], setting: Setting,
     return tuple(extra)
 
 
-def _sample_indices(trees: list[ast.Expression], ctx: TexContext) -> set[str]:
+def _uses(trees: list[ast.Expression]) -> tuple[set[str], set[str], set[str]]:
+    """In one walk: the indices sums bind, the names written with a subscript, and the
+    names used as subscripts."""
+    bound, subscripted, indices = set(), set(), set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if is_sum(node):
+                bound.add(node.args[1].elts[0].id)
+            elif isinstance(node, ast.Subscript):
+                if isinstance(node.value, ast.Name):
+                    subscripted.add(node.value.id)
+                idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                indices.update(e.id for e in idx if isinstance(e, ast.Name))
+    return bound, subscripted, indices
+
+
+def _sample_indices(subscripted: set[str], indices: set[str], ctx: TexContext) -> set[str]:
     """The note's sample letter used as a free entry index (`H_{i,n}` with samples=n) where
     it is also a name of the setting (`n`, the widths): here it is the index, never the
     widths, when the formula does not also write `n[l]`."""
-    used, widths = set(), set()
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Subscript):
-                if isinstance(node.value, ast.Name):
-                    widths.add(node.value.id)
-                idx = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-                used.update(e.id for e in idx if isinstance(e, ast.Name))
-    return {v for v in ctx.samples if v in used and v not in widths} \
+    return {v for v in ctx.samples if v in indices and v not in subscripted} \
         if ctx.batch_size else set()
 
 

@@ -55,7 +55,6 @@ def read_shorthand(sides: list[str], setting: Setting, ctx: TexContext,
         trees = [ast.parse(s, mode="eval").body for s in sides]
     except SyntaxError:
         return sides, []
-    before = [ast.dump(t) for t in trees]  # (the rules below rewrite the trees in place)
     entries = _entrywise_identity(trees, shapes, setting)
     if entries is not None:
         return [ast.unparse(t) for t in entries], []
@@ -67,9 +66,8 @@ def read_shorthand(sides: list[str], setting: Setting, ctx: TexContext,
         reason = _tensor_in(tree, shapes)
         if reason:
             dropped.append((k, f"{sides[k]}: {reason}"))
-        else:  # a side no rule changed keeps its text
-            same = ast.dump(tree) == before[k]
-            kept.append(sides[k] if same else ast.unparse(tree))
+        else:  # (a side no rule changed reads back as its text: sides are unparsed trees)
+            kept.append(ast.unparse(tree))
     if dropped and len(kept) < 2:
         raise TensorSkip("; ".join(r for _, r in dropped) + ": the note's shorthand for a "
                          "contraction, not a matrix formula to check, and nothing else of the "

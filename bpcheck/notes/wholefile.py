@@ -181,14 +181,14 @@ def _defines(left: str, loss: str) -> bool:
 
 # ---- layer ranges ------------------------------------------------------------------------
 
-def layer_ranges(sides: list[str], known: set[str],
+def layer_ranges(trees: list[ast.Expression], known: set[str],
                  ctx: TexContext) -> tuple[tuple[str, str], ...]:
-    """Ranges of the layer indices of a network claim: the layers where every quantity it
-    names exists (`W^{[l+1]}` makes a δ recurrence run to L-1)."""
+    """Ranges of the layer indices of a network claim (its parsed sides): the layers where
+    every quantity it names exists (`W^{[l+1]}` makes a δ recurrence run to L-1)."""
     if not ctx.network:
         return ()
     shifts: dict[str, list[tuple[str, int]]] = {}
-    for tree in _trees(sides):
+    for tree in trees:
         for node in ast.walk(tree):
             found = _layer_use(node)
             if found and found[1] not in known:
