@@ -54,11 +54,28 @@ def _table(value: Any, check) -> bool:
     return isinstance(value, dict) and all(is_name(k) and check(v) for k, v in value.items())
 
 
+_SHORT = {"bce": "binary_cross_entropy", "ce": "cross_entropy", "xent": "cross_entropy",
+          "mse": "mse_half", "l2": "mse_half", "nll": "cross_entropy", "lrelu": "leaky_relu"}
+
+
+def _choice_hint(value: Any, choices: Any) -> str:
+    """`loss=bce`: did you mean binary_cross_entropy? (a short name or a close spelling)"""
+    if not isinstance(value, str):
+        return ""
+    short = _SHORT.get(value.strip().lower())
+    if short in choices:
+        return f" (did you mean {short}?)"
+    import difflib
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
 def value_problem(key: str, value: Any) -> str:
     """What is wrong with a setting's `key = value` ("" when nothing)."""
     if key in CHOICES:
         ok = value in CHOICES[key] if isinstance(value, str) else False
-        return "" if ok else f"{key} must be one of {', '.join(CHOICES[key])}"
+        return "" if ok else f"{key} must be one of {', '.join(CHOICES[key])}" + \
+            _choice_hint(value, CHOICES[key])
     if key in NAME_LISTS:
         return "" if _names(value) else f"{key} must be a list of names"
     if key == "loss_symbol":

@@ -78,10 +78,15 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
                 for d in scan_page(page, state.scan, out.errors)]
     out.title = state.scan.first_heading or path.name
     for d in displays:
-        claims, errs, readings = _read_display(d, state)
+        try:
+            claims, errs, readings = _read_display(d, state)
+            shown = found(d, state, claims, errs, readings)
+        except Exception as exc:  # a bug of the reader: said at the formula; the others are read
+            claims, errs, readings = [], [internal_error(d, name, exc)], ()
+            shown = found(d, state, claims, errs, readings)
         out.claims.extend(claims)
         out.errors.extend(errs)
-        out.found.append(found(d, state, claims, errs, readings))
+        out.found.append(shown)
     drop_duplicate_ids(out.claims, out.errors)
     notation = note_notation(d.tex for d in displays)  # corrections are written the same way
     out.claims[:] = [replace(c, notation=notation) for c in out.claims]
@@ -90,6 +95,11 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         out.errors[:] = [e for e in out.errors if not e.message.startswith(("no setting",
                                                                              "setting"))]
     return out
+
+
+def internal_error(d: Display, name: str, exc: Exception) -> LoadError:
+    return LoadError(name, d.line(), f"internal error while reading this formula "
+                                     f"({type(exc).__name__}: {exc}); please report it")
 
 
 def _read_display(d: Display, state: State) -> tuple[list[Claim], list[LoadError],

@@ -204,9 +204,10 @@ def _notation(st: Statement, ctx: TexContext) -> bool:
     names = _names(left)
     if len(names) == 1:
         return not _setting_names(names, left, ctx)
+    if len(names) != 2:
+        return False
     prefix = names[0]  # a compound symbol: δW, dW, V_{dW}
-    return prefix != ctx.gradient_prefix and prefix in ("delta", "Delta", "d", "partial") and \
-        len(names) == 2
+    return prefix != ctx.gradient_prefix and prefix in ("delta", "Delta", "d", "partial")
 
 
 def _names(tex: str) -> list[str]:
