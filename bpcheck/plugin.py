@@ -61,15 +61,19 @@ def _catalog_roots(config: pytest.Config) -> list[Path]:
     ini = config.getini("bpcheck_paths")
     if ini:
         return [Path(p).resolve() for p in ini]
-    paths = _settings(config).paths or ("derivations",)
-    return [(config.rootpath / p).resolve() for p in paths]
+    root, settings = _settings(config)
+    return [(root / p).resolve() for p in settings.paths or ("derivations",)]
 
 
-def _settings(config: pytest.Config) -> Any:
-    from .catalog.config import ConfigError, read_config, resolve_options
-    pyproject = config.rootpath / "pyproject.toml"
+def _settings(config: pytest.Config) -> tuple[Path, Any]:
+    """The bpcheck project root and its settings, found from pytest's root as `bpcheck
+    verify` finds them (the nearest bpcheck.toml or [tool.bpcheck], else pytest's root)."""
+    from .catalog.config import ConfigError, find_project, read_config, resolve_options
+    root, file = find_project(config.rootpath)
+    if file is None:
+        root = config.rootpath
     try:
-        return resolve_options(None, read_config(pyproject if pyproject.is_file() else None))
+        return root, resolve_options(None, read_config(file))
     except ConfigError as exc:
         raise pytest.UsageError(f"bpcheck: {exc}") from None
 
@@ -220,11 +224,11 @@ def _decide(config: pytest.Config, claim: Any) -> Any:
 
 
 def _make_cache(config: pytest.Config) -> tuple[Any, Any]:
-    settings = _settings(config)
+    root, settings = _settings(config)
     if config.getoption("bpcheck_no_cache") or not settings.cache:
         return settings.options, None
     from .catalog.results_cache import ResultCache
-    return settings.options, ResultCache(config.rootpath / settings.cache_dir, settings.options)
+    return settings.options, ResultCache(root / settings.cache_dir, settings.options)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

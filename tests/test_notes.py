@@ -413,3 +413,18 @@ def test_list_shows_notes_claims(capsys) -> None:
     assert main(["list", str(EXAMPLES / "backprop.md")]) == 0
     out = capsys.readouterr().out
     assert "backprop.md#delta-rec" in out and "in 1 files" in out
+
+
+def test_notes_in_a_subfolder_find_the_project_catalog(tmp_path: Path, monkeypatch) -> None:
+    """A note naming a catalog claim, checked from a subfolder of the project: the claim is
+    looked up in derivations/ at the project root (bpcheck.toml), as verify finds its root."""
+    write(tmp_path, "bpcheck.toml", "")
+    (tmp_path / "derivations").mkdir()
+    write(tmp_path / "derivations", "cat.toml", CATALOG)
+    (tmp_path / "lectures").mkdir()
+    write(tmp_path / "lectures", "r.md", "<!-- bpcheck: claim=rec -->\n"
+          "$$ f'(z^{(l)}) \\odot W^{(l+1)T} \\delta^{(l+1)} $$\n")
+    monkeypatch.chdir(tmp_path / "lectures")
+    cat = load_sources(["r.md"])
+    assert cat.errors == ()
+    assert [c.sides[0] for c in cat.claims] == ["diff(J, z[l])"]

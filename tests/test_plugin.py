@@ -172,3 +172,13 @@ def test_results_are_cached(course, monkeypatch):
     monkeypatch.setattr(bpcheck.run.check, "verify_claim", real)
     fresh = run(course, "--bpcheck", "--bpcheck-no-cache", "derivations/claims.toml::delta-out")
     fresh.assert_outcomes(passed=1)
+
+
+def test_paths_from_a_bpcheck_toml_as_verify_reads_them(pytester):
+    """The plugin finds bpcheck's own configuration file (bpcheck.toml), not only
+    [tool.bpcheck] in pyproject.toml, and reads `paths` and `cache_dir` from it."""
+    pytester.makefile(".toml", **{"lectures/claims": CLAIMS})
+    (pytester.path / "bpcheck.toml").write_text('paths = ["lectures"]\ncache_dir = ".bpc"\n')
+    result = run(pytester, "--bpcheck")
+    result.assert_outcomes(passed=2, failed=1, xfailed=1)
+    assert len(list((pytester.path / ".bpc").glob("*.json"))) == 4

@@ -2,7 +2,8 @@
 
 Folders are searched for both.  Notes may name catalog claims and settings
 (`claim=`, `setting=`): those are looked up in the TOML files of the same run,
-or in `derivations/` when the run has none.
+or in the project's `derivations/` (at its root, found as `verify` finds it) when the run
+has none.
 """
 from __future__ import annotations
 
@@ -45,14 +46,16 @@ def load_sources(paths: Iterable[str | Path], keyword: str | None = None,
 
 
 def references(paths: Iterable[str | Path], catalog: Catalog | None = None) -> Refs:
-    """Catalog claims and settings notes may name: the run's TOML files, else derivations/."""
+    """Catalog claims and settings notes may name: the run's TOML files, else the project
+    root's derivations/."""
     from ..notes.claims import Refs
     tomls = [p for p in map(Path, paths) if p.is_dir() or p.suffix not in NOTE_SUFFIXES]
     found = [p for p in discover(tomls) if p.suffix == ".toml"]
     if found:
         claims = {c.id: c for c in catalog.claims} if catalog is not None else None
         return Refs(claims, None, found)
-    fallback = Path(REFERENCE_CATALOG)
+    from ..catalog.config import find_project
+    fallback = find_project()[0] / REFERENCE_CATALOG  # the project's, from any subfolder
     return Refs(paths=[fallback]) if fallback.is_dir() else Refs({}, {})
 
 
