@@ -245,7 +245,7 @@ def hat(p: Parser, tok: Tok) -> ast.expr:
 def loss(p: Parser, tok: Tok) -> ast.expr:
     if tok.text == r"\ell" and p.ctx.network and not p.ctx.ell_is_loss:
         return p.symbol("l", tok)  # the loss is stated as another symbol: \ell is the layer
-    letter = "ell" if tok.text == r"\ell" else "".join(texts_of(p.arg()))
+    letter = "ell" if tok.text == r"\ell" else _one_letter(p, tok)
     if p.ctx.network:
         if p.at("_") and p.i + 1 < len(p.t) and p.t[p.i + 1].text == "{":
             close = match_group(p.t, p.i + 1)  # \mathcal{L}_{RSS}, _{\text{CE}}: the loss's name
@@ -256,6 +256,14 @@ def loss(p: Parser, tok: Tok) -> ast.expr:
         constructs.loss_arguments(p, tok)  # \mathcal{L}(\hat{y}): what the loss depends on
         return value
     return p.symbol(letter, tok)
+
+
+def _one_letter(p: Parser, tok: Tok) -> str:
+    """The letter of `\\mathcal{L}`; anything else inside (`\\mathcal{L-1}`) is never dropped."""
+    inner = [t for t in p.arg() if t.text not in _STYLED]
+    if len(inner) != 1 or inner[0].kind != "let":
+        raise p.fail(f"{tok.text} of something other than one letter", tok)
+    return inner[0].text
 
 
 def bars(p: Parser, tok: Tok) -> ast.expr:
