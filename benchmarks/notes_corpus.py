@@ -44,6 +44,7 @@ from bpcheck.notes.claims import Refs, read_notes
 from bpcheck.notes.scan import parse_attrs
 
 CORPUS_TOML = Path(__file__).with_name("notes_corpus.toml")
+DEFAULT_GROUP = "development"  # entries with no `group` key
 
 
 @dataclass
@@ -58,6 +59,7 @@ class FileResult:
     missing: bool = False
     wrong_verdict: dict[int, str] = field(default_factory=dict)  # index -> verdict (--verify)
     inconclusive: int = 0
+    group: str = DEFAULT_GROUP  # the entry's selection group (its `group` key in the TOML)
 
     @property
     def correct(self) -> int:
@@ -108,7 +110,7 @@ def measure_file(source: Path, entry: dict, work: Path, reader=None,
     """Read one corpus file with its defaults line; count what was read and what was not.
     `reader(path)` gives the file's `Found` list (bpcheck's notes reader unless given)."""
     name = f"{entry['repo']}/{entry['path']}"
-    result = FileResult(name)
+    result = FileResult(name, group=entry.get("group", DEFAULT_GROUP))
     if not source.is_file():
         result.missing = True
         return result
@@ -173,13 +175,23 @@ def table(results: list[FileResult]) -> str:
         rows.append(f"| {r.name} | {r.displays} | {r.read} | {r.checked} | {r.not_understood} | "
                     f"{r.misread} | {len(r.wrong_verdict)} | "
                     f"{r.correct} ({_pct(r.correct, r.displays)}) |")
+    groups = list(dict.fromkeys(r.group for r in results))
+    if len(groups) > 1:  # each selection group's own subtotal, then the whole corpus
+        rows += [_sum_row(f"*subtotal: {g}*", [r for r in results if r.group == g])
+                 for g in groups]
+    rows.append(_sum_row("**total**", results, bold=True))
+    return "\n".join(rows)
+
+
+def _sum_row(label: str, results: list[FileResult], bold: bool = False) -> str:
     total = sum(r.displays for r in results)
     correct = sum(r.correct for r in results)
-    rows.append(f"| **total** | {total} | {sum(r.read for r in results)} | "
-                f"{sum(r.checked for r in results)} | "
-                f"{sum(r.not_understood for r in results)} | {sum(r.misread for r in results)} | "
-                f"{sum(len(r.wrong_verdict) for r in results)} | **{correct} ({_pct(correct, total)})** |")
-    return "\n".join(rows)
+    cell = f"{correct} ({_pct(correct, total)})"
+    return (f"| {label} | {total} | {sum(r.read for r in results)} | "
+            f"{sum(r.checked for r in results)} | "
+            f"{sum(r.not_understood for r in results)} | {sum(r.misread for r in results)} | "
+            f"{sum(len(r.wrong_verdict) for r in results)} | "
+            + (f"**{cell}** |" if bold else f"{cell} |"))
 
 
 def _pct(part: int, whole: int) -> str:
@@ -201,6 +213,21 @@ def details(results: list[FileResult], entries: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _json_rows(results: list[FileResult]) -> list[dict]:
+    """One row per file (with its group), then one `subtotal: <group>` row per group."""
+    def row(name: str, rs: list[FileResult], group: str) -> dict:
+        return {"file": name, "group": group, "displays": sum(r.displays for r in rs),
+                "read": sum(r.read for r in rs), "checked": sum(r.checked for r in rs),
+                "misread": sum(r.misread for r in rs),
+                "not_understood": sum(r.not_understood for r in rs),
+                "wrong_verdict": sum(len(r.wrong_verdict) for r in rs),
+                "inconclusive": sum(r.inconclusive for r in rs),
+                "correct": sum(r.correct for r in rs)}
+    groups = list(dict.fromkeys(r.group for r in results))
+    return [row(r.name, [r], r.group) for r in results] + [
+        row(f"subtotal: {g}", [r for r in results if r.group == g], g) for g in groups]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("folder", type=Path, help="folder holding <repo>/<path> for each entry")
@@ -215,11 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.show:
         print(details(results, entries), end="\n\n")
     if args.json:
-        print(json.dumps([{"file": r.name, "displays": r.displays, "read": r.read,
-                           "checked": r.checked,
-                           "misread": r.misread, "not_understood": r.not_understood,
-                           "wrong_verdict": len(r.wrong_verdict), "inconclusive": r.inconclusive,
-                           "correct": r.correct} for r in results], indent=1))
+        print(json.dumps(_json_rows(results), indent=1))
     else:
         print(table(results))
     return 0

@@ -159,3 +159,18 @@ def test_with_verify_a_refuted_reading_counts_as_misread_unless_it_is_a_slip(tmp
     slip = {**entry, "slips": [{"index": 2, "why": "the sign"}]}
     listed, = corpus.measure(tmp_path, [slip], verify=True)
     assert not listed.wrong_verdict and listed.correct == 2
+
+
+def test_each_selection_group_gets_its_subtotal(tmp_path):
+    entries = _entries()
+    entries[1]["group"] = "fresh"
+    folder = _folder(tmp_path)
+    results = corpus.measure(folder, entries, _stub_reader)
+    text = corpus.table(results)
+    assert "| *subtotal: development* | 4 |" in text and "| *subtotal: fresh* | 2 |" in text
+    assert "| **total** | 6 | 3 | 3 | 3 | 1 | 0 | **2 (33%)** |" in text
+    rows = corpus._json_rows(results)
+    assert [r["file"] for r in rows[-2:]] == ["subtotal: development", "subtotal: fresh"]
+    assert rows[-1]["displays"] == 2 and rows[1]["group"] == "fresh"
+    # one group only: no subtotal rows
+    assert "subtotal" not in corpus.table(corpus.measure(folder, _entries(), _stub_reader))

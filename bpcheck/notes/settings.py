@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from ..catalog.files import (NETWORK_KEYS, SCALAR_KEYS, freeze, load_settings, setting_problem,
                              load_catalog)
 from ..model import Claim, Setting
+from . import implied
 from .defaults import problems, typed
 from .scan import SETTING_KEYS, Annotation, Display, ScanState
 
@@ -103,6 +104,7 @@ def new_setting(name: str, defaults: dict[str, Any], overrides: dict[str, Any],
                        ann.where)
     body = {k: value(k, v, ann) for k, v in {**defaults, **overrides}.items() if k in allowed}
     body["kind"] = kind
+    body = implied.with_implied_keys(body)  # loss_symbol=L: the depth is D
     if kind == "network" and "widths" not in body:
         raise Problem("no setting: give widths=... (and activation=, loss=) in the file's "
                        "<!-- bpcheck-defaults: ... --> or in the annotation", ann.line, ann.where)
