@@ -85,3 +85,14 @@ def test_a_loss_symbol_with_more_inside_is_reported(tmp_path: Path):
                     "{\\partial b^{[l]}} = \\delta^{[l]}\n$$\n", encoding="utf-8")
     (found,) = read_notes(note).found
     assert [r.kind for r in found.readings] == ["not understood"]
+
+
+def test_an_empty_superscript_is_reported(tmp_path: Path):
+    """`f^{}(z)` (a prime dropped from `f^{'}`) raised IndexError inside the reader."""
+    note = tmp_path / "n.md"
+    note.write_text("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n"
+                    "$$\n\\delta^{[l]} = ((W^{[l+1]})^T \\delta^{[l+1]}) \\odot f^{}(z^{[l]})\n$$\n",
+                    encoding="utf-8")
+    nf = read_notes(note)
+    assert [r.kind for r in nf.found[0].readings] == ["not understood"]
+    assert not [e for e in nf.errors if "internal error" in e.message]

@@ -16,7 +16,7 @@ from ..catalog.files import LoadError
 from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations,
                     translate)
 from ..model import Claim, Expect, Setting
-from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState, discover_notes,
+from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState,
                    parse_attrs, read_pages, scan_page)
 from . import entrylayers, gradvar, tablecols
 from .entrywise import entrywise
@@ -28,7 +28,7 @@ from . import identities, namedloss, prose, sectionact
 from .names import local_definition
 from .ids import drop_duplicate_ids, local_id
 from .statements import Statement, chain_left, statements
-from .found import Found, found, whole_file
+from .found import Found, found, unread, whole_file
 from .perlayer import split_by_layer
 from .ranges import index_ranges, where_ranges
 from .wholefile import (approx_sides, output_activation_used, shape_sides, CLAIM, DEFINITION, NOT_UNDERSTOOD, SKIPPED, Reading, classify,
@@ -82,8 +82,8 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
             claims, errs, readings = _read_display(d, state)
             shown = found(d, state, claims, errs, readings)
         except Exception as exc:  # a bug of the reader: said at the formula; the others are read
-            claims, errs, readings = [], [internal_error(d, name, exc)], ()
-            shown = found(d, state, claims, errs, readings)
+            claims, errs = [], [internal_error(d, name, exc)]
+            shown = unread(d, errs[0].message)
         out.claims.extend(claims)
         out.errors.extend(errs)
         out.found.append(shown)

@@ -6,9 +6,11 @@ outside the language (`\\mid`, a time step `W(t+1)`).
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from . import series
+from ..catalog.formula import FUNCTIONS
 from .lexer import LatexError, Tok, match_group, nesting, split_top, texts_of
 from .tree import binop, call, subscript
 
@@ -388,3 +390,30 @@ def jacobian(p: Parser, sub: list[Tok], tok: Tok) -> ast.expr:
     if len(args) != 1:
         raise p.fail("J_x(...): the Jacobian of one quantity", tok)
     return call("diff", args[0], p.sub(sub, tok))
+
+
+WORD_FUNCS = {"diag": "diag", "softmax": "softmax", "sigmoid": "sigmoid", "ReLU": "relu",
+              "relu": "relu", "Relu": "relu", "tanh": "tanh", "exp": "exp", "log": "log"}
+
+
+def is_remark_word(word: str) -> bool:
+    """A word in `\\text{...}` that is no function and no single letter: prose."""
+    return WORD_FUNCS.get(word, word) not in FUNCTIONS and word not in ("prod", "d") \
+        and not re.fullmatch(r"[A-Za-z]", word)
+
+
+def word(p: Parser, tok: Tok) -> ast.expr:
+    """\\mathrm{diag}, \\operatorname{softmax}, \\text{ReLU}, or a named symbol."""
+    if p.at("*"):
+        p.i += 1  # \operatorname*: limits placement only
+    inner = p.arg()
+    text = "".join(texts_of(inner))
+    if text == "prod":
+        return product_operator(p, tok)
+    fn = WORD_FUNCS.get(text, text if text in FUNCTIONS else None)
+    if fn is not None and text not in p.ctx.names:
+        sub, sup, primes = p.scripts()
+        return p.apply(fn, sub, sup, primes, tok)
+    if re.fullmatch(r"[A-Za-z]\w*", text) and text != "d":
+        return p.symbol(text, tok)
+    raise p.fail(f"unsupported LaTeX construct {tok.text}{{{text}}}", tok)

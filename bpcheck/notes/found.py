@@ -64,6 +64,13 @@ def found(d: Display, state: State, claims: list[Claim], errors: list[LoadError]
                  readings)
 
 
+def unread(d: Display, message: str) -> Found:
+    """A display that could not be read at all (the reader's bug, said at its line)."""
+    latex = d.tex.strip()
+    return Found(d.page.file, d.line(), d.where(), latex, d.annotation is not None, False, (),
+                 message, (), False, (Reading(NOT_UNDERSTOOD, d.line(), latex, reason=message),))
+
+
 def _readings(d: Display, state: State, claims: list[Claim], error: str,
               skipped: bool) -> tuple[Reading, ...]:
     """Readings of a display read as a whole (annotated, or in a file not read whole)."""

@@ -12,7 +12,6 @@ import re
 from typing import Callable
 
 from . import constructs, iowidths, notation, series
-from ..catalog.formula import FUNCTIONS
 from .context import TexContext
 from .lexer import PAIRS, LatexError, Tok, match_group, split_top, texts_of
 from .tree import binop, call, ident, number, subscript
@@ -26,8 +25,6 @@ _ENTRIES = {"y", "yhat"}
 _FUNC_CMDS = {r"\exp": "exp", r"\log": "log", r"\ln": "ln", r"\tanh": "tanh", r"\sin": "sin",
               r"\cos": "cos", r"\sigma": "sigmoid", r"\max": "max", r"\min": "min",
               r"\sqrt": "sqrt"}
-WORD_FUNCS = {"diag": "diag", "softmax": "softmax", "sigmoid": "sigmoid", "ReLU": "relu",
-              "relu": "relu", "Relu": "relu", "tanh": "tanh", "exp": "exp", "log": "log"}
 GREEK = {"alpha", "beta", "gamma", "epsilon", "varepsilon", "zeta", "eta", "theta", "iota",
          "kappa", "lambda", "mu", "nu", "xi", "rho", "tau", "phi", "varphi", "chi", "psi",
          "omega", "Gamma", "Delta", "Theta", "Lambda", "Phi", "Psi", "Omega", "upsilon",
@@ -199,7 +196,10 @@ class Parser:
                 primes += 1
                 continue
             arg = self.arg()
-            if tok.text == "^" and arg and set(texts_of(arg)) - {"{", "}"} <= {r"\prime", "'"}:
+            if not arg:  # `f^{}(z)`, `x_{}`: nothing to read, never silently nothing
+                raise self.fail(f"an empty {'subscript' if tok.text == '_' else 'superscript'}",
+                                tok)
+            if tok.text == "^" and set(texts_of(arg)) - {"{", "}"} <= {r"\prime", "'"}:
                 primes += sum(t in (r"\prime", "'") for t in texts_of(arg))  # f^{'}, f^{\prime}
             elif (sub if tok.text == "_" else sup) is not None:
                 raise self.fail(f"double {'subscript' if tok.text == '_' else 'superscript'}", tok)
@@ -416,27 +416,11 @@ class Parser:
             return [constructs.comparison_value(self, p, nxt) for p in split_top(inner, ",")]
         return [self.factor()]
 
-    def word(self, tok: Tok) -> ast.expr:
-        """\\mathrm{diag}, \\operatorname{softmax}, \\text{ReLU}, or a named symbol."""
-        if self.at("*"):
-            self.i += 1  # \operatorname*: limits placement only
-        inner = self.arg()
-        word = "".join(texts_of(inner))
-        if word == "prod":
-            return constructs.product_operator(self, tok)
-        fn = WORD_FUNCS.get(word, word if word in FUNCTIONS else None)
-        if fn is not None and word not in self.ctx.names:
-            sub, sup, primes = self.scripts()
-            return self.apply(fn, sub, sup, primes, tok)
-        if re.fullmatch(r"[A-Za-z]\w*", word) and word != "d":
-            return self.symbol(word, tok)
-        raise self.fail(f"unsupported LaTeX construct {tok.text}{{{word}}}", tok)
-
 
 _HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
     **notation.HANDLERS,
     r"\underbrace": constructs.underbrace, r"\overbrace": constructs.underbrace,
-    **{c: Parser.word for c in (r"\mathrm", r"\operatorname", r"\text", r"\textrm",
+    **{c: constructs.word for c in (r"\mathrm", r"\operatorname", r"\text", r"\textrm",
                                 r"\mathit", r"\rm")},
 }
 

@@ -21,8 +21,8 @@ from .lexer import LatexError, Tok, match_group, nesting, texts_of, tokenize
 from .macros import definitions, expand
 from .wordbrackets import brackets_in_words
 from .entrylayers import lead_in, note_tokens
-from .parser import OTHER_RELATIONS, RELATIONS, WORD_FUNCS, to_text
-from ..catalog.formula import FUNCTIONS
+from .constructs import is_remark_word
+from .parser import OTHER_RELATIONS, RELATIONS, to_text
 
 ARROWS = {r"\to", r"\rightarrow", r"\Rightarrow", r"\implies", r"\Longrightarrow",
           r"\longrightarrow"}
@@ -161,7 +161,7 @@ def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[
                 i = match_group(row, i + 1) + 1 if word is not None else i + 1
                 continue
             if depth == 0 and (t.text in (r"\forall", r"\mbox") or word is not None
-                               and _is_remark_word(word)):
+                               and is_remark_word(word)):
                 row_pieces.append((current, "formula"))
                 row_pieces.append((row[i:], "remark"))
                 current = []
@@ -249,11 +249,6 @@ def _text_word(row: list[Tok], i: int) -> str | None:
         return None
     close = match_group(row, i + 1)
     return " ".join("".join(texts_of(row[i + 2:close])).split()).strip()
-
-
-def _is_remark_word(word: str) -> bool:
-    return WORD_FUNCS.get(word, word) not in FUNCTIONS and word not in ("prod", "d") \
-        and not re.fullmatch(r"[A-Za-z]", word)
 
 
 def _starts_with_relation(piece: list[Tok]) -> bool:
