@@ -101,7 +101,7 @@ class _Search:
         self.left_tree = parse(left, names).tree
         self.wrong_tree = wrong_tree = parse(wrong, names).tree
         self.checked = {id(n): n for n in walk(wrong_tree)}  # parse checked these
-        self.bound = bound_indices(wrong_tree)
+        self.known = names | bound_indices(wrong_tree)  # the names a candidate may use
         # edits add or drop only fprime and transpose calls, never a kinked one (ReLU,
         # max, |·|): every candidate is kinked exactly when the refuted formula is
         self.kinked = kinked_trees(claim.setting, [self.left_tree, wrong_tree])
@@ -186,7 +186,7 @@ class _Search:
         the sum that binds an index)."""
         fresh = self._fresh(edit.tree)
         try:
-            check_tree(fresh, self.names | self.bound)
+            check_tree(fresh, self.known)
         except FormulaError:
             return False
         self.checked.update((id(n), n) for n in fresh)  # the nodes are kept: ids stay unique
