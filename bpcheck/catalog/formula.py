@@ -117,7 +117,14 @@ def _new_key(node: ast.AST) -> int:
             hit = kept(id(value))
             value = hit[1] if hit is not None and hit[0] is value else _new_key(value)
         elif isinstance(value, list):
-            value = tuple(node_key(v) if isinstance(v, ast.AST) else (type(v), v) for v in value)
+            keys = []
+            for item in value:
+                if isinstance(item, ast.AST):
+                    hit = kept(id(item))
+                    keys.append(hit[1] if hit is not None and hit[0] is item else _new_key(item))
+                else:
+                    keys.append((type(item), item))
+            value = tuple(keys)
         else:  # 1, 1.0 and True are equal in Python but not in a formula
             value = (type(value), value)
         parts.append(value)

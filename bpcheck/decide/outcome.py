@@ -38,48 +38,79 @@ def tree_outcome(claim: Claim, trees: list[ast.Expression], options: Options,
                  kinked: bool) -> str:
     """`numeric_outcome` of two parsed sides in the claim's setting and index cases
     (a diagnosis screens candidate trees without writing them out as text)."""
-    try:
-        world = world_for(claim)
-        for case in cases(claim, world):
-            try:
-                quick = None if world.indexed else _quick_agree(world, trees, case, options,
-                                                                kinked)
-                if quick == "shape":
-                    return "shape"
-                if quick is not None:
-                    if not quick:
-                        return "differ"
-                    continue
-                lhs, rhs = (side_value(world, t, case) for t in trees)
-            except IndexRangeError:
-                return "invalid"
-            except ShapeError:
-                return "shape"
-            if same_shape(lhs, rhs):
-                return "shape"
-            agree = screen_for(world, options).agree(lhs, rhs, options.rtol, options.atol,
-                                                  kinked)
-            if agree is None:  # the screen cannot tell: the full comparison
-                num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
-                              options.atol, simplify=False, kinked=kinked)
-                if num.points == 0:
+    return TreeScreen(claim, trees[0], options, kinked).outcome(trees[1])
+
+
+class TreeScreen:
+    """`tree_outcome` of many right sides against one left side, as a diagnosis asks it
+    for every candidate repair: the world, its index cases and each case's quick
+    evaluator are found once, not once per candidate (the outcomes are the same)."""
+
+    def __init__(self, claim: Claim, left: ast.Expression, options: Options,
+                 kinked: bool) -> None:
+        self.claim, self.left, self.options, self.kinked = claim, left, options, kinked
+        self._world: World | None = None
+        self._cases: list[dict[str, Any]] = []
+        self._evaluators: dict[int, Any] = {}  # per case, made when first needed
+
+    def _evaluator(self, world: World, k: int) -> Any:
+        ev = self._evaluators.get(k)
+        if ev is None:
+            from ..numeric.quickeval import QuickEvaluator
+            case = self._cases[k]
+            ev = self._evaluators[k] = QuickEvaluator(
+                screen_for(world, self.options),
+                {name: v for name, v in case.items() if not name.startswith("__")},
+                onehot_subs(world, case), self.kinked)
+        return ev
+
+    def outcome(self, tree: ast.Expression) -> str:
+        options, kinked, trees = self.options, self.kinked, (self.left, tree)
+        try:
+            world = self._world
+            if world is None:  # (an error here is raised again on the next call)
+                world = world_for(self.claim)
+                self._cases = cases(self.claim, world)
+                self._world = world
+            for k, case in enumerate(self._cases):
+                try:
+                    quick = None if world.indexed else _quick_agree(self._evaluator(world, k),
+                                                                    trees, options)
+                    if quick == "shape":
+                        return "shape"
+                    if quick is not None:
+                        if not quick:
+                            return "differ"
+                        continue
+                    lhs, rhs = (side_value(world, t, case) for t in trees)
+                except IndexRangeError:
                     return "invalid"
-                agree = num.agree
-            if not agree:
-                return "differ"
-        return "equal"
-    except (EvalError, ValueError, KeyError, TypeError):
-        return "invalid"
+                except ShapeError:
+                    return "shape"
+                if same_shape(lhs, rhs):
+                    return "shape"
+                agree = screen_for(world, options).agree(lhs, rhs, options.rtol, options.atol,
+                                                      kinked)
+                if agree is None:  # the screen cannot tell: the full comparison
+                    num = compare(lhs, rhs, world, options.seed, options.points, options.rtol,
+                                  options.atol, simplify=False, kinked=kinked)
+                    if num.points == 0:
+                        return "invalid"
+                    agree = num.agree
+                if not agree:
+                    return "differ"
+            return "equal"
+        except (EvalError, ValueError, KeyError, TypeError):
+            return "invalid"
 
 
-def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any],
-                 options: Options, kinked: bool) -> bool | str | None:
+def _quick_agree(ev: Any, trees: tuple[ast.Expression, ...],
+                 options: Options) -> bool | str | None:
     """Both sides at the screen's points, their operators applied to numbers
-    (`quickeval`): True/False, "shape", or None when only SymPy values can tell."""
-    from ..numeric.quickeval import CannotScreen, QuickEvaluator
-    screen = screen_for(world, options)
-    ev = QuickEvaluator(screen, {k: v for k, v in case.items() if not k.startswith("__")},
-                        onehot_subs(world, case), kinked)
+    (`quickeval`, the case's evaluator `ev`): True/False, "shape", or None when only
+    SymPy values can tell."""
+    from ..numeric.quickeval import CannotScreen
+    ev.off_kinks = None  # the evaluator is kept per case: no mask from a former candidate
     try:
         with np.errstate(all="ignore"):
             lhs, rhs = (ev.eval(t) for t in trees)
@@ -89,7 +120,7 @@ def _quick_agree(world: World, trees: list[ast.Expression], case: dict[str, Any]
     if lhs.shape != rhs.shape or lhs.mat != rhs.mat:
         return "shape"
     rows = ev.off_kinks if ev.off_kinks is not None else slice(None)
-    return screen.agrees(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
+    return ev.screen.agrees(lhs.flat()[rows], rhs.flat()[rows], options.rtol, options.atol)
 
 
 def link_refuted(claim: Claim, options: Options, link: tuple[int, int]) -> bool:

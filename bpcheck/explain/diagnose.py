@@ -24,7 +24,7 @@ from .tidy import tidy
 from ..catalog.formula import FormulaError, bound_indices, check_tree, node_key, parse, walk
 from ..decide.claim import verify_claim
 from ..decide.kinked import kinked_trees
-from ..decide.outcome import tree_outcome, tree_ratio
+from ..decide.outcome import TreeScreen, tree_ratio
 from ..model import Claim, Expect, Kind, Options, Verdict
 
 MAX_SCREENED = 600  # one and two edits
@@ -101,11 +101,12 @@ class _Search:
         self.left_tree = parse(left, names).tree
         self.wrong_tree = wrong_tree = parse(wrong, names).tree
         self.checked = {id(n): n for n in walk(wrong_tree)}  # parse checked these
-        self.bound = bound_indices(wrong_tree)
+        self.known = names | bound_indices(wrong_tree)  # the names a candidate may use
         # edits add or drop only fprime and transpose calls, never a kinked one (ReLU,
         # max, |·|): every candidate is kinked exactly when the refuted formula is
         self.kinked = kinked_trees(claim.setting, [self.left_tree, wrong_tree])
         self.quick = replace(options, points=8, reference=False, diagnose=False, shrink=False)
+        self.screen = TreeScreen(claim, self.left_tree, self.quick, self.kinked)
         self.outcomes: dict[int, str] = {}  # by the candidate tree's structure
         self.tried = 0
         self.seen = {node_key(wrong_tree)}
@@ -185,7 +186,7 @@ class _Search:
         the sum that binds an index)."""
         fresh = self._fresh(edit.tree)
         try:
-            check_tree(fresh, self.names | self.bound)
+            check_tree(fresh, self.known)
         except FormulaError:
             return False
         self.checked.update((id(n), n) for n in fresh)  # the nodes are kept: ids stay unique
@@ -212,8 +213,7 @@ class _Search:
             if self.tried >= limit:
                 return None
             self.tried += 1
-            outcome = tree_outcome(self.claim, [self.left_tree, path[-1].tree], self.quick,
-                                   self.kinked)
+            outcome = self.screen.outcome(path[-1].tree)
             self.outcomes[node_key(path[-1].tree)] = outcome
             if outcome == "equal" and self._verified(path[-1].text):
                 return path

@@ -21,7 +21,7 @@ from ..symbolic.atoms import kink_arguments
 from ..symbolic.linalg import entries, unit
 from ..symbolic.zero_test import canonical_derivatives
 from ..symbolic.world import World
-from .problem import (KINK_MARGIN, NumericResult, Problem, draw_points, errors, sample_points,
+from .problem import (KINK_MARGIN, NumericResult, Problem, draw_points, sample_points,
                       summarize, summary)
 from .refute import find_counterexample, search_counterexample
 from .walk import (UNARY, Forward, RandomFunctions, evaluate, instantiate_undefined, walk_value,
@@ -89,9 +89,14 @@ class Screen:
         of times); None: no point where both sides are defined.  A point where one
         side is defined and the other is not is no agreement."""
         fa, fb = np.isfinite(a), np.isfinite(b)
-        if not (fa & fb).all(axis=1).any():
+        both = fa & fb
+        if not both.all(axis=1).any():
             return None
-        return not (errors(a, b, rtol, atol)[2].any() or (fa != fb).any())
+        if (fa != fb).any():
+            return False
+        with np.errstate(invalid="ignore", over="ignore"):  # as `errors`, without its rel
+            bad = np.abs(a - b) > atol + rtol * np.maximum(np.abs(a), np.abs(b))
+        return not (bad & both).any()
 
     def judge(self, a: np.ndarray, b: np.ndarray, rtol: float, atol: float,
               min_points: int = 1) -> NumericResult | None:

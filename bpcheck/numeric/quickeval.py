@@ -31,6 +31,9 @@ _UNARY = {"exp": np.exp, "log": complex_log, "ln": complex_log, "sqrt": complex_
 _TRANSPOSE = ("transpose", "T")
 
 
+_CONTEXTS: dict[tuple, int] = {}  # (bindings, target classes, kinked) -> its number
+
+
 class CannotScreen(Exception):
     """A value the screen cannot read at its points: decide the case the usual way."""
 
@@ -66,7 +69,10 @@ class QuickEvaluator:
         self.symbolic = Evaluator(self.world, bindings)
         self.classes = classes or {}  # the one-hot targets of a case, put into every value
         self.kinked = kinked
-        self.context = (tuple(sorted(bindings.items())), tuple(self.classes.values()))
+        self.targets = tuple(self.classes.values())
+        # the binding and targets as one small number: a memo key hashes it at every node
+        context = (tuple(sorted(bindings.items())), self.targets, kinked)
+        self.context = _CONTEXTS.setdefault(context, len(_CONTEXTS))
         self.points = screen.pts.shape[0]
         self.off_kinks: np.ndarray | None = None  # points away from every kink read (None: all)
 
@@ -82,7 +88,7 @@ class QuickEvaluator:
                 raise CannotScreen("a number beyond the range of a float64")
             return Num(np.full(self.points, value), False)
         memo = self.screen.tree_memo
-        key = (node_key(node), self.context, self.kinked)
+        key = (node_key(node), self.context)
         hit = memo.get(key)
         if hit is None:
             outer, self.off_kinks = self.off_kinks, None  # the sub-tree's own kink mask
@@ -156,7 +162,7 @@ class QuickEvaluator:
         return Num(numbers[0], False)
 
     def _node_values(self, f_name: str) -> dict:
-        key = ("forward", f_name, self.context[1])
+        key = ("forward", f_name, self.targets)
         memo = self.screen.tree_memo
         if key not in memo:
             forward = Forward(self.world, f_name, "", self.classes, self.screen.funcs)
