@@ -54,4 +54,6 @@ def mathord(p, tok: Tok):
     if not inner:
         raise p.fail("\\mathord{}: nothing to read", tok)
     p.i = close + 1
+    if splice_name(p, inner):  # \mathord{\delta}^{(2)}: the scripts are the name's
+        return p.primary()
     return p.scripts_value(p.sub(inner, tok))
