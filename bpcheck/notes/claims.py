@@ -18,7 +18,7 @@ from .latex import (macros_in, LatexError, Member, TexContext, context_for, equa
 from ..model import Claim, Expect, Setting
 from .scan import (CLAIM_KEYS, SETTING_KEYS, Annotation, Display, ScanState,
                    parse_attrs, read_pages, scan_page)
-from . import entrylayers, gradvar, tablecols
+from . import entrylayers, gradvar, tablecols, widthletter
 from .entrywise import entrywise
 from .biasunit import with_bias_unit
 from .rows import rows_as_written
@@ -154,7 +154,8 @@ def _frame(d: Display, ann: Annotation, state: State) -> _Frame:
     where = where_ranges(a.get("where", d.defaults.get("where", "")), ann) if "where" in a or ref is None \
         else ref.where
     ctx = with_classes(context_for(setting, tuple(v for v, _ in where)), d.defaults)
-    ctx = replace(ctx, digit_layers=entrylayers.conventions(d.defaults))
+    ctx = widthletter.with_width(replace(ctx, digit_layers=entrylayers.conventions(d.defaults)),
+                                 d.defaults)
     ctx = gradvar.with_variable(ctx, d.page.text, d.offset, d.tex)  # a bare \nabla C
     if state.macros:  # \newcommand{\dd}{\mathrm{d}} in the preamble, used in the displays
         ctx = replace(ctx, macros=tuple(state.macros.items()) + ctx.macros)

@@ -44,6 +44,7 @@ class TexContext:
     nabla_from: str = ""  # where it came from, said in the reading
     nabla_candidates: tuple[str, ...] = ()  # what the context named (several: ambiguous)
     applied: tuple[tuple[str, tuple], ...] = ()  # names=s:a applied to x + c: the output's f
+    width_symbol: str = ""  # width_symbol=d: d_l is the width n_l (notes.widthletter)
     sample_sums: bool = False  # an index-free \sum of a batch matrix sums the samples (samplesum)
 
 

@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS
-from . import entrylayers
+from . import entrylayers, widthletter
 from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
 DEFAULTS_ONLY = frozenset({"setting", "catalog", "where", "check", "names", "row_vectors", "gradients",
                            "true_class", "other_class", "samples_view", "table_columns", "bias_unit",
-                           *entrylayers.KEYS})
+                           *entrylayers.KEYS, *widthletter.KEYS})
 SETTING_KEYS = frozenset((NETWORK_KEYS | SCALAR_KEYS) - {"note", "define", "sample", "cases",
                                                           "indexed"})
 ACCEPTED = SETTING_KEYS | DEFAULTS_ONLY
@@ -96,6 +96,8 @@ def _problem(key: str, raw: Any) -> str:
             f"names={text}: write the note's names as name:LaTeX pairs, e.g. names=p:a^{{[L]}}"
     if key in entrylayers.KEYS:
         return entrylayers.key_problem(key, raw)
+    if key in widthletter.KEYS:
+        return widthletter.key_problem(key, raw)
     if key in DEFAULTS_ONLY:
         return "" if isinstance(raw, str) and raw.strip() else f"{key} needs a value"
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import classes, constructs, dotted, gradvar, samplesum, smallnet
+from . import classes, constructs, dotted, gradvar, samplesum, smallnet, styledname
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -182,10 +182,9 @@ def delta(p: Parser, tok: Tok) -> ast.expr:
 def wrapper(p: Parser, tok: Tok) -> ast.expr:
     """\\mathbf{W}, \\boldsymbol{\\delta}, \\vec{x}: the wrapper is ignored."""
     inner = p.arg()
-    if texts_of(inner) == ["1"]:
+    if texts_of(styledname.innermost(inner)) == ["1"]:
         return one(p, tok)
-    if len(inner) == 1:
-        p.t.insert(p.i, inner[0])
+    if styledname.splice_name(p, inner):  # \boldsymbol{\mathbf{A}}^{(l)}: A^{(l)}
         return p.primary()
     return p.scripts_value(p.sub(inner, tok))
 
@@ -325,6 +324,6 @@ HANDLERS: dict[str, Callable[[Parser, Tok], ast.expr]] = {
     r"\pdv": pdv,
     r"\sum": summation, r"\delta": delta, r"\hat": hat, r"\widehat": hat,
     r"\mathcal": loss, r"\mathscr": loss, r"\ell": loss,
-    r"\mathbb": blackboard, r"\mathds": blackboard, r"\pi": constant_pi,
+    r"\mathord": styledname.mathord, r"\mathbb": blackboard, r"\mathds": blackboard, r"\pi": constant_pi,
     **{c: wrapper for c in (r"\mathbf", r"\boldsymbol", r"\bm", r"\vec", r"\mathbfit", r"\pmb")},
 }

@@ -33,7 +33,7 @@ STYLE = {r"\mathsf", r"\mathrm", r"\rm", r"\sf", r"\mathbf", r"\text", r"\textsf
 _TRANSPOSE = {"T", r"\top", r"\intercal"}
 _NOT_FACTOR = {r"\odot", r"\circ", r"\cdot", r"\times", "\\\\", r"\}", r"\rVert", r"\rvert",
                r"\evalbar"}
-_CAPITALS = {"Z": "z", "A": "a", "B": "b"}  # a batch's matrices (samples as columns), its bias
+_CAPITALS = {"Z": "z", "A": "a", "B": "b", "Delta": "delta"}  # a batch's (samples as columns)
 
 
 def is_transpose(toks: list[Tok]) -> bool:
@@ -297,7 +297,7 @@ class Parser:
             value = subscript(ident("x"), layer)  # x^{(l)}: the input of layer l
             if sub is not None:
                 value = subscript(value, self.indices(sub, 1))
-        elif name == "n" and name not in self.ctx.samples:  # else n is the sample index
+        elif name == "n" and name not in self.ctx.samples or name == self.ctx.width_symbol:
             layer, transpose, sup = self.layer(sup, tok, True)
             if (layer is None) == (sub is None):
                 raise self.fail("write a layer's width as n_l or n^{(l)}", tok)
