@@ -23,7 +23,7 @@ from .entrywise import entrywise
 from .biasunit import with_bias_unit
 from .rows import rows_as_written
 from .shorthand import shorthand_sides
-from .tensors import TensorSkip, check_matrix_forms, scalar_network
+from .tensors import TensorSkip, check_blocks, check_matrix_forms, scalar_network
 from . import identities, namedloss, prose, sectionact
 from .names import local_definition
 from .ids import drop_duplicate_ids, local_id
@@ -191,6 +191,7 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     sides = ([frame.quantity] if frame.quantity else []) + [m.text for m in members]
     lines = ([ann.line] if frame.quantity else []) + [d.line(m.pos) for m in members]
     if frame.ctx.network:
+        check_blocks(sides, frame.ctx.loss)
         if str(d.defaults.get("row_vectors", "false")).lower() == "true":
             sides = rows_as_written(sides, frame.ctx.loss)
             if not scalar_network(frame.setting, frame.ctx.batch_size):

@@ -57,6 +57,27 @@ def _tensor(args: list[ast.expr], loss: str) -> bool:
         (var == COLUMN and f == ROW)
 
 
+def check_blocks(sides: list[str], loss: str) -> None:
+    """Raise TensorSkip for a drawn matrix whose cells are vectors or matrices (`[b W]`, an
+    augmented matrix): the formula language draws matrices of numbers only."""
+    for side in sides:
+        try:
+            tree = ast.parse(side, mode="eval")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in ("row", "col", "matrix") and _blocks(node.args, loss):
+                raise TensorSkip(f"a block matrix (its cells {_blocks(node.args, loss)} are "
+                                 "vectors or matrices): bpcheck checks matrices of numbers only")
+
+
+def _blocks(args: list[ast.expr], loss: str) -> str:
+    """The cells of a drawn matrix that are vectors or matrices ("" when all are numbers)."""
+    cells = [c for a in args for c in (a.elts if isinstance(a, ast.Tuple) else [a])]
+    return ", ".join(ast.unparse(c) for c in cells if shape_of(c, loss) != SCALAR)
+
+
 def _entry(node: ast.expr) -> bool:
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Subscript) \
         and shape_of(node, "") == SCALAR
