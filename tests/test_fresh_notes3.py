@@ -125,3 +125,9 @@ def test_value_at_the_example_point_is_skipped_only_beside_decimals(tmp_path):
     assert [k for k, _ in _readings(tmp_path, body)] == ["skipped", "skipped"]
     plain = SMALL + "$$ \\frac{\\partial z_1}{\\partial x} = w_1 $$\n"
     assert [k for k, _ in _readings(tmp_path, plain)] == ["claim"]
+
+
+def test_a_function_word_may_be_capitalised():
+    ctx = TexContext()
+    [st] = statements(r"a^{(2)} = \text{Sigmoid}(z^{(2)})", ctx)
+    assert [m.text for m in st.members] == ["a[2]", "sigmoid(z[2])"]
