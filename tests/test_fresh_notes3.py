@@ -131,3 +131,12 @@ def test_a_function_word_may_be_capitalised():
     ctx = TexContext()
     [st] = statements(r"a^{(2)} = \text{Sigmoid}(z^{(2)})", ctx)
     assert [m.text for m in st.members] == ["a[2]", "sigmoid(z[2])"]
+
+
+def test_the_loss_at_the_target_value_the_words_state_is_the_example(tmp_path):
+    body = SMALL + ("The target is $y = 0$, so the loss is\n\n$$ C = \\frac{1}{2} (a_2)^2 $$\n\n"
+                    "and in general\n\n$$ \\frac{\\partial C}{\\partial a_2} = a_2 - y $$\n")
+    assert [k for k, _ in _readings(tmp_path, body)] == ["skipped", "claim"]
+    assert _verdicts(tmp_path, body) == [Kind.VERIFIED]
+    general = body.replace("The target is $y = 0$, so the loss is", "The loss is")
+    assert [k for k, _ in _readings(tmp_path, general)][0] == "definition"
