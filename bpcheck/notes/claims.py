@@ -38,6 +38,7 @@ from .remarks import display_remark, unwrap
 from .style import note_notation
 from .defaults import note_names
 from .classes import condition, example_sides, with_classes
+from .examplevalue import at_stated_value
 from .lexer import tokenize
 from .macros import expand
 from .views import display_view, sample_readings
@@ -275,6 +276,7 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
                  **named, **state.local}  # shorthands the words define, the set-up's names
         sts, told = prose.with_condition(statements(d.tex, frame.ctx, carry, local),
                                          d.page.text, d.offset)
+        sts = at_stated_value(sts, d.page.text, d.offset, frame.ctx.loss)  # "since y = 0, L = ..."
         state.carry = (d.tex, frame.ctx, carry, local)
         samples = [s or r for s, r in zip(sample_readings(
             d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local),

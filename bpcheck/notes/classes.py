@@ -87,7 +87,8 @@ def boxed_example(tex: str) -> str | None:
 def example_sides(st: Any) -> list[str]:
     """`L = -\\log(0.245) = 1.406`: after a name, members that are numbers only (functions of
     numbers), one with decimals: a value of the note's example, not the loss's definition.
-    Checked as numbers: they agree to half a unit of the last decimal written; [] otherwise."""
+    Checked as numbers: each step agrees to half a unit of the last decimal its written
+    result has (`0.5 - 0.1 \\cdot 0.069 = 0.4931` to ±0.00005); [] otherwise."""
     if st.kind != "equation" or st.error is not None or len(st.members) < 3:
         return []
     numbers = [m.text for m in st.members[1:]]
@@ -96,10 +97,26 @@ def example_sides(st: Any) -> list[str]:
         called = {id(c.func) for c in ast.walk(tree) if isinstance(c, ast.Call)}
         if any(isinstance(n, ast.Name) and id(n) not in called for n in ast.walk(tree)):
             return []
-    digits = [len(m.group(1)) for t in numbers for m in re.finditer(r"\d\.(\d+)", t)]
-    if not digits:
+    if not any(_decimals(t) for t in numbers):
         return []
-    tol = 10.0 ** -min(digits) / 2
-    gaps = [f"abs(({a}) - ({b}))" for a, b in zip(numbers, numbers[1:])]
-    return [f"piecewise((0, max({', '.join(gaps)}) <= {tol!r}), (1, True))" if len(gaps) > 1
-            else f"piecewise((0, {gaps[0]} <= {tol!r}), (1, True))", "0"]
+    steps = [(a, b, _step_tolerance(a, b)) for a, b in zip(numbers, numbers[1:])]
+    if len({tol for _, _, tol in steps}) == 1:
+        gaps = [f"abs(({a}) - ({b}))" for a, b, _ in steps]
+        gap = f"max({', '.join(gaps)})" if len(gaps) > 1 else gaps[0]
+        return [f"piecewise((0, {gap} <= {steps[0][2]!r}), (1, True))", "0"]
+    gaps = [f"abs(({a}) - ({b})) - {tol!r}" for a, b, tol in steps]
+    return [f"piecewise((0, max({', '.join(gaps)}) <= 0), (1, True))", "0"]
+
+
+def _decimals(text: str) -> list[int]:
+    return [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)", text)]
+
+
+def _step_tolerance(a: str, b: str) -> float:
+    """Half a unit of the last decimal of the step's written result (the bare number; of the
+    fewest decimals of the two when neither or both are one)."""
+    bare = [t for t in (b, a) if re.fullmatch(r"\s*-?\s*\d+(?:\.\d+)?\s*", t)]
+    digits = _decimals(bare[0]) if len(bare) == 1 else _decimals(a) + _decimals(b)
+    if bare and not digits:  # an integer result: to the decimals of the other side
+        digits = _decimals(a) + _decimals(b)
+    return 10.0 ** -min(digits) / 2 if digits else 1e-12

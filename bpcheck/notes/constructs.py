@@ -393,7 +393,8 @@ def jacobian(p: Parser, sub: list[Tok], tok: Tok) -> ast.expr:
 
 
 WORD_FUNCS = {"diag": "diag", "softmax": "softmax", "sigmoid": "sigmoid", "ReLU": "relu",
-              "relu": "relu", "Relu": "relu", "tanh": "tanh", "exp": "exp", "log": "log"}
+              "relu": "relu", "Relu": "relu", "tanh": "tanh", "exp": "exp", "log": "log",
+              "Sigmoid": "sigmoid", "Softmax": "softmax", "Tanh": "tanh"}  # capitalised as a word
 
 
 def is_remark_word(word: str) -> bool:

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from .context import TexContext
 from .lexer import LatexError, Tok, match_group, nesting, texts_of, tokenize
 from .macros import definitions, expand
+from .over import fractions_over
+from .align import after_relation, continues_term, joined_in_parens
+from .worked import worked_examples
 from .wordbrackets import brackets_in_words
 from .entrylayers import lead_in, note_tokens
 from .constructs import is_remark_word
@@ -76,7 +79,7 @@ def statements(tex: str, ctx: TexContext, carry: list[Tok] | None = None,
             out.append(_remark(tex, piece, "an index range", "range"))
         else:
             out.extend(_relations(tex, piece, ctx))
-    return _conditions(out)
+    return worked_examples(_conditions(out), tex)
 
 
 def chain_left(tex: str, ctx: TexContext, carry: list[Tok] | None = None,
@@ -98,7 +101,7 @@ def chain_left(tex: str, ctx: TexContext, carry: list[Tok] | None = None,
 def _tokens(tex: str, ctx: TexContext, local: dict[str, list[Tok]] | None = None) -> list[Tok]:
     toks = tokenize(tex)
     defined, toks = definitions(toks)
-    toks = expand(toks, {**dict(ctx.macros), **defined})
+    toks = fractions_over(expand(toks, {**dict(ctx.macros), **defined}))
     return note_tokens(toks, local, ctx)  # its names, layers in digits (w^2_{11})
 
 
@@ -174,7 +177,8 @@ def _pieces(toks: list[Tok], carry: list[Tok] | None = None) -> list[tuple[list[
         chain = next((k for k in reversed(formulas) if _relation_before_column(pieces[k][0])),
                      formulas[-1] if formulas else None)
         # `&=` continues the last chain, not a row's comment (`& y \mbox{is constant}`)
-        if row_pieces and chain is not None and _starts_with_relation(row_pieces[0][0]):
+        if row_pieces and chain is not None and (_starts_with_relation(row_pieces[0][0])
+                                                 or continues_term(row_pieces[0][0])):
             pieces[chain] = (pieces[chain][0] + row_pieces[0][0], "formula")
             row_pieces = row_pieces[1:]
         elif row_pieces and _starts_with_relation(row_pieces[0][0]) and carry and chain is None:
@@ -199,6 +203,7 @@ def _arrow_update(before: list[Tok], after: list[Tok]) -> bool:
 def _rows(toks: list[Tok]) -> list[list[Tok]]:
     """Rows split at top-level `\\\\` (Jekyll's `\\\\\\\\` too); `&` dropped; a final `.` cut."""
     rows: list[list[Tok]] = [[]]
+    toks = joined_in_parens(toks)
     depth, in_words = 0, brackets_in_words(toks)
     for k, t in enumerate(toks):
         depth += 0 if k in in_words else nesting(t)
@@ -223,7 +228,7 @@ def _columns(row: list[Tok]) -> list[Tok]:
         if depth == 0 and t.text == "&":
             rest = row[k + 1:]
             if related and rest and rest[0].text != "&" and not _starts_with_relation(rest) \
-                    and not _relation_before_column(rest):
+                    and not _relation_before_column(rest) and not after_relation(out):
                 out.append(t._replace(kind="cmd", text=r"\quad"))
             continue
         related = related or (depth == 0 and (t.text in RELATIONS or t.text in OTHER_RELATIONS))
