@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
-from . import classes, constructs, dotted, gradvar, samplesum, smallnet, styledname
+from . import classes, constructs, dotted, gradvar, onesvector, samplesum, smallnet, styledname
 from .context import size_of
 from .lexer import LatexError, Tok, group_depth, match_group, split_top, texts_of
 from .tree import binop, call, ident, subscript
@@ -213,6 +213,8 @@ def one(p: Parser, tok: Tok) -> ast.expr:
         if any(t.text in _INDICATOR for t in inner):
             cond, p.i = inner, j + 1
     if cond is None:
+        if (ones := onesvector.batch_ones(p, tok)) is not None:
+            return p.scripts_value(ones)  # a batch's ones over its samples
         if p.at("^"):
             raise p.fail("the ones vector 1^T: write the sum with \\sum", tok)
         return p.scripts_value(ast.Constant(1))
