@@ -1,6 +1,7 @@
 """Display formulas in Markdown notes and notebooks, and the annotations above them.
 
-A display formula (`$$...$$`, `\\[...\\]`, `\\begin{equation|align|gather}`) is found
+A display formula (`$$...$$`, `\\[...\\]` (also Markdown-escaped, `\\\\[...\\\\]`),
+`\\begin{equation|align|gather}`) is found
 with its file line, the heading it sits under and the annotation comment
 `<!-- bpcheck: ... -->` before it; `bpcheck-defaults` and `bpcheck-setting` comments
 (and front matter or notebook metadata) update the page's defaults and named
@@ -250,7 +251,9 @@ def scan_page(page: Page, state: ScanState, errors: list[LoadError]) -> list[Dis
             if lines[i].count("`", 0, m.start()) % 2 or _inside(comments, starts[i] + m.start()):
                 col = m.end()
                 continue
-            closer = "$$" if m.group() == "$$" else r"\]" if m.group() == r"\[" \
+            escaped = m.group() == r"\[" and lines[i][m.start() - 1:m.start()] == "\\"
+            closer = "$$" if m.group() == "$$" else r"\\]" if escaped \
+                else r"\]" if m.group() == r"\[" \
                 else "</script>" if m.group().startswith("<script") \
                 else rf"\end{{{m.group(1)}}}"
             begin = starts[i] + m.end()
