@@ -126,13 +126,17 @@ def _expected(key: str) -> str:
 _WORD_SCRIPT = r"\\(?:text|textrm|mathrm|rm|mathit|textit)\s*(?:\{\w+\}|\s\w+)"
 
 
+_STAR = re.compile(r"\^\s*(?:\{\s*(?:\*|\\ast|\\star)\s*\}|\\ast\b|\\star\b|\*)")
+
+
 def note_names(raw: str) -> dict[str, str] | None:
     """`names=p:a^{[L]},N_{out}:n_2`: what the note's own names stand for, in the setting's
     LaTeX (a name is a letter, with or without a subscript); None when it cannot be read."""
     out: dict[str, str] = {}
     for item in (i for i in re.split(r",(?![^{]*\})", raw) if i.strip()):
         name, sep, latex = item.partition(":")
-        if not sep or not re.fullmatch(r"\s*(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[A-Za-z]\})"
+        name = _STAR.sub("^*", name)  # y^{*}, y^\ast: the starred name y^*
+        if not sep or not re.fullmatch(r"\s*(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[A-Za-z]\})(?:\^\*)?"
                                        r"(_\{?\w+\}?|_\{" + _WORD_SCRIPT + r"\})?\s*",
                                        name) or not latex.strip():
             return None

@@ -21,7 +21,9 @@ from typing import Any
 
 from .lexer import LatexError, Tok, match_group, texts_of
 from .inout import ends_in_words
+from .lossindex import loss_tokens
 from .names import substitute_names
+from .starred import canonical, check_unmapped
 
 KEYS = ("layer_digits", "prime_layer", "example_index")
 _MATRICES = {"W", "w"}
@@ -47,7 +49,10 @@ def lead_in(word: str | None, before: list[Tok], tok: Tok, row: list[Tok]) -> bo
 def note_tokens(toks: list[Tok], local: dict[str, list[Tok]] | None, ctx: Any) -> list[Tok]:
     """A display's tokens with the note's own names (`names=`, letters it defined) and
     its digit-marked layers read (`ctx`: a context.TexContext)."""
+    toks = loss_tokens(canonical(toks), ctx.loss, "" if ctx.batch else dict(
+        ctx.digit_layers).get("example_index", "")) if ctx.network else canonical(toks)
     toks = substitute_names(toks, local, ctx.mapped, dict(ctx.applied)) if local else toks
+    check_unmapped(toks)  # y^*: a name of its own, mapped with names= or not understood
     return rewrite(ends_in_words(toks, ctx), ctx.digit_layers)
 
 
