@@ -338,3 +338,13 @@ def test_a_complex_kink_argument_leaves_the_claim_inconclusive(write_catalog):
 def test_undefined_terms_that_cancel_are_not_verified(write_catalog):
     v = verdict(write_catalog, "x", "diff(x**2, x)", f"2*x + 1/(x*{ZERO}) - 1/(x*{ZERO})")
     assert v.kind is not Kind.VERIFIED
+
+
+def test_a_divisor_positive_only_where_every_relu_is_on_is_defined_somewhere():
+    """relu(u1)·…·relu(u6) is non-zero only where every argument is positive (1/64 of the
+    points of every sign): the divisor test tries all-positive points too, and the same
+    points in every run (symbols in a fixed order, not a set's hash order)."""
+    us = sp.symbols("u1:7", real=True)
+    product = sp.Mul(*(Relu(u) for u in us))
+    assert undefined_denominator([1 / product]) is None
+    assert undefined_denominator([1 / Relu(-(us[0] ** 2) - 1)]) is not None  # never on

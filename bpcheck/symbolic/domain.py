@@ -126,7 +126,8 @@ def _positive(e: sp.Basic) -> bool:
 
 # ---- divisors that vanish everywhere ----------------------------------------------
 
-_SAMPLES = 3  # random points at which a divisor is evaluated (50 digits)
+_SAMPLES = 6  # seeded points at which a divisor is evaluated (50 digits)
+_SIGNS = ((-3000, 3000), (100, 3000), (-3000, -100))  # any sign, all positive, all negative
 _NONZERO_MEMO: dict[sp.Basic, bool] = {}
 
 
@@ -206,10 +207,15 @@ def _nonzero_somewhere(d: sp.Basic) -> bool:
     at 50 digits is not rounding."""
     rng = random.Random(0)
     value = d.replace(lambda a: hasattr(a, "as_elementary"), lambda a: a.as_elementary())
-    opaque = [a for a in value.atoms(sp.Function) if getattr(a, "value_range", None)]
-    for _ in range(_SAMPLES):
-        point = {s: sp.Rational(rng.randint(-3000, 3000), 1000) for s in value.free_symbols}
-        point.update({a: sp.Rational(rng.randint(-3000, 3000), 1000) for a in opaque})
+    # in a fixed order (sets iterate by hash, which changes between runs), so that the
+    # points, and so the verdict, are the same in every run
+    names = sorted(value.free_symbols, key=sp.default_sort_key)
+    opaque = sorted((a for a in value.atoms(sp.Function) if getattr(a, "value_range", None)),
+                    key=sp.default_sort_key)
+    for k in range(_SAMPLES):
+        low, high = _SIGNS[k % len(_SIGNS)]  # all-positive points too: a ReLU chain is > 0 there
+        point = {s: sp.Rational(rng.randint(low, high), 1000) for s in names}
+        point.update({a: sp.Rational(rng.randint(low, high), 1000) for a in opaque})
         try:
             if bool(abs(sp.N(value.xreplace(point), 50)) > sp.Float("1e-20")):
                 return True

@@ -133,8 +133,9 @@ def _proved(pairs: list[tuple[Any, Any]], steps: list[ProofStep], stage: str) ->
         bad = undefined_denominator(list(pair))
         if bad is not None:
             entry = f" (entry {k + 1})" if len(pairs) > 1 else ""
-            raise UndefinedEverywhere(f"the divisor {_short(bad)}{entry} is 0 at every point: "
-                                      "the formula is undefined everywhere")
+            raise UndefinedEverywhere(f"the divisor {_short(bad)}{entry} is 0 at every point "
+                                      "tried (six seeded points of every sign): the formula "
+                                      "looks undefined everywhere")
     return SymbolicResult(True, tuple(steps), stage)
 
 
