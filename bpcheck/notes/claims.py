@@ -212,9 +212,9 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     widths = frame.setting.get("widths", ()) or ()
     top = len(widths) - (1 if frame.ctx.numbering == "standard" else 0)
     used = output_activation_used(sides, dict(full_where), frame.ctx, top)
-    parts = (hidden_part(sides, full_where, frame.ctx) if about_hidden(d.heading) else None) or (
-        split_by_layer(sides, full_where, frame.ctx, frame.setting.get("output", ""), top)
-        if used else [("", sides, full_where)])
+    hidden = about_hidden(d.heading) and hidden_part(sides, full_where, frame.ctx, frame.where)
+    parts = hidden or (split_by_layer(sides, full_where, frame.ctx, frame.setting.get(
+        "output", ""), top) if used else [("", sides, full_where)])
     if parts is None:
         raise Problem(f"{used}: the layers' activations differ and this can be the output "
                       "layer's, so f or g is not one function here; write the claim for the "

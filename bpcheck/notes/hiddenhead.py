@@ -23,11 +23,12 @@ def about_hidden(heading: str) -> bool:
     return bool(_HIDDEN.search(heading or "")) and not re.search(r"\boutput\b", heading, re.I)
 
 
-def hidden_part(sides: list[str], where: tuple[tuple[str, str], ...], ctx: TexContext
+def hidden_part(sides: list[str], where: tuple[tuple[str, str], ...], ctx: TexContext,
+                given: tuple[tuple[str, str], ...] = ()
                 ) -> list[tuple[str, list[str], tuple[tuple[str, str], ...]]] | None:
     """[("hidden layers", sides, where)] with the one layer variable's range ending below
     the output layer (where no generic activation's argument is the output's), or None (no
-    single layer variable, a range not ending at the depth)."""
+    single layer variable, a range not ending at the depth, a range the annotation gives)."""
     try:
         trees = [ast.parse(s, mode="eval") for s in sides]
     except SyntaxError:
@@ -41,6 +42,8 @@ def hidden_part(sides: list[str], where: tuple[tuple[str, str], ...], ctx: TexCo
     if len(variables) != 1 or None in variables:
         return None
     var = variables.pop()
+    if var in dict(given):
+        return None  # where="l=1..L" written by the user: theirs, whatever the heading says
     gap = _top_gap(ranges.get(var, ""), ctx.depth)
     if gap is None:
         return None

@@ -33,9 +33,10 @@ _ANY = re.compile(r"\\d?frac\s*\{\s*(?:d|\\partial|\\mathrm\s*\{\s*d\s*\})\s*([A
 
 
 def chain_through_unknown(tex: str, loss: str, names: frozenset[str]) -> bool:
-    """`\\frac{\\partial y}{\\partial x} = \\frac{\\partial y}{\\partial u}\\frac{\\partial u}{\\partial x}`
-    through a letter u that is no symbol of the setting: the chain rule of calculus, stated
-    for generic variables (never when the loss is one of its letters)."""
+    """`\\frac{\\partial y}{\\partial x} = \\frac{\\partial y}{\\partial u}
+    \\frac{\\partial u}{\\partial x}` through a letter u that is no symbol of the setting:
+    the chain rule of calculus for generic variables (never when the loss is one of its
+    letters)."""
     pairs = _ANY.findall(tex)
     if len(pairs) < 3 or _JOINS.sub("", _ANY.sub("", tex).replace("\\ ", "")) or "=" not in tex:
         return False
