@@ -25,6 +25,8 @@ from .rows import rows_as_written
 from .shorthand import shorthand_sides
 from .tensors import TensorSkip, check_blocks, check_matrix_forms, scalar_network
 from . import identities, namedloss, prose, sectionact
+from .hiddenhead import about_hidden, hidden_part
+from .maps import map_remark
 from .names import local_definition
 from .ids import drop_duplicate_ids, local_id
 from .statements import Statement, chain_left, statements
@@ -210,8 +212,9 @@ def _from_members(d: Display, ann: Annotation, state: State, frame: _Frame,
     widths = frame.setting.get("widths", ()) or ()
     top = len(widths) - (1 if frame.ctx.numbering == "standard" else 0)
     used = output_activation_used(sides, dict(full_where), frame.ctx, top)
-    parts = split_by_layer(sides, full_where, frame.ctx, frame.setting.get("output", ""), top) \
-        if used else [("", sides, full_where)]
+    hidden = about_hidden(d.heading) and hidden_part(sides, full_where, frame.ctx, frame.where)
+    parts = hidden or (split_by_layer(sides, full_where, frame.ctx, frame.setting.get(
+        "output", ""), top) if used else [("", sides, full_where)])
     if parts is None:
         raise Problem(f"{used}: the layers' activations differ and this can be the output "
                       "layer's, so f or g is not one function here; write the claim for the "
@@ -264,8 +267,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
             frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
                 re.sub(r"_.*", "", k).lstrip("\\") for k in named)))
         frame = _with_identities(frame, named, d)
-        remark = display_remark(d.tex, _expanded(d.tex, state)) if whole \
-            and d.annotation is None and not notes else None
+        remark = (display_remark(d.tex, _expanded(d.tex, state)) or map_remark(
+            d.tex, d.page.text, d.offset, frame.ctx)) if whole and d.annotation is None \
+            and not notes else None
         if remark:
             state.carry = None
             return [], [], (Reading(SKIPPED, d.line(), d.tex.strip(), reason=remark),)

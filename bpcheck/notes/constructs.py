@@ -307,6 +307,8 @@ def layer_activation(p: Parser, fn: str, sup: list[Tok], tok: Tok) -> None:
     every layer has the same one (the superscript is dropped); otherwise an error."""
     if fn in ("f", "g") and p.ctx.activation or fn == p.ctx.activation:
         return None
+    if fn in ("f", "g"):
+        return None  # each layer's own: split per layer by its argument (notes.perlayer)
     raise p.fail(f"{tok.text}^{{{''.join(texts_of(sup))}}}: a layer's activation, but the "
                  "setting's layers do not all have this one (not a power)", tok)
 

@@ -42,7 +42,9 @@ def entrywise(sides: list[str], input_layer: int | None = 0) -> list[str]:
     used = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
     index = next(c for c in _INDICES if c not in used)
     quantity = found.pop()
-    return [ast.unparse(_Entries(quantity, index, input_layer).visit(t)) for t in trees]
+    entries = _Entries(quantity, index, input_layer)
+    entries.used = used
+    return [ast.unparse(entries.visit(t)) for t in trees]
 
 
 def _only_entrywise(node: ast.expr, found: set[str]) -> bool:
@@ -77,6 +79,7 @@ def _only_entrywise(node: ast.expr, found: set[str]) -> bool:
 class _Entries(ast.NodeTransformer):
     def __init__(self, quantity: str, index: str, input_layer: int | None) -> None:
         self.quantity, self.index, self.input_layer = quantity, index, input_layer
+        self.used: set[str] = set()
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id == self.quantity == _INPUT:  # x_j is the input's entry a[0][j]
@@ -87,5 +90,13 @@ class _Entries(ast.NodeTransformer):
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         if ast.unparse(node) == self.quantity:
-            return ast.Subscript(node, ast.Name(self.index, ast.Load()), ast.Load())
+            return ast.Subscript(node, self._entry(), ast.Load())
         return node
+
+    def _entry(self) -> ast.expr:
+        """Entry j of a vector; in a batch (no input layer), entry (j, sample) of a matrix."""
+        if self.input_layer is not None:
+            return ast.Name(self.index, ast.Load())
+        sample = next(c for c in _INDICES if c != self.index and c not in self.used)
+        return ast.Tuple([ast.Name(self.index, ast.Load()), ast.Name(sample, ast.Load())],
+                         ast.Load())

@@ -26,3 +26,20 @@ def chain_through_function(tex: str, loss: str, mapped: frozenset[str]) -> bool:
     letters = {x for pair in pairs for x in pair}
     by_function = {v for _, v in pairs} & _FUNCTIONS
     return bool(by_function) and loss not in letters and not letters & mapped
+
+
+_ANY = re.compile(r"\\d?frac\s*\{\s*(?:d|\\partial|\\mathrm\s*\{\s*d\s*\})\s*([A-Za-z])\s*\}\s*"
+                  r"\{\s*(?:d|\\partial|\\mathrm\s*\{\s*d\s*\})\s*([A-Za-z])\s*\}")
+
+
+def chain_through_unknown(tex: str, loss: str, names: frozenset[str]) -> bool:
+    """`\\frac{\\partial y}{\\partial x} = \\frac{\\partial y}{\\partial u}
+    \\frac{\\partial u}{\\partial x}` through a letter u that is no symbol of the setting:
+    the chain rule of calculus for generic variables (never when the loss is one of its
+    letters)."""
+    pairs = _ANY.findall(tex)
+    if len(pairs) < 3 or _JOINS.sub("", _ANY.sub("", tex).replace("\\ ", "")) or "=" not in tex:
+        return False
+    letters = {x for pair in pairs for x in pair}
+    middle = {v for _, v in pairs} & {u for u, _ in pairs[1:]}
+    return loss not in letters and bool(middle - names)

@@ -174,7 +174,7 @@ class Parser:
             if tok.text == "(" and len(split_top(inner, ",")) > 1:
                 raise self.fail("(a, b): a function of several arguments that the setting "
                                 "does not declare (declare it with functions=)", tok)
-            return self.scripts_value(self.sub(inner, tok))
+            return self.scripts_value(constructs.comparison_value(self, inner, tok))  # (Z > 0)
         if tok.text in ("|", r"\lvert", r"\|", r"\lVert", r"\Vert"):
             return notation.bars(self, tok)
         if tok.text in _FUNC_CMDS:
@@ -245,7 +245,7 @@ class Parser:
         if name == "d" and self.ctx.network and constructs.is_gradient_name(self, tok):
             return constructs.gradient_name(self, tok)
         sub, sup, primes = self.scripts()
-        if name in self.ctx.functions or (name in ("f", "g") and self.ctx.network):
+        if name in self.ctx.functions or (name in ("f", "g") and self.ctx.network and name != self.ctx.loss):
             return self.apply(name, sub, sup, primes, tok)
         if self.ctx.network and name == self.ctx.activation_symbol:  # \phi(z): the note's f
             return self.apply("f", sub, sup, primes, tok)
@@ -410,6 +410,9 @@ class Parser:
         nxt = self.peek()
         if nxt is None:
             raise self.fail(f"{tok.text} needs an argument", tok)
+        if nxt.text == r"\circ":  # g \circ Z: g applied to (each entry of) Z
+            self.i += 1
+            return [self.factor()]
         if nxt.text in ("(", "[", "{"):
             self.i += 1
             inner = self.group(nxt)

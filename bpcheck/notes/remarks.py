@@ -22,6 +22,7 @@ from .context import TexContext
 from .leibniz import chain_through_function
 from .lexer import Tok, tokenize
 from .datamodel import data_model
+from .maps import MAP, map_display
 from .smallnet import dataset_remark
 from .statements import Statement
 
@@ -40,7 +41,7 @@ OPTIMIZER = "an optimizer's state update (momentum, RMSprop, Adam, bias correcti
 # ---- the whole display ----------------------------------------------------------------------
 
 _NOTHING = re.compile(r"%[^\n]*|\\(?:tag|label)\s*\{[^{}]*\}|\\\\|\\newline|&|\\nonumber|"
-                      r"\\notag|\\(?:begin|end)\s*\{[a-z]+\*?\}|\s+")
+                      r"\\notag|\\(?:begin|end)\s*\{[a-z]+\*?\}(?:\s*\{[lcr|\s]*\})?|\s+")
 _MATRIX = re.compile(r"\\begin\s*\{(?:array|[bpvBV]?matrix|smallmatrix)\}")
 _DERIVATIVE = re.compile(r"\\partial|\\nabla|∂|∇|\\delta|δ|\\Delta|'|\\prime|\\frac\s*\{\s*d|"
                          r"\\mathrm\s*\{\s*d\s*\}|(?<![\\A-Za-z])d[A-Za-z]|\\dd(?![A-Za-z])|"
@@ -72,6 +73,8 @@ def display_remark(tex: str, expanded: str = "") -> str | None:
         return EMPTY
     if (example := boxed_example(tex)) is not None:
         return example
+    if map_display(tex):
+        return MAP  # G: X \mapsto X W, G: \mathbb R^{m \times n} \to ...
     if _DERIVATIVE.search(_without_text(tex)) or r"\partial" in expanded:
         return None
     if _UNDERSET.search(tex) or _SHAPE_WORDS.search(tex):

@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 
 from . import gradvar
 from .context import NETWORK, TexContext
-from .remarks import WORDS, statement_remark, update_reason, words_only
+from .leibniz import chain_through_unknown
+from .remarks import GENERIC, WORDS, statement_remark, update_reason, words_only
 from .statements import Statement
 from .classes import EXAMPLE, example_sides, slip_note
 from .owndefs import not_a_definition
@@ -105,6 +106,8 @@ def classify(st: Statement, loss: str, ctx: TexContext | None = None) -> tuple[s
     texts = [m.text for m in st.members]
     if example_sides(st):
         return CLAIM, EXAMPLE
+    if chain_through_unknown(st.latex, ctx.loss, ctx.names):
+        return SKIPPED, GENERIC  # dy/dx = dy/du du/dx: u is no symbol of the setting
     if any(_DERIVATIVE.search(t) for t in texts):
         return CLAIM, gradvar.said(slip_note(st.latex), st.latex, ctx)
     if _defines(texts[0], loss):
