@@ -347,6 +347,8 @@ class Parser:
         named = dict(self.ctx.layer_names)
         if len(toks) == 1 and toks[0].text in named:
             return ast.Constant(named[toks[0].text])
+        if self.ctx.loss == "L" != self.ctx.depth:  # the loss is L: in a layer's place, L is
+            toks = [t._replace(text=self.ctx.depth) if t.text == "L" else t for t in toks]  # the depth
         return self.sub(toks, at)
 
     def layer_like(self, sup: list[Tok]) -> bool:

@@ -16,6 +16,8 @@ _TRANSPOSES = {r"\top": re.compile(r"\\top\b|⊤"),
                "T": re.compile(r"(?:\^\s*\{?\s*|[\])]\s*)T\b"),
                r"\intercal": re.compile(r"\\intercal"),
                r"\mathsf{T}": re.compile(r"\\mathsf\s*\{?\s*T")}
+# the last layer written L (`W^{[L]}`), even where the loss is L too and the depth is named D
+_DEPTHS = {"L": re.compile(_LAYERED + r"\s*\^\s*\{?\s*[\[(]?\s*L\b")}
 _PRIMES = {"f": re.compile(r"\bf\s*(?:'|\^\s*\{?\\prime)"),
            r"\sigma": re.compile(r"(?:\\sigma|σ)\s*(?:'|′|\^\s*\{?\\prime)")}
 
@@ -25,7 +27,7 @@ def note_notation(displays: Iterable[str]) -> tuple[tuple[str, str], ...]:
     text = "\n".join(displays)
     out = []
     for key, forms in (("layers", _LAYERS), ("product", _PRODUCTS),
-                       ("transpose", _TRANSPOSES), ("prime", _PRIMES)):
+                       ("transpose", _TRANSPOSES), ("prime", _PRIMES), ("depth", _DEPTHS)):
         counts = {value: len(rx.findall(text)) for value, rx in forms.items()}
         best = max(counts, key=lambda v: counts[v])
         if counts[best]:

@@ -10,6 +10,7 @@ The note's notation is a few (key, value) pairs found by `notes.style`:
   layers: "paren" | "bracket" | "plain"   (letter names come from the setting's `layers`)
   product: "\\odot" | "\\circ";  transpose: "\\top" | "T" | "\\intercal" | "\\mathsf{T}"
   prime: "f" | "\\sigma"  (how the note writes the activation's derivative)
+  depth: "L"  (the note writes its last layer L, also where the loss is L and the depth D)
 """
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def note_latex(text: str, setting: Setting, notation: dict[str, str]) -> str:
         return latex_of(_restyle(formula_box(text, frozenset(), strict=True),
                                  _Style(notation, {}, ("", ""))))
     tree = ast.parse(normalise(text).strip(), mode="eval")
+    depth = str(setting.get("depth_symbol", "L"))
+    if notation.get("depth") == "L" != depth:  # the note writes its last layer L (loss L too)
+        tree = _Renamed(depth, "L").visit(tree)
     if notation.get("prime") == r"\sigma" and setting.get("activation", "sigmoid") == "sigmoid":
         tree = _Primes().visit(tree)
     box = formula_box(ast.unparse(tree), LAYERED, strict=True)
@@ -67,6 +71,14 @@ def _loss(setting: Setting) -> tuple[str, str]:
     written = str(setting.get("loss_symbol", "")).strip()
     name = setting.loss_name()
     return (name, written) if written and written != name else ("", "")
+
+
+class _Renamed(ast.NodeTransformer):
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return ast.Name(self.new, node.ctx) if node.id == self.old else node
 
 
 class _Primes(ast.NodeTransformer):
