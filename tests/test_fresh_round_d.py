@@ -16,6 +16,9 @@ SOFTMAX = ("<!-- bpcheck-defaults: widths=3,4,3 activation=relu output=softmax "
            "$$\np_j = \\frac{e^{z_j}}{\\sum_{k} e^{z_k}}\n$$\n\n"
            "$$\n\\frac{\\partial p_i}{\\partial z_j} = p_i (\\delta_{ij} - p_j)\n$$\n\n"
            "$$\n\\frac{\\partial L}{\\partial z_j} = p_j - y_j\n$$\n")
+# the off-diagonal entries, under the words' condition
+OFF_DIAGONAL = SOFTMAX.split("$$\n\\frac{\\partial L")[0] + (
+    "When $i \\neq j$:\n\n$$\n\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j\n$$\n")
 # planted errors: the sign of the gradient, and the diagonal of the softmax's Jacobian
 SOFTMAX_WRONG = SOFTMAX.replace("= p_j - y_j", "= y_j - p_j").replace(
     "p_i (\\delta_{ij} - p_j)", "p_i (1 - p_j)")
@@ -63,3 +66,10 @@ def test_bare_sum_with_input_and_weights_keeps_its_error_and_names_the_key(tmp_p
 def test_bare_activation_definition_is_not_taken_for_the_output_layers(tmp_path):
     found = _found(tmp_path, GENERIC)
     assert len(found) == 1 and not found[0].translation
+
+
+def test_output_layer_reading_takes_the_words_condition(tmp_path):
+    kinds = _verdicts(tmp_path, OFF_DIAGONAL)
+    assert kinds == [Kind.VERIFIED, Kind.VERIFIED, Kind.VERIFIED]
+    wrong = OFF_DIAGONAL.replace("= -p_i p_j", "= p_i p_j")
+    assert _verdicts(tmp_path, wrong)[-1] == Kind.REFUTED

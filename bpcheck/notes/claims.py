@@ -280,7 +280,8 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         state.carry = (d.tex, frame.ctx, carry, local)
         samples = [s or r for s, r in zip(sample_readings(
             d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local),
-            rereadings(d.tex, frame.setting, frame.ctx, sts, carry, local))]
+            prose.rereads_with_condition(rereadings(d.tex, frame.setting, frame.ctx, sts, carry,
+                                                    local), d.page.text, d.offset))]
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))
