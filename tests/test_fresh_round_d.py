@@ -73,3 +73,14 @@ def test_output_layer_reading_takes_the_words_condition(tmp_path):
     assert kinds == [Kind.VERIFIED, Kind.VERIFIED, Kind.VERIFIED]
     wrong = OFF_DIAGONAL.replace("= -p_i p_j", "= p_i p_j")
     assert _verdicts(tmp_path, wrong)[-1] == Kind.REFUTED
+
+# a letter that names both a layer (layers=h,o) and that layer's activations (names=h:...)
+LETTER_LAYER = ("<!-- bpcheck-defaults: widths=2,3,1 activation=sigmoid loss=mse_half "
+                "layers=h,o names=h:a^{(1)} -->\n\n"
+                "$$\n\\delta^h = \\left((W^o)^T \\delta^o\\right) \\odot h \\odot (1 - h)\n$$\n")
+
+
+def test_layer_letter_in_a_superscript_stays_the_layer_when_also_a_name(tmp_path):
+    assert _verdicts(tmp_path, LETTER_LAYER) == [Kind.VERIFIED]
+    wrong = LETTER_LAYER.replace("\\odot (1 - h)", "")
+    assert _verdicts(tmp_path, wrong) == [Kind.REFUTED]

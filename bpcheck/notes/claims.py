@@ -261,8 +261,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         frame = _frame(d, d.annotation or plain, state)
         named = _named(d)
         if named:  # the note's own names of the setting's quantities are the setting's
-            frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
-                re.sub(r"_.*", "", k).lstrip("\\") for k in named)))
+            frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(  # b^h: a layer letter
+                re.sub(r"_.*", "", k).lstrip("\\") for k in named)
+                - {letter for letter, _ in frame.ctx.layer_names}))
         frame = _with_identities(frame, named, d)
         remark = display_remark(d.tex, _expanded(d.tex, state)) if whole \
             and d.annotation is None and not notes else None
