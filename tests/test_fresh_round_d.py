@@ -84,3 +84,15 @@ def test_layer_letter_in_a_superscript_stays_the_layer_when_also_a_name(tmp_path
     assert _verdicts(tmp_path, LETTER_LAYER) == [Kind.VERIFIED]
     wrong = LETTER_LAYER.replace("\\odot (1 - h)", "")
     assert _verdicts(tmp_path, wrong) == [Kind.REFUTED]
+
+# the note's own letter for a layer's weights, with its entry's two digits (w_{12}: from input
+# 1 to hidden unit 2)
+NAMED_ENTRY = ("<!-- bpcheck-defaults: widths=2,3,1 activation=sigmoid loss=mse_half "
+               "orientation=in_out loss_symbol=L names=w:W^{(1)} -->\n\n"
+               "$$\n\\frac{\\partial L}{\\partial w_{12}} = \\delta^{(1)}_2 x_1\n$$\n")
+
+
+def test_named_weight_with_two_digits_is_its_entry(tmp_path):
+    assert _verdicts(tmp_path, NAMED_ENTRY) == [Kind.VERIFIED]
+    wrong = NAMED_ENTRY.replace("\\delta^{(1)}_2 x_1", "\\delta^{(1)}_1 x_2")
+    assert _verdicts(tmp_path, wrong) == [Kind.REFUTED]
