@@ -96,3 +96,14 @@ def test_named_weight_with_two_digits_is_its_entry(tmp_path):
     assert _verdicts(tmp_path, NAMED_ENTRY) == [Kind.VERIFIED]
     wrong = NAMED_ENTRY.replace("\\delta^{(1)}_2 x_1", "\\delta^{(1)}_1 x_2")
     assert _verdicts(tmp_path, wrong) == [Kind.REFUTED]
+
+# two index letters side by side (sample i, class j) on bare names: not one output vector's entry
+TWO_LETTERS = ("<!-- bpcheck-defaults: widths=3,4,3 activation=relu output=softmax "
+               "loss=cross_entropy target=onehot batch=4 reduction=mean samples=i "
+               "loss_symbol=L -->\n\n"
+               "$$\nL^{(i)} = -\\sum_{j=1}^{3} y_{ij} \\log a_{ij}\n$$\n")
+
+
+def test_bare_names_with_two_index_letters_are_not_taken_for_the_output(tmp_path):
+    found = _found(tmp_path, TWO_LETTERS)
+    assert len(found) == 1 and not found[0].translation

@@ -65,7 +65,7 @@ def _output_only(texts: list[str], depth: str, loss: str, out: int) -> bool:
         except SyntaxError:
             return False
         for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and node.id in _OTHERS:
+            if isinstance(node, ast.Name) and node.id in _OTHERS or _letters_product(node):
                 return False
             anchored |= isinstance(node, ast.Name) and node.id in ("y", loss) or \
                 isinstance(node, ast.Call) and getattr(node.func, "id", "") == "diff"
@@ -77,3 +77,11 @@ def _output_only(texts: list[str], depth: str, loss: str, out: int) -> bool:
                 elif not (isinstance(layer, ast.Name) and layer.id == depth):
                     return False
     return anchored
+
+
+def _letters_product(node: ast.AST) -> bool:
+    """`y_{ij}` read as the entry i·j: two index letters side by side (a sample and a class,
+    or a matrix's row and column) that a vector of the output layer does not have."""
+    return isinstance(node, ast.Subscript) and isinstance(node.slice, ast.BinOp) and \
+        isinstance(node.slice.op, ast.Mult) and all(
+            isinstance(x, ast.Name) for x in (node.slice.left, node.slice.right))
