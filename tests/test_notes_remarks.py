@@ -90,7 +90,9 @@ def test_calculus_about_other_things_is_skipped(tmp_path: Path, tex: str, why: s
 def test_statements_naming_the_setting_are_never_skipped_as_remarks(tmp_path: Path,
                                                                     tex: str) -> None:
     [got] = read(tmp_path, tex)
-    assert all(kind in (CLAIM, DEFINITION, NOT_UNDERSTOOD) for kind, _ in got), got
+    # a relation other than = (`\sim`, read as the output layer's) is reported as one
+    assert all(kind in (CLAIM, DEFINITION, NOT_UNDERSTOOD) or why.startswith("the relation")
+               for kind, why in got), got
 
 
 @pytest.mark.parametrize("tex, why", [

@@ -264,8 +264,9 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         frame = _frame(d, d.annotation or plain, state)
         named = _named(d)
         if named:  # the note's own names of the setting's quantities are the setting's
-            frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(
-                re.sub(r"_.*", "", k).lstrip("\\") for k in named)))
+            frame = replace(frame, ctx=replace(frame.ctx, mapped=frozenset(  # b^h: a layer letter
+                re.sub(r"_.*", "", k).lstrip("\\") for k in named)
+                - {letter for letter, _ in frame.ctx.layer_names}))
         frame = _with_identities(frame, named, d)
         remark = (display_remark(d.tex, _expanded(d.tex, state)) or map_remark(
             d.tex, d.page.text, d.offset, frame.ctx)) if whole and d.annotation is None \
@@ -284,7 +285,8 @@ def by_statement(d: Display, notes: list[RowNote], state: State,
         state.carry = (d.tex, frame.ctx, carry, local)
         samples = [s or r for s, r in zip(sample_readings(
             d.tex, frame.setting, frame.ctx, d.defaults, sts, carry, local),
-            rereadings(d.tex, frame.setting, frame.ctx, sts, carry, local))]
+            prose.rereads_with_condition(rereadings(d.tex, frame.setting, frame.ctx, sts, carry,
+                                                    local), d.page.text, d.offset))]
     except (Problem, LatexError) as exc:
         p = exc if isinstance(exc, Problem) else \
             Problem(f"cannot read formula: {exc}", d.line(exc.pos), d.where(exc.pos))

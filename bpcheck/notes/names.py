@@ -47,7 +47,8 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
         if hit is not None:
             at = t._replace(end=t.pos)
             body = [d._replace(pos=t.pos, end=t.pos) for d in hit[1]]
-            out += body if _is_function(hit[1]) or _is_letter(hit[1]) else \
+            out += body if _is_function(hit[1]) or _is_letter(hit[1]) or _takes_entries(
+                hit[1], toks, k + len(hit[0])) else \
                 [at._replace(kind="sym", text="(")] + body + [at._replace(kind="sym", text=")")]
             k += len(hit[0])
             if _is_quantity(hit[1]):
@@ -108,6 +109,14 @@ def _applied_to_other(toks: list[Tok], k: int, others: set[str]) -> bool:
 def _is_letter(toks: list[Tok]) -> bool:
     """`a`: one letter, put in place as it is, so that the scripts after it stay its own."""
     return len(toks) == 1 and toks[0].kind == "let"
+
+
+def _takes_entries(body: list[Tok], toks: list[Tok], after: int) -> bool:
+    """`W^{(1)}` for `w` before `_{11}`: a layered name with no subscript of its own, put in
+    place as it is, so that `w_{11}` is its entry (1, 1) as `W^{(1)}_{11}` is."""
+    texts = texts_of(body)
+    return after < len(toks) and toks[after].text == "_" and _is_quantity(body) and \
+        len(texts) > 1 and texts[1] == "^" and "_" not in texts
 
 
 def _is_function(toks: list[Tok]) -> bool:

@@ -175,8 +175,8 @@ def delta(p: Parser, tok: Tok) -> ast.expr:
             return call("kdelta", i, j)
     if not p.ctx.network and "delta" in p.ctx.names:
         return p.scalar_symbol("delta", sub, sup, tok)
-    raise p.fail("\\delta needs a layer superscript \\delta^{(l)} "
-                 "(or two indices: Kronecker \\delta_{ij})", tok)
+    raise p.fail("\\delta needs a layer superscript \\delta^{(l)} (or two indices: Kronecker "
+                 "\\delta_{ij}; or the defaults' unmarked=l, when bare names mean one layer)", tok)
 
 
 def wrapper(p: Parser, tok: Tok) -> ast.expr:

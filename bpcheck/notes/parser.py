@@ -280,7 +280,8 @@ class Parser:
             if layer is None:
                 layer, sub = constructs.unsuperscripted_layer(self, sub)
             if layer is None:
-                raise self.fail(f"{shown} needs a layer superscript, e.g. {shown}^{{(l)}}", tok)
+                raise self.fail(f"{shown} needs a layer superscript, e.g. {shown}^{{(l)}} (or the "
+                                "defaults' unmarked=l, when bare names mean one layer)", tok)
             value: ast.expr = subscript(ident("W" if name == "w" else name), layer)
             if sub is not None:  # W^{(2)}_i: one index, for a W that is one row or column
                 one = 1 if name in ("W", "w") and len(split_top(sub, ",")) == 1 and len(sub) == 1 \

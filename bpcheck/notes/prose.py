@@ -151,6 +151,14 @@ def with_condition(sts: list, text: str, offset: int) -> tuple[list, set[int]]:
     return out, told
 
 
+def rereads_with_condition(rereads: list, text: str, offset: int) -> list:
+    """Statements read again (notes.rereads: (statement, setting, context) or None), each
+    taking the words' condition as a statement read at once does (`with_condition`)."""
+    if not any(rereads) or not condition_before(text, offset):
+        return rereads
+    return [(with_condition([r[0]], text, offset)[0][0], *r[1:]) if r else r for r in rereads]
+
+
 def free_names(sides) -> set[str]:
     """The names used outside any sum that binds them (`j` in `x_j + sum(x[j], (j, 1, n))`);
     `sides` as formula text or parsed trees."""

@@ -20,6 +20,7 @@ from dataclasses import replace
 from .context import TexContext
 from .lexer import LatexError, Tok, match_group, tokenize
 from .macros import definitions, expand
+from .outputlayer import output_context, output_reading
 from .samplesum import bare_sum, bias_equation, with_sample_sums
 from .statements import Statement, statements
 from ..model import Setting
@@ -43,6 +44,8 @@ def rereadings(tex: str, setting: Setting, ctx: TexContext, sts: list[Statement]
     for k in failed:
         layered = view is not None and one_layer_form(sts[k].latex, ctx)
         out[k] = _again(tex, sts[k], view if layered else (setting, ctx), layered, carry, local)
+        if out[k] is None and (st := output_reading(tex, sts[k], setting, ctx, carry, local)):
+            out[k] = st, setting, output_context(ctx)  # bare names of the output layer alone
     return out
 
 
