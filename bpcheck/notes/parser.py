@@ -11,7 +11,7 @@ import ast
 import re
 from typing import Callable
 
-from . import constructs, iowidths, notation, series
+from . import constructs, iowidths, layersub, notation, series
 from .context import TexContext
 from .lexer import PAIRS, LatexError, Tok, match_group, split_top, texts_of
 from .tree import binop, call, ident, number, subscript
@@ -386,6 +386,8 @@ class Parser:
     # -- functions ------------------------------------------------------------------------------
     def apply(self, fn: str, sub: list[Tok] | None, sup: list[Tok] | None, primes: int,
               tok: Tok) -> ast.expr:
+        if sub is not None and self.ctx.network:  # \phi_l(z_l): layer l's activation
+            return layersub.layer_subscript(self, fn, sub, sup, primes, tok)
         if sub is not None or primes > 1:
             raise self.fail(f"{tok.text} with a subscript or several primes", tok)
         if sup is not None and self.ctx.network and not is_transpose(sup) and self.layer_like(sup):

@@ -24,7 +24,7 @@ def _prime(name: str, u: str) -> str | None:
     """The output activation's derivative at `u`, in the formula language."""
     return {"sigmoid": f"sigmoid({u}) % (1 - sigmoid({u}))",
             "tanh": f"1 - tanh({u}) ** 2",
-            "relu": f"step({u})"}.get(name)
+            "relu": f"step({u})", "identity": f"0 * {u} + 1"}.get(name)
 
 
 def _layer_of(arg: ast.expr) -> tuple[str | None, int] | None:
