@@ -405,10 +405,15 @@ def is_remark_word(word: str) -> bool:
         and not re.fullmatch(r"[A-Za-z]", word)
 
 
+NO_WORD = "needs an argument (the word it writes)"  # `\\text` at the end: said, never skipped
+
+
 def word(p: Parser, tok: Tok) -> ast.expr:
     """\\mathrm{diag}, \\operatorname{softmax}, \\text{ReLU}, or a named symbol."""
     if p.at("*"):
         p.i += 1  # \operatorname*: limits placement only
+    if p.i >= len(p.t) or p.t[p.i].text in ("}", "&", "\\\\", "=", ")", "]"):
+        raise p.fail(f"{tok.text} {NO_WORD}", tok)
     inner = p.arg()
     text = "".join(texts_of(inner))
     if text == "prod":

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from ..catalog.files import NETWORK_KEYS, SCALAR_KEYS
-from . import entrylayers, widthletter
+from . import entrylayers, namekeys, widthletter
 from ..catalog.schema import CHOICES, conventions_problem, value_problem
 
 # keys a defaults line may give besides a setting's: what they mean is the notes' own
@@ -92,8 +92,8 @@ def _problem(key: str, raw: Any) -> str:
         return f"where={text}: write index ranges like where=\"l=1..L-1\"" \
             if re.sub(r"[\s,;]", "", rest) else ""
     if key == "names":
-        return "" if isinstance(raw, str) and note_names(raw) is not None else \
-            f"names={text}: write the note's names as name:LaTeX pairs, e.g. names=p:a^{{[L]}}"
+        wrong = namekeys.bad_entry(raw)
+        return f"names={text}: {wrong}" if wrong else ""
     if key in entrylayers.KEYS:
         return entrylayers.key_problem(key, raw)
     if key in widthletter.KEYS:
@@ -122,23 +122,17 @@ def _expected(key: str) -> str:
         key, f"{key} must be a number")
 
 
-# a subscript that is a word (`Y_{\\text{pred}}`, `a_{\\rm in}`): part of the name, never an index
-_WORD_SCRIPT = r"\\(?:text|textrm|mathrm|rm|mathit|textit)\s*(?:\{\w+\}|\s\w+)"
-
-
 _STAR = re.compile(r"\^\s*(?:\{\s*(?:\*|\\ast|\\star)\s*\}|\\ast\b|\\star\b|\*)")
 
 
 def note_names(raw: str) -> dict[str, str] | None:
     """`names=p:a^{[L]},N_{out}:n_2`: what the note's own names stand for, in the setting's
-    LaTeX (a name is a letter, with or without a subscript); None when it cannot be read."""
+    LaTeX (a name as namekeys reads it); None when it cannot be read."""
     out: dict[str, str] = {}
-    for item in (i for i in re.split(r",(?![^{]*\})", raw) if i.strip()):
+    for item in namekeys.entries(raw):
         name, sep, latex = item.partition(":")
         name = _STAR.sub("^*", name)  # y^{*}, y^\ast: the starred name y^*
-        if not sep or not re.fullmatch(r"\s*(?:[A-Za-z]|\\[A-Za-z]+|\\hat\{[A-Za-z]\})(?:\^\*)?"
-                                       r"(_\{?\w+\}?|_\{" + _WORD_SCRIPT + r"\})?\s*",
-                                       name) or not latex.strip():
+        if not sep or not namekeys.is_name(name) or not latex.strip():
             return None
         out[name.strip()] = latex.strip()
     return out or None

@@ -1,9 +1,11 @@
 """Layout commands that carry no mathematics, read through to the formula they decorate.
 
-- `\\boxed{F}`, `\\colorbox{c}{F}`, `\\fcolorbox{c}{d}{F}`, `\\textcolor{c}{F}`: F (a `$` that
-  opens and closes F inside a colour box is the box's text mode, not maths);
+- `\\boxed{F}`, `\\ensuremath{F}`, `\\colorbox{c}{F}`, `\\fcolorbox{c}{d}{F}`,
+  `\\textcolor{c}{F}`: F (a `$` that opens and closes F inside a colour box is the box's
+  text mode, not maths);
 - `\\color{c}`, and the size switches `\\large`, `\\Large`, `\\small`, ... (also written as a
   group, `\\large{F}`): nothing;
+- `\\textsc{word}`: the word, as `\\text{word}`;
 - `\\checkmark`: a mark the note puts after a formula it has just confirmed: nothing;
 - `\\xrightarrow{label}` (and `\\xRightarrow`): the arrow `\\to` (`\\Rightarrow`), its label a
   caption over the arrow.
@@ -20,7 +22,8 @@ from typing import Any
 SIZES = {r"\tiny", r"\scriptsize", r"\footnotesize", r"\small", r"\normalsize", r"\large",
          r"\Large", r"\LARGE", r"\huge", r"\Huge", r"\scriptstyle", r"\scriptscriptstyle"}
 _MARKS = {r"\checkmark"}
-_BOXES = {r"\boxed": 0, r"\colorbox": 1, r"\textcolor": 1, r"\fcolorbox": 2}
+_BOXES = {r"\ensuremath": 0, r"\boxed": 0, r"\colorbox": 1, r"\textcolor": 1, r"\fcolorbox": 2}
+_RENAMED = {r"\textsc": r"\text"}  # small capitals: a word, as \text
 _ARROWS = {r"\xrightarrow": r"\to", r"\xRightarrow": r"\Rightarrow"}
 _RELATIONS = {"=", r"\approx", r"\leq", r"\geq", r"\le", r"\ge", "<", ">", r"\neq", r"\in",
               r"\to", r"\Rightarrow", r"\implies", r"\equiv", r"\coloneqq", r"\quad", r"\qquad",
@@ -31,7 +34,7 @@ _OPEN, _CLOSE = {"{", "(", "["}, {"}", ")", "]"}
 def drop_layout(toks: list[Any]) -> list[Any]:
     """The tokens with every layout command of this module read through (see the module)."""
     if not any(t.text in SIZES or t.text in _MARKS or t.text in _BOXES or t.text in _ARROWS
-               or t.text == r"\color" for t in toks):
+               or t.text in _RENAMED or t.text == r"\color" for t in toks):
         return toks
     out: list[Any] = []
     i = 0
@@ -41,6 +44,9 @@ def drop_layout(toks: list[Any]) -> list[Any]:
             i += 1
         elif t.text == r"\color":
             i = _after_group(toks, i + 1)
+        elif t.text in _RENAMED:
+            out.append(t._replace(text=_RENAMED[t.text]))
+            i += 1
         elif t.text in SIZES:
             body_at = i + 1
             if body_at < len(toks) and toks[body_at].text == "{":

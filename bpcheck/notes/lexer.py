@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .arrays import read_arrays
 from .layoutcmds import drop_layout
 from .parens import close_left_groups
 
@@ -58,7 +59,8 @@ _PAIRS_TYPED = {(">", "="): r"\geq", ("<", "="): r"\leq", ("!", "="): r"\neq"}
 
 
 def tokenize(tex: str) -> list[Tok]:
-    return drop_layout(_clean(close_left_groups(_merge(_dots(_function_words(_raw_tokens(tex)))))))
+    return drop_layout(_clean(close_left_groups(read_arrays(_merge(_dots(_function_words(
+        _raw_tokens(tex))))))))
 
 
 # function names typed in italic letters, as plain-text notes do: `sigmoid(z)`, `max(0,z)`

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from .lexer import LatexError, Tok, texts_of, tokenize
+from .namekeys import canonical, match_length
 
 
 def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
@@ -17,8 +18,8 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
     """Each name the note defined (`s`, or `N_{out}` from names=), outside sub- and
     superscripts and words, as `(` what it stands for `)`; a name in `applied` (the
     output's own, `s`), applied to something else than its input, as its function."""
-    keys = sorted(((tuple(texts_of(tokenize(k))), v) for k, v in local.items()),
-                  key=lambda kv: -len(kv[0]))
+    keys = sorted(((tuple(canonical(texts_of(tokenize(k)))), v, "".join(texts_of(tokenize(k))))
+                   for k, v in local.items()), key=lambda kv: -len(kv[0]))
     out: list[Tok] = []
     scripts: list[bool] = []  # for each open `{`: whether it opened a script or a word
     words: list[bool] = []  # ... and whether it opened a word (\mathrm{log}: never a name)
@@ -29,30 +30,31 @@ def substitute_names(toks: list[Tok], local: dict[str, list[Tok]],
         script = prev in ("_", "^")  # `^K`: a one-token script, mapped names only
         if t.kind == "let" or t.kind == "cmd" and t.text[1:].isalpha():
             hit = None if any(words) else next(
-                ((key, v) for key, v in keys
+                ((key, v, name) for key, v, name in keys
                  if (key[0] in anywhere if script else
                      len(key) > 1 or not any(scripts) or key[0] in anywhere)
-                 and tuple(x.text for x in toks[k:k + len(key)]) == key), None)
+                 and match_length(toks, k, key)), None)
+            size = match_length(toks, k, hit[0]) if hit is not None else 0
         if hit is not None and script:  # `\sum_{j=1}^K` with names=K:n_1: `^{n_1}`
             at = t._replace(end=t.pos)
             out += [at._replace(kind="sym", text="{")] + \
                 [d._replace(pos=t.pos, end=t.pos) for d in hit[1]] + [at._replace(kind="sym", text="}")]
-            k += len(hit[0])
+            k += size
             continue
-        if hit is not None and applied and "".join(hit[0]) in applied and \
-                _applied_to_other(toks, k + len(hit[0]), set(local) - {"".join(hit[0])}):
-            out += [d._replace(pos=t.pos, end=t.pos) for d in applied["".join(hit[0])]]
-            k += len(hit[0])  # s(x + c): softmax(x + c), its argument read as written
+        if hit is not None and applied and hit[2] in applied and \
+                _applied_to_other(toks, k + size, set(local) - {hit[2]}):
+            out += [d._replace(pos=t.pos, end=t.pos) for d in applied[hit[2]]]
+            k += size  # s(x + c): softmax(x + c), its argument read as written
             continue
         if hit is not None:
             at = t._replace(end=t.pos)
             body = [d._replace(pos=t.pos, end=t.pos) for d in hit[1]]
             out += body if _is_function(hit[1]) or _is_letter(hit[1]) or _takes_entries(
-                hit[1], toks, k + len(hit[0])) else \
+                hit[1], toks, k + size) else \
                 [at._replace(kind="sym", text="(")] + body + [at._replace(kind="sym", text=")")]
-            k += len(hit[0])
+            k += size
             if _is_quantity(hit[1]):
-                k = _own_argument(toks, k, set(local) - {"".join(hit[0])})
+                k = _own_argument(toks, k, set(local) - {hit[2]})
             continue
         if t.text == "{":  # `e^{x_i}` is a power: its letters are names, not indices
             exponent = prev == "^" and k > 1 and toks[k - 2].text == "e"

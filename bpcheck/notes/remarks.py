@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from .classes import boxed_example
+from .constructs import NO_WORD
 from .context import TexContext
 from .leibniz import chain_through_function
 from .lexer import Tok, tokenize
@@ -174,7 +175,8 @@ def statement_remark(st: Statement, ctx: TexContext) -> str | None:
         return LIMIT
     if r"\sim" in st.relations or re.search(r"\\sim(?![A-Za-z])", st.latex):
         return APPROX
-    if st.error is not None and "unsupported LaTeX construct" in str(st.error):
+    if st.error is not None and ("unsupported LaTeX construct" in str(st.error)
+                                 or NO_WORD in str(st.error)):
         return None  # a construct the reader lacks (\oint): said, never skipped as generic
     return GENERIC
 
