@@ -11,6 +11,7 @@ that statement is not understood, never checked as written.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from .rowshape import COLUMN, MATRIX, ROW, SCALAR, shape_of
@@ -57,10 +58,15 @@ def _tensor(args: list[ast.expr], loss: str) -> bool:
         (var == COLUMN and f == ROW)
 
 
+_DRAWN = re.compile(r"\b(?:row|col|matrix)\(")
+
+
 def check_blocks(sides: list[str], loss: str) -> None:
     """Raise TensorSkip for a drawn matrix whose cells are vectors or matrices (`[b W]`, an
     augmented matrix): the formula language draws matrices of numbers only."""
     for side in sides:
+        if not _DRAWN.search(side):  # (most sides draw no matrix: no parse)
+            continue
         try:
             tree = ast.parse(side, mode="eval")
         except SyntaxError:
