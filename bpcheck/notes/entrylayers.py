@@ -24,8 +24,9 @@ from .inout import ends_in_words
 from .lossindex import loss_tokens
 from .names import substitute_names
 from .starred import canonical, check_unmapped
+from . import unitletters
 
-KEYS = ("layer_digits", "prime_layer", "example_index")
+KEYS = ("layer_digits", "prime_layer", "example_index", unitletters.KEY)
 _MATRICES = {"W", "w"}
 _VECTORS = {"b", "z", "a", r"\delta"}
 _EXAMPLES = {"x", "y"}
@@ -53,12 +54,14 @@ def note_tokens(toks: list[Tok], local: dict[str, list[Tok]] | None, ctx: Any) -
         ctx.digit_layers).get("example_index", "")) if ctx.network else canonical(toks)
     toks = substitute_names(toks, local, ctx.mapped, dict(ctx.applied)) if local else toks
     check_unmapped(toks)  # y^*: a name of its own, mapped with names= or not understood
-    return rewrite(ends_in_words(toks, ctx), ctx.digit_layers)
+    return unitletters.rewrite(rewrite(ends_in_words(toks, ctx), ctx.digit_layers), ctx)
 
 
 def key_problem(key: str, raw: Any) -> str:
     """What is wrong with one of this module's set-up values ("" when nothing is)."""
     text = str(raw).strip()
+    if key == unitletters.KEY:
+        return unitletters.key_problem(raw)
     if key == "layer_digits" and text.lower() not in ("true", "false"):
         return f"layer_digits={text}: layer_digits must be one of true, false"
     if key == "prime_layer" and not re.fullmatch(r"[1-9]\d*", text):
@@ -71,6 +74,7 @@ def key_problem(key: str, raw: Any) -> str:
 def conventions(defaults: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """The keys of this module a defaults line gives, as (key, value) pairs."""
     out = [(k, str(defaults[k]).strip()) for k in KEYS if k in defaults]
+    out += unitletters.bias_unit(defaults)
     return tuple((k, v) for k, v in out if not (k == "layer_digits" and v.lower() != "true"))
 
 
