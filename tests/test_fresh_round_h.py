@@ -80,3 +80,11 @@ def test_capital_delta_is_the_error_only_when_the_note_says_so(tmp_path):
     unsaid = _load(tmp_path, _DELTA.replace(" NAMES", ""))
     assert not unsaid.claims and [u.kind for u in unsaid.unchecked] == ["not understood"] * 2
     assert all("names=\\Delta:\\delta" in u.reason for u in unsaid.unchecked)
+
+
+def test_circled_circle_is_the_hadamard_product_when_the_note_declares_it(tmp_path):
+    body = _DELTA.replace(" NAMES", " names=\\Delta:\\delta hadamard=\\circledcirc").replace(
+        "\\odot", "\\circledcirc")
+    assert _verdicts(tmp_path, body) == [Kind.VERIFIED] * 2
+    wrong = body.replace("g'(z^\\ell)\n", "g(z^\\ell)\n")
+    assert _verdicts(tmp_path, wrong) == [Kind.VERIFIED, Kind.REFUTED]
