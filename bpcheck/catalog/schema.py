@@ -144,8 +144,8 @@ def conventions_problem(body: dict[str, Any]) -> str:
     if "samples" in body and not body.get("batch"):
         return "samples needs batch=N: a sample is a column of the batch"
     if "hadamard" in body and not hadamard_symbols(body["hadamard"]):
-        return ("hadamard names the note's elementwise product: *, \\times, \\cdot or "
-                "\\otimes (a list)")
+        return ("hadamard names the note's elementwise product: *, \\times, \\cdot, "
+                "\\otimes or \\circledcirc (a list)")
     if "unmarked" in body:
         value = body["unmarked"]
         text = str(value).strip() if isinstance(value, (int, str)) else ""
@@ -168,7 +168,7 @@ def _letter_list(value: Any) -> bool:
                                for i in items)
 
 
-HADAMARD_SYMBOLS = ("*", "\\times", "\\cdot", "\\otimes")
+HADAMARD_SYMBOLS = ("*", "\\times", "\\cdot", "\\otimes", "\\circledcirc")
 
 
 def hadamard_symbols(value: Any) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ import ast
 import re
 from typing import Any
 
-from . import series
+from . import casesrow, samplescripts, series
 from ..catalog.formula import FUNCTIONS
 from .lexer import LatexError, Tok, match_group, nesting, split_top, texts_of
 from .tree import binop, call, subscript
@@ -36,7 +36,7 @@ def cases(p: Parser, tok: Tok) -> ast.expr:
     p.i = j + 1
     pieces = []
     for row in rows:
-        cells = split_top(row, "&")
+        cells = casesrow.split_row(split_top(row, "&"))  # `v \text{ if } c`: no `&`
         if len(cells) == 2 and cells[0] and cells[0][-1].text == ",":
             cells[0] = cells[0][:-1]  # `1, & z > 0`: the comma ends the value
         if len(cells) != 2 or not cells[0]:
@@ -71,7 +71,7 @@ def _drop_words(toks: list[Tok]) -> list[Tok]:
         if t.text in (r"\text", r"\textrm", r"\mbox", r"\mathrm") and i + 1 < len(toks) \
                 and toks[i + 1].text == "{":
             close = match_group(toks, i + 1)
-            word = "".join(texts_of(toks[i + 2:close])).strip().lower()
+            word = "".join(texts_of(toks[i + 2:close])).strip().lower().rstrip(".,")
             if word in _OTHERWISE:
                 out.append(Tok("let", word, t.pos, toks[close].end))
             elif word not in ("if", "for", "when", "falls", "si", ""):
@@ -257,6 +257,7 @@ _TRANSPOSES = {"T", r"\top", r"\intercal", r"\mathsf", r"\mathrm", r"\rm"}
 def sample_superscript(p: Parser, sup: list[Tok]) -> tuple[list[Tok] | None, ast.expr | None]:
     """`(i)` at the end of a superscript, with i one of the note's sample letters
     (samples=i): (what remains of the superscript, the sample index); else (sup, None)."""
+    sup = samplescripts.layer_then_sample(p, sup) or sup  # x^{(p,3)}: layer 3 of sample p
     texts = texts_of(sup)
     if len(texts) >= 3 and texts[-3] == "(" and texts[-1] == ")" and texts[-2] in p.ctx.samples:
         rest = sup[:-3]

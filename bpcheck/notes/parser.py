@@ -11,7 +11,7 @@ import ast
 import re
 from typing import Callable
 
-from . import constructs, iowidths, layersub, notation, series
+from . import capitals, constructs, iowidths, layersub, notation, samplescripts, series
 from .context import TexContext
 from .lexer import PAIRS, LatexError, Tok, match_group, split_top, texts_of
 from .tree import binop, call, ident, number, subscript
@@ -201,6 +201,8 @@ class Parser:
                                 tok)
             if tok.text == "^" and set(texts_of(arg)) - {"{", "}"} <= {r"\prime", "'"}:
                 primes += sum(t in (r"\prime", "'") for t in texts_of(arg))  # f^{'}, f^{\prime}
+            elif tok.text == "^" and sup is not None and samplescripts.is_sample(self, arg):
+                sup = sup + arg  # names=\hat p:a^{(3)} then ^{(p)}: layer 3 of sample p
             elif (sub if tok.text == "_" else sup) is not None:
                 raise self.fail(f"double {'subscript' if tok.text == '_' else 'superscript'}", tok)
             elif tok.text == "_":
@@ -215,6 +217,7 @@ class Parser:
         sub, sup, primes = self.scripts()
         if primes:
             raise self.fail("a prime here: only functions (f', \\sigma') take one", start)
+        value, sup = samplescripts.sample_of(self, value, sup)  # (a^{(3)})^{(p)}_k
         if sub is not None:
             value = subscript(value, self.indices(sub, None))
         return self.power(value, sup)
@@ -271,8 +274,7 @@ class Parser:
         shown = "\\delta" if name == "delta" else name
         if name in _CAPITALS and sup is not None and self.layer_like(sup):
             if not self.ctx.batch:
-                raise self.fail(f"{name}^{{{''.join(texts_of(sup))}}}: a batch matrix with a layer "
-                                "superscript; give batch=N in the defaults (not a power)", tok)
+                raise self.fail(capitals.unbatched_capital(name, "".join(texts_of(sup))), tok)
             name = _CAPITALS[name]
         if name in _LAYERED and not (name == "w" and sub is None and sup is None
                                      and not self.ctx.unmarked):

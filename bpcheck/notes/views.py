@@ -73,8 +73,8 @@ def _batch_tokens(toks: list[Tok], ctx: TexContext) -> bool:
         if t.text in ctx.batch_symbols and t.text not in ctx.names:
             return True
         if t.text in ctx.samples and "^" in opened and 0 < k < len(toks) - 1 \
-                and toks[k - 1].text == "(" and toks[k + 1].text == ")":
-            return True  # a^{[L](i)}: sample i of the batch
+                and toks[k - 1].text in ("(", ",") and toks[k + 1].text in (")", ","):
+            return True  # a^{[L](i)}, x^{(i,3)}: sample i of the batch
     return False
 
 

@@ -16,6 +16,7 @@ from . import dag
 from . import engine
 from . import linalg as la
 from .atoms import AbsF, Exp, Relu, Sig, Step, Tanh
+from .columns import column_entry, is_column
 from .linalg import IndexRangeError, ShapeError, shape_of
 from ..catalog.formula import node_key
 from .gradients import engine_expansion, gradient
@@ -120,6 +121,8 @@ class Evaluator:
             alias = self.world.family.get((node.id, None))
             if alias:
                 return alias, None
+        if isinstance(node, ast.Subscript) and is_column(node.value):
+            return self.reference(column_entry(node))  # z_k of sample p: Z[k, p] of the batch
         if isinstance(node, ast.Subscript):
             base = node.value
             if isinstance(base, ast.Name) and not self._is_vector_name(base.id):
