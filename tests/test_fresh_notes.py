@@ -4,10 +4,9 @@ each on a fixture of our own in the notation such notes use: the elementwise pro
 from __future__ import annotations
 
 from bpcheck.catalog.schema import conventions_problem
-from bpcheck.model import Kind, Options
+from bpcheck.model import Kind
 from bpcheck.notes.implied import with_implied_keys
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from note_checks import note_verdicts as _verdicts
 
 OTIMES = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid activation_symbol=\\sigma "
           "loss=mse_half hadamard=\\otimes -->\n\n"
@@ -21,14 +20,6 @@ LOSS_L = ("<!-- bpcheck-defaults: widths=2,3,1 activation=sigmoid loss=mse_half 
           "loss_symbol=L -->\n\n"
           "$$\n\\frac{\\partial L}{\\partial b^{(2)}} = \\delta^{(2)}\n$$\n\n"
           "$$\n\\frac{\\partial L}{\\partial W^{(2)}} = \\delta^{(2)} (a^{(1)})^T\n$$\n")
-
-
-def _verdicts(tmp_path, body: str) -> list[Kind]:
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    sources = load_sources([str(note)], None, None)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
 
 
 def test_hadamard_may_be_written_otimes():

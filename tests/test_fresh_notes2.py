@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bpcheck.model import Kind, Options
+from bpcheck.model import Kind
 from bpcheck.notes.claims import Refs, read_notes
 from bpcheck.notes.defaults import problems
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from note_checks import note_verdicts as _verdicts
 
 _SETUP = "widths=3,4,2 activation=sigmoid loss=mse_half loss_symbol=J"
 _MACROS = ("$$\\def\\matr#1{\\boldsymbol{\\mathbf{#1}}}\n"
@@ -36,14 +35,6 @@ BATCH = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half l
          "\\matr\\Delta^{(\\ell+1)} \\Big) \\otimes \\sigma'\\!\\left(\\matr Z^{(\\ell)}\\right)\n$$\n\n"
          "$$\n\\matr\\Delta^{(\\ell)} \\in \\mathbb{R}^{d_\\ell \\times \\mathord{N}}\n$$\n")
 BATCH_WRONG = BATCH.replace("\\matr\\Delta^{(\\ell+1)} \\Big)", "\\matr\\Delta^{(\\ell)} \\Big)")
-
-
-def _verdicts(tmp_path: Path, body: str) -> list[Kind]:
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    sources = load_sources([str(note)], None, None)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
 
 
 def _readings(tmp_path: Path, body: str) -> list[str]:

@@ -5,12 +5,11 @@
 our own formula in the notation such notes use."""
 from __future__ import annotations
 
-from bpcheck.model import Kind, Options
+from bpcheck.model import Kind
 from bpcheck.notes.claims import Refs, read_notes
 from bpcheck.notes.defaults import note_names
 from bpcheck.notes.lexer import texts_of, tokenize
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from note_checks import note_verdicts as _verdicts
 
 C0 = ("<!-- bpcheck-defaults: widths=2,3,2 activation=sigmoid loss=mse_sum loss_symbol=C_0 -->\n\n"
       "$$C_0 = \\sum_{j=1}^{n_L}(a_j^{(L)}-y_j)^2$$\n\n"
@@ -32,14 +31,6 @@ STAR = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half na
         "$$\\delta_i^{(L)} = \\big(a_i^{(L)} - y_i^*\\big)\\, a_i^{(L)} (1 - a_i^{(L)})$$\n\n"
         "$$\\delta^{(L)} = \\big(a^{(L)} - \\vec{y}^*\\big) \\odot a^{(L)} \\odot (1 - a^{(L)})$$\n\n"
         "$$\\frac{\\partial J}{\\partial a_i^{(L)}} = a_i^{(L)} - y^{*}_i$$\n")
-
-
-def _verdicts(tmp_path, body: str) -> list[Kind]:
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    sources = load_sources([str(note)], None, None)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
 
 
 def _readings(tmp_path, body: str) -> list[tuple[str, str]]:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bpcheck.model import Kind, Options
+from bpcheck.model import Kind
 from bpcheck.notes.claims import Refs, read_notes
 from bpcheck.notes.maps import GENERIC_MAP, MAP
 from bpcheck.notes.remarks import EMPTY, GENERIC
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from note_checks import note_verdicts as _verdicts
 
 ROWS = ("<!-- bpcheck-defaults: widths=2,3,1 activation=tanh activation_symbol=g loss=mse_sum "
         "reduction=mean batch=3 samples=i row_vectors=true orientation=in_out bias=false "
@@ -20,14 +19,6 @@ ROWS = ("<!-- bpcheck-defaults: widths=2,3,1 activation=tanh activation_symbol=g
 SOFTMAX = ("<!-- bpcheck-defaults: widths=2,3,3 activation=relu activation_symbol=g "
            "output=softmax loss=cross_entropy target=onehot batch=3 reduction=mean samples=i "
            "gradient_prefix=d loss_symbol=L -->\n\n")
-
-
-def _verdicts(tmp_path: Path, body: str) -> list[Kind]:
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    sources = load_sources([str(note)], None, None)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
 
 
 def _readings(tmp_path: Path, body: str) -> list[list[tuple[str, str]]]:

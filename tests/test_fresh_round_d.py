@@ -5,10 +5,8 @@ layered note a bare name keeps its error, whose hint names the key that says whi
 bare names mean.  Fixtures are our own formulas in the notation such notes use."""
 from __future__ import annotations
 
-from bpcheck.model import Kind, Options
-from bpcheck.notes.claims import Refs, read_notes
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from bpcheck.model import Kind
+from note_checks import note_verdicts as _verdicts, note_found as _found
 
 SOFTMAX = ("<!-- bpcheck-defaults: widths=3,4,3 activation=relu output=softmax "
            "loss=cross_entropy target=onehot loss_symbol=L names=p:a^{(2)} -->\n\n"
@@ -29,24 +27,6 @@ NEURON = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half 
 # an activation function's definition with a bare argument is about any layer
 GENERIC = ("<!-- bpcheck-defaults: widths=3,4,2 activation=sigmoid loss=mse_half -->\n\n"
            "$$\n\\sigma(z) = \\frac{1}{1 + e^{-z}}\n$$\n")
-
-
-def _found(tmp_path, body: str):
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    return read_notes(note, Refs({}, {})).found
-
-
-def _sources(tmp_path, body: str):
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    return load_sources([str(note)], None, None)
-
-
-def _verdicts(tmp_path, body: str) -> list[Kind]:
-    sources = _sources(tmp_path, body)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
 
 
 def test_bare_logits_beside_the_output_are_the_output_layers(tmp_path):

@@ -5,10 +5,8 @@ alignment when its rows hold relations, `\\ensuremath`, `\\textsc`, and `\\text`
 argument.  Fixtures are our own formulas in the notation such notes use."""
 from __future__ import annotations
 
-from bpcheck.model import Kind, Options
-from bpcheck.notes.claims import Refs, read_notes
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from bpcheck.model import Kind
+from note_checks import note_verdicts as _verdicts, note_sources as _sources, note_found as _found
 
 NET = "widths=2,3,1 activation=sigmoid loss=mse_half loss_symbol=L"
 # the output's delta for a sigmoid output and half squared error
@@ -20,22 +18,6 @@ def _note(defaults: str, *displays: str) -> str:
         f"Some words.\n\n$$\n{d}\n$$\n\n" for d in displays)
 
 
-def _sources(tmp_path, body: str):
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    return load_sources([str(note)], None, None)
-
-
-def _verdicts(tmp_path, body: str) -> list[Kind]:
-    sources = _sources(tmp_path, body)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
-
-
-def _found(tmp_path, body: str):
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    return read_notes(note, Refs({}, {})).found
 
 # ---- names= ---------------------------------------------------------------------------------
 

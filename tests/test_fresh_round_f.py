@@ -5,10 +5,9 @@ subscript that is no layer, or `\\phi_k` applied to another layer's z, stays not
 Fixtures are our own formulas in the notation such notes use."""
 from __future__ import annotations
 
-from bpcheck.model import Kind, Options
+from bpcheck.model import Kind
 from bpcheck.notes.claims import Refs, read_notes
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from note_checks import note_verdicts as _verdicts
 
 _HEAD = ("<!-- bpcheck-defaults: widths=2,3,3,1 activation=tanh output=identity loss=mse_half "
          "loss_symbol=\\mathcal{L} layer_marks=subscript activation_symbol=\\phi -->\n\n")
@@ -35,18 +34,6 @@ UNCLEAR = ("<!-- bpcheck-defaults: widths=2,3,2 activation=sigmoid output=identi
            "$$\n\\delta^o = \\sigma_{h_1}(z^o)\n$$\n\n"
            "$$\n\\delta^h = (W^o)^\\top \\delta^o \\odot \\sigma_h'(z^o)\n$$\n\n"
            "$$\n\\frac{\\partial L}{\\partial b^o} = \\sigma_o\n$$\n")
-
-
-def _sources(tmp_path, body: str):
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    return load_sources([str(note)], None, None)
-
-
-def _verdicts(tmp_path, body: str) -> list[Kind]:
-    sources = _sources(tmp_path, body)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
 
 
 def test_layer_subscripted_activation_is_that_layers_own(tmp_path):

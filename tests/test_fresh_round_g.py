@@ -6,11 +6,9 @@ adjacent layers, one vector written with two layers' letters, or a bare name, is
 understood.  Fixtures are our own formulas in that notation."""
 from __future__ import annotations
 
-from bpcheck.model import Kind, Options
-from bpcheck.notes.claims import Refs, read_notes
+from bpcheck.model import Kind
 from bpcheck.notes.defaults import problems
-from bpcheck.run.check import check_claim
-from bpcheck.run.sources import load_sources
+from note_checks import note_verdicts as _verdicts, note_found as _found
 
 _SETUP = ("widths=3,4,2 activation=tanh output=identity loss=mse_half bias=false "
           "loss_symbol=E activation_symbol=h names=a:z,z:a,t:y,y:a^{(2)}")
@@ -33,20 +31,6 @@ UNCLEAR = _HEAD + ("$$\\delta_j = h'(a_j) \\sum_k w_{ki} \\delta_k$$\n\n"
                    "$$\\delta_{kj} = y_k - t_k$$\n\n"
                    "$$\\delta = h'(a_j) \\sum_k w_{kj} \\delta_k$$\n\n"
                    "$$\\frac{\\partial E}{\\partial b_i} = \\delta_j$$\n")
-
-
-def _verdicts(tmp_path, body: str) -> list[Kind]:
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    sources = load_sources([str(note)], None, None)
-    assert not sources.errors, [e.message for e in sources.errors]
-    return [check_claim(c, Options(shrink=False, diagnose=False)).kind for c in sources.claims]
-
-
-def _found(tmp_path, body: str):
-    note = tmp_path / "n.md"
-    note.write_text(body, encoding="utf-8")
-    return read_notes(note, Refs({}, {})).found
 
 
 def test_index_letters_give_the_layers(tmp_path):

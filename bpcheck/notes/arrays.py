@@ -92,10 +92,16 @@ def _depth(toks: list[Any], at: int) -> int:
 
 
 def _rows_relate(body: list[Any]) -> bool:
-    """Whether the array's own rows (not a nested group's) hold a relation."""
+    """Whether the body's own rows (not a nested group's) hold a relation."""
+    return relation_at_top(body, _RELATIONS, _OPEN, _CLOSE)
+
+
+def relation_at_top(body: list[Any], relations: set[str], opens: set[str],
+                    closes: set[str]) -> bool:
+    """Whether `body` holds one of `relations` outside its own groups and environments."""
     depth = 0
     for t in body:
-        depth += (t.text in _OPEN or t.kind == "begin") - (t.text in _CLOSE or t.kind == "end")
-        if depth == 0 and t.text in _RELATIONS:
+        depth += (t.text in opens or t.kind == "begin") - (t.text in closes or t.kind == "end")
+        if depth == 0 and t.text in relations:
             return True
     return False

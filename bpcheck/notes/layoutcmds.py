@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .arrays import relation_at_top
+
 SIZES = {r"\tiny", r"\scriptsize", r"\footnotesize", r"\small", r"\normalsize", r"\large",
          r"\Large", r"\LARGE", r"\huge", r"\Huge", r"\scriptstyle", r"\scriptscriptstyle"}
 _MARKS = {r"\checkmark"}
@@ -86,12 +88,8 @@ def _unbox(toks: list[Any], at: int, out: list[Any]) -> int:
 
 
 def _holds_relation(body: list[Any]) -> bool:
-    depth = 0
-    for t in body:
-        depth += (t.text in _OPEN or t.kind == "begin") - (t.text in _CLOSE or t.kind == "end")
-        if depth == 0 and t.text in _RELATIONS:
-            return True
-    return False
+    """Whether the body's own rows (not a nested group's) hold a relation."""
+    return relation_at_top(body, _RELATIONS, _OPEN, _CLOSE)
 
 
 def _after_group(toks: list[Any], at: int) -> int:
