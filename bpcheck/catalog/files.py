@@ -86,7 +86,7 @@ def load_catalog(paths: Iterable[str | Path], keyword: str | None = None,
         claims.extend(file_claims)
         errors.extend(file_errors)
         docs.append((str(path), doc))
-    _check_unique(claims, errors)
+    claims = first_of_each_id(claims, errors)
     if keyword:
         claims = [c for c in claims if matches(c, keyword)]
     return Catalog(tuple(claims), tuple(errors), tuple(docs))
@@ -98,13 +98,19 @@ def matches(claim: Claim, pattern: str) -> bool:
     return pattern.lower() in f"{claim.id} {claim.title}".lower()
 
 
-def _check_unique(claims: list[Claim], errors: list[LoadError]) -> None:
-    seen: dict[str, Claim] = {}
+def first_of_each_id(claims: Iterable[Claim], errors: list[LoadError],
+                     earlier: Iterable[Claim] = ()) -> list[Claim]:
+    """The claims whose id no earlier claim has; each later one is an error at its line."""
+    seen: dict[str, Claim] = {c.id: c for c in earlier}
+    kept = []
     for c in claims:
         if c.id in seen:
             errors.append(LoadError(c.file, c.line, f"duplicate claim id {c.id!r} "
                                     f"(first at {seen[c.id].file}:{seen[c.id].line})"))
-        seen.setdefault(c.id, c)
+            continue
+        seen[c.id] = c
+        kept.append(c)
+    return kept
 
 
 def load_file(path: Path) -> tuple[list[Claim], list[LoadError], dict[str, Any]]:

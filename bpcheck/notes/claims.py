@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..catalog.files import LoadError
+from ..catalog.files import LoadError, first_of_each_id
 from .latex import (macros_in, LatexError, Member, TexContext, context_for, equations,
                     translate)
 from ..model import Claim, Expect, Setting
@@ -28,7 +28,7 @@ from . import identities, namedloss, prose, sectionact
 from .hiddenhead import about_hidden, hidden_part
 from .maps import map_remark
 from .names import local_definition
-from .ids import drop_duplicate_ids, local_id
+from .ids import local_id
 from .statements import Statement, chain_left, statements
 from .found import Found, found, unread, whole_file
 from .perlayer import split_by_layer
@@ -90,7 +90,7 @@ def read_notes(path: Path, refs: Refs | None = None) -> NotesFile:
         out.claims.extend(claims)
         out.errors.extend(errs)
         out.found.append(shown)
-    drop_duplicate_ids(out.claims, out.errors)
+    out.claims[:] = first_of_each_id(out.claims, out.errors)
     notation = note_notation(d.tex for d in displays)  # corrections are written the same way
     out.claims[:] = [replace(c, notation=notation) for c in out.claims]
     if state.scan.bad_setup:  # reported at the set-up's line: no claim in a wrong setting

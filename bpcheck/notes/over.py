@@ -38,35 +38,28 @@ def fractions_over(toks: list[Tok]) -> list[Tok]:
 def _scope(toks: list[Tok], k: int) -> tuple[int, int]:
     """(index before the group's first token, index after its last) of the `\\over` at k:
     the enclosing `{`/`}` when there is one, else the ends of the cell."""
-    depth, start = 0, -1
-    for i in range(k - 1, -1, -1):
-        t = toks[i]
-        if t.text == "}":
-            depth += 1
-        elif t.text == "{":
-            if depth == 0:
-                start = i
-                break
-            depth -= 1
-        elif depth == 0 and (t.text in _CELL_ENDS or t.kind in ("begin", "end")):
-            start = i
-            break
-    depth, end = 0, len(toks)
-    for i in range(k + 1, len(toks)):
-        t = toks[i]
-        if t.text == "{":
-            depth += 1
-        elif t.text == "}":
-            if depth == 0:
-                end = i
-                break
-            depth -= 1
-        elif depth == 0 and (t.text in _CELL_ENDS or t.kind in ("begin", "end")):
-            end = i
-            break
+    start = _edge(toks, range(k - 1, -1, -1), "}", "{", -1)
+    end = _edge(toks, range(k + 1, len(toks)), "{", "}", len(toks))
     opened = start >= 0 and toks[start].text == "{"
     closed = end < len(toks) and toks[end].text == "}"
     if opened != closed:
         t = toks[k]
         raise LatexError("\\over whose group is not closed", t.pos, t.text)
     return start, end
+
+
+def _edge(toks: list[Tok], order: range, deeper: str, closing: str, none: int) -> int:
+    """Walking `order` away from the `\\over`: the index of the brace that closes its group,
+    or of the cell's end (`&`, `\\\\`, an environment), or `none` when the walk runs out."""
+    depth = 0
+    for i in order:
+        t = toks[i]
+        if t.text == deeper:
+            depth += 1
+        elif t.text == closing:
+            if depth == 0:
+                return i
+            depth -= 1
+        elif depth == 0 and (t.text in _CELL_ENDS or t.kind in ("begin", "end")):
+            return i
+    return none

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from ..catalog.files import Catalog, LoadError, matches, discover, load_catalog
+from ..catalog.files import Catalog, discover, first_of_each_id, load_catalog, matches
 from ..notes.scan import NOTE_SUFFIXES, discover_notes
 
 if TYPE_CHECKING:
@@ -30,16 +30,7 @@ def load_sources(paths: Iterable[str | Path], keyword: str | None = None,
     from ..notes.readmany import load_notes
     notes = load_notes(note_files, references(paths, catalog))
     errors = list(catalog.errors) + list(notes.errors)
-    seen = {c.id: c for c in catalog.claims}
-    claims = list(catalog.claims)
-    for c in notes.claims:
-        if c.id in seen:
-            first = seen[c.id]
-            errors.append(LoadError(c.file, c.line, f"duplicate claim id {c.id!r} "
-                                    f"(first at {first.file}:{first.line})"))
-            continue
-        seen[c.id] = c
-        claims.append(c)
+    claims = list(catalog.claims) + first_of_each_id(notes.claims, errors, catalog.claims)
     merged = Catalog(tuple(claims), tuple(errors), catalog.documents + notes.documents,
                      notes.unchecked)
     return _filtered(merged, keyword)
